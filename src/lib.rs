@@ -1,0 +1,2 @@
+//! Tincan: a desktop SIP softphone.
+pub mod sip;

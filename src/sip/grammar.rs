@@ -1,0 +1,459 @@
+//! Low-level SIP grammar (RFC 3261 §25.1): character classes, linear white space, quoted
+//! strings, comma-separated lists that respect quotes and angle brackets, and generic
+//! parameters (`*( SEMI generic-param )`).
+//!
+//! Every function works on a `&str` that is a slice of a [`Text`], so parsed pieces are
+//! cheap sub-slices of the message buffer.
+
+use super::error::{ErrorKind, SyntaxError};
+use super::text::Text;
+use std::borrow::Cow;
+use std::fmt;
+
+/// `token` characters (RFC 3261 §25.1): alphanum and `-.!%*_+`'~`.
+#[inline]
+pub fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+        )
+}
+
+/// Whether `s` is a non-empty `token`.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_token_char)
+}
+
+/// `WSP`: space or horizontal tab. Folding is removed before values reach these parsers.
+#[inline]
+pub fn is_wsp(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Trims `SP`/`HTAB` from both ends.
+#[inline]
+pub fn trim_wsp(s: &str) -> &str {
+    s.trim_matches(|c| c == ' ' || c == '\t')
+}
+
+/// Index of the first non-WSP byte at or after `i`.
+#[inline]
+pub fn skip_wsp(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && is_wsp(s[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Parses a quoted string starting at `s[0] == '"'` (RFC 3261 §25.1 `quoted-string`).
+/// Returns the contents with escapes removed and the byte length consumed (with both quotes).
+pub fn parse_quoted(s: &str) -> Result<(Cow<'_, str>, usize), SyntaxError> {
+    let b = s.as_bytes();
+    debug_assert_eq!(b.first(), Some(&b'"'));
+    let mut i = 1;
+    let mut escaped = false;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let inner = &s[1..i];
+                let text = if escaped {
+                    Cow::Owned(unescape_quoted(inner))
+                } else {
+                    Cow::Borrowed(inner)
+                };
+                return Ok((text, i + 1));
+            }
+            // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+            b'\\' => {
+                escaped = true;
+                match b.get(i + 1) {
+                    Some(&c) if c != b'\r' && c != b'\n' && c < 0x80 => i += 2,
+                    Some(&c) => return Err(SyntaxError::new(ErrorKind::UnexpectedChar(c as char), i + 1)),
+                    None => return Err(SyntaxError::new(ErrorKind::UnterminatedQuote, 0)),
+                }
+            }
+            b'\r' | b'\n' => {
+                return Err(SyntaxError::new(ErrorKind::UnexpectedChar(b[i] as char), i));
+            }
+            _ => i += 1,
+        }
+    }
+    Err(SyntaxError::new(ErrorKind::UnterminatedQuote, 0))
+}
+
+fn unescape_quoted(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Writes `s` as a quoted string, escaping `"` and `\`.
+pub fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    f.write_char('"')?;
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            f.write_char('\\')?;
+        }
+        f.write_char(c)?;
+    }
+    f.write_char('"')
+}
+
+/// Splits a header value into its comma-separated elements, never inside a quoted string or
+/// angle brackets (RFC 3261 §7.3.1). Elements are trimmed; the offset of each is returned too.
+/// An empty element (`a,,b` or a trailing comma) is an error.
+pub fn split_list(s: &str) -> Result<Vec<(usize, &str)>, SyntaxError> {
+    let mut out = Vec::new();
+    for_each_element(s, |at, el| {
+        out.push((at, el));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f(offset, element)` for each comma-separated element of `s` (see [`split_list`]).
+pub fn for_each_element<'a>(
+    s: &'a str,
+    mut f: impl FnMut(usize, &'a str) -> Result<(), SyntaxError>,
+) -> Result<(), SyntaxError> {
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    let mut in_quote = false;
+    let mut in_angle = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_quote => i += 1,
+            b'"' if !in_angle => in_quote = !in_quote,
+            b'<' if !in_quote => in_angle = true,
+            b'>' if !in_quote => in_angle = false,
+            b',' if !in_quote && !in_angle => {
+                emit(s, start, i, &mut f)?;
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    emit(s, start, b.len(), &mut f)
+}
+
+fn emit<'a>(
+    s: &'a str,
+    start: usize,
+    end: usize,
+    f: &mut impl FnMut(usize, &'a str) -> Result<(), SyntaxError>,
+) -> Result<(), SyntaxError> {
+    let raw = &s[start..end];
+    let lead = raw.len() - raw.trim_start_matches([' ', '\t']).len();
+    let el = trim_wsp(raw);
+    if el.is_empty() {
+        return Err(SyntaxError::new(ErrorKind::EmptyElement, start));
+    }
+    f(start + lead, el)
+}
+
+/// One `generic-param` (RFC 3261 §25.1): a name and an optional value, both kept exactly as
+/// written (a quoted value keeps its quotes) so that unknown parameters print back verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Param {
+    /// The parameter name as written.
+    pub name: Text,
+    /// The value as written, `None` for a flag parameter such as `lr`.
+    pub value: Option<Text>,
+}
+
+impl Param {
+    /// A parameter `name=value` or, with `None`, a flag.
+    pub fn new(name: impl Into<Text>, value: Option<Text>) -> Self {
+        Param {
+            name: name.into(),
+            value,
+        }
+    }
+
+    /// The value with surrounding quotes removed (escapes are left as written).
+    pub fn unquoted(&self) -> Option<&str> {
+        self.value.as_deref().map(|v| {
+            if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+                &v[1..v.len() - 1]
+            } else {
+                v
+            }
+        })
+    }
+}
+
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if let Some(v) = &self.value {
+            f.write_str("=")?;
+            f.write_str(v)?;
+        }
+        Ok(())
+    }
+}
+
+/// An ordered list of parameters; lookups ignore the case of names (RFC 3261 §7.3.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Params(pub Vec<Param>);
+
+impl Params {
+    /// No parameters.
+    pub const fn new() -> Self {
+        Params(Vec::new())
+    }
+
+    /// The first parameter called `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&Param> {
+        self.0.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a parameter called `name` is present (with or without a value).
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The unquoted value of `name`; `None` when absent or a flag.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Param::unquoted)
+    }
+
+    /// Sets `name` to `value`, replacing an existing parameter of that name in place.
+    pub fn set(&mut self, name: &str, value: Option<Text>) {
+        match self.0.iter_mut().find(|p| p.name.eq_ignore_ascii_case(name)) {
+            Some(p) => p.value = value,
+            None => self.0.push(Param::new(Text::from(name), value)),
+        }
+    }
+
+    /// Removes every parameter called `name`.
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|p| !p.name.eq_ignore_ascii_case(name));
+    }
+
+    /// Iterates the parameters in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Param> {
+        self.0.iter()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Params {
+    /// Prints `;name=value` for each parameter.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.0 {
+            write!(f, ";{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Which characters may appear unquoted in a parameter value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamSyntax {
+    /// Header parameters: `gen-value = token / host / quoted-string` (RFC 3261 §25.1).
+    Header,
+    /// URI parameters: `paramchar` (unreserved, escaped, `[]/:&+$`).
+    Uri,
+}
+
+fn is_gen_value_char(b: u8) -> bool {
+    // token plus what `host` adds: IPv6 references and colons.
+    is_token_char(b) || matches!(b, b'[' | b']' | b':')
+}
+
+/// `paramchar` of RFC 3261 §25.1, plus `%` for escapes.
+pub fn is_uri_param_char(b: u8) -> bool {
+    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$' | b'%')
+}
+
+/// `unreserved = alphanum / mark` (RFC 3261 §25.1).
+#[inline]
+pub fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
+}
+
+/// Parses `*( SEMI param )` at the start of `s` (a slice of `src`), stopping at the first
+/// byte that cannot continue a parameter list. Returns the parameters and the bytes consumed.
+pub fn parse_params(
+    src: &Text,
+    s: &str,
+    syntax: ParamSyntax,
+) -> Result<(Params, usize), SyntaxError> {
+    let b = s.as_bytes();
+    let mut params = Vec::new();
+    let mut i = if syntax == ParamSyntax::Header { skip_wsp(b, 0) } else { 0 };
+    while i < b.len() && b[i] == b';' {
+        let (param, next) = parse_one_param(src, s, i + 1, syntax)?;
+        params.push(param);
+        i = next;
+        if syntax == ParamSyntax::Header {
+            i = skip_wsp(b, i);
+        }
+    }
+    Ok((Params(params), i))
+}
+
+fn parse_one_param(
+    src: &Text,
+    s: &str,
+    start: usize,
+    syntax: ParamSyntax,
+) -> Result<(Param, usize), SyntaxError> {
+    let b = s.as_bytes();
+    let header = syntax == ParamSyntax::Header;
+    let name_ok = |c: u8| if header { is_token_char(c) } else { is_uri_param_char(c) && c != b'&' };
+    let mut i = if header { skip_wsp(b, start) } else { start };
+    let name_start = i;
+    while i < b.len() && name_ok(b[i]) {
+        i += 1;
+    }
+    if i == name_start {
+        return Err(SyntaxError::new(ErrorKind::EmptyElement, start.saturating_sub(1)));
+    }
+    let name = src.slice_ref(&s[name_start..i]);
+    let mut j = if header { skip_wsp(b, i) } else { i };
+    if j >= b.len() || b[j] != b'=' {
+        return Ok((Param { name, value: None }, i));
+    }
+    j += 1;
+    if header {
+        j = skip_wsp(b, j);
+    }
+    let v_start = j;
+    if header && b.get(j) == Some(&b'"') {
+        let (_, len) = parse_quoted(&s[j..]).map_err(|e| SyntaxError::new(e.kind, j + e.at))?;
+        j += len;
+    } else {
+        let ok = |c: u8| if header { is_gen_value_char(c) } else { is_uri_param_char(c) };
+        while j < b.len() && ok(b[j]) {
+            j += 1;
+        }
+        if j == v_start {
+            return Err(SyntaxError::new(ErrorKind::EmptyElement, v_start));
+        }
+    }
+    let value = Some(src.slice_ref(&s[v_start..j]));
+    Ok((Param { name, value }, j))
+}
+
+/// Decodes `%HH` escapes (RFC 3261 §19.1.2); a `%` not followed by two hex digits is kept as
+/// is (RFC 4475 §3.1.1.5 shows such messages are to be tolerated where the grammar allows).
+pub fn percent_decode(s: &str) -> Cow<'_, [u8]> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s.as_bytes());
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() && hex(b[i + 1]).is_some() && hex(b[i + 2]).is_some()
+        {
+            out.push(hex(b[i + 1]).unwrap_or(0) * 16 + hex(b[i + 2]).unwrap_or(0));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Parses a decimal number with optional leading zeros into `u64`, rejecting overflow and
+/// anything that is not a digit (RFC 4475 §3.1.2.4 overlarge values).
+pub fn parse_u64(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = s.trim_start_matches('0');
+    if digits.len() > 20 {
+        return None;
+    }
+    if digits.is_empty() {
+        return Some(0);
+    }
+    digits.parse().ok()
+}
+
+/// Parses a decimal number that must fit `u32`.
+pub fn parse_u32(s: &str) -> Option<u32> {
+    parse_u64(s).and_then(|v| u32::try_from(v).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lists_outside_quotes_and_angles() {
+        let s = r#""a,b" <sip:x@y;p=1,2>;q=0.5 , <sip:z@w>,sip:q@r"#;
+        let items: Vec<_> = split_list(s).unwrap().into_iter().map(|(_, e)| e).collect();
+        assert_eq!(items, vec![r#""a,b" <sip:x@y;p=1,2>;q=0.5"#, "<sip:z@w>", "sip:q@r"]);
+        assert_eq!(split_list("a,,b").unwrap_err().kind, ErrorKind::EmptyElement);
+        assert_eq!(split_list("a, ").unwrap_err().kind, ErrorKind::EmptyElement);
+        let quoted_escape = r#""x\",y", z"#;
+        assert_eq!(split_list(quoted_escape).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn quoted_strings_unescape() {
+        let (v, n) = parse_quoted(r#""a \"b\" \\c" rest"#).unwrap();
+        assert_eq!(v, r#"a "b" \c"#);
+        assert_eq!(n, 13);
+        assert_eq!(parse_quoted("\"abc").unwrap_err().kind, ErrorKind::UnterminatedQuote);
+        let mut out = String::new();
+        write_quoted(&mut out, r#"a "b" \c"#).unwrap();
+        assert_eq!(out, r#""a \"b\" \\c""#);
+    }
+
+    #[test]
+    fn params_header_and_uri() {
+        let t = Text::from(" ; branch=z9hG4bK1 ;rport; received=[::1] ;x=\"q;,\"> tail");
+        let (p, n) = parse_params(&t, &t, ParamSyntax::Header).unwrap();
+        assert_eq!(p.value("BRANCH"), Some("z9hG4bK1"));
+        assert!(p.contains("rport") && p.get("rport").unwrap().value.is_none());
+        assert_eq!(p.value("received"), Some("[::1]"));
+        assert_eq!(p.value("x"), Some("q;,"));
+        assert_eq!(&t[n..], "> tail");
+        assert_eq!(p.to_string(), ";branch=z9hG4bK1;rport;received=[::1];x=\"q;,\"");
+        let t = Text::from(";a=1;;b");
+        assert_eq!(
+            parse_params(&t, &t, ParamSyntax::Header).unwrap_err().kind,
+            ErrorKind::EmptyElement
+        );
+        let t = Text::from(";transport=tcp;lr;maddr=[2001:db8::1]?h=v");
+        let (p, n) = parse_params(&t, &t, ParamSyntax::Uri).unwrap();
+        assert_eq!(p.0.len(), 3);
+        assert_eq!(&t[n..], "?h=v");
+    }
+
+    #[test]
+    fn numbers_and_escapes() {
+        assert_eq!(parse_u32("000070"), Some(70));
+        assert_eq!(parse_u32("4294967296"), None);
+        assert_eq!(parse_u32("-1"), None);
+        assert_eq!(parse_u64("36893488147419103232"), None);
+        assert_eq!(&*percent_decode("%61lice%2"), b"alice%2");
+    }
+}
