@@ -69,7 +69,12 @@ pub fn parse_quoted(s: &str) -> Result<(Cow<'_, str>, usize), SyntaxError> {
                 escaped = true;
                 match b.get(i + 1) {
                     Some(&c) if c != b'\r' && c != b'\n' && c < 0x80 => i += 2,
-                    Some(&c) => return Err(SyntaxError::new(ErrorKind::UnexpectedChar(c as char), i + 1)),
+                    Some(&c) => {
+                        return Err(SyntaxError::new(
+                            ErrorKind::UnexpectedChar(c as char),
+                            i + 1,
+                        ));
+                    }
                     None => return Err(SyntaxError::new(ErrorKind::UnterminatedQuote, 0)),
                 }
             }
@@ -97,14 +102,20 @@ fn unescape_quoted(inner: &str) -> String {
     out
 }
 
-/// Writes `s` as a quoted string, escaping `"` and `\`.
+/// Writes `s` as a quoted string, escaping `"`, `\` and the control characters `qdtext`
+/// does not allow (RFC 3261 §25.1: `quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)`).
+/// CR and LF cannot be quoted at all and are written as SP, so a value never breaks a line.
 pub fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
     f.write_char('"')?;
     for c in s.chars() {
-        if c == '"' || c == '\\' {
-            f.write_char('\\')?;
+        match c {
+            '\r' | '\n' => f.write_char(' ')?,
+            '"' | '\\' | '\0'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\x7f' => {
+                f.write_char('\\')?;
+                f.write_char(c)?;
+            }
+            c => f.write_char(c)?,
         }
-        f.write_char(c)?;
     }
     f.write_char('"')
 }
@@ -232,7 +243,11 @@ impl Params {
 
     /// Sets `name` to `value`, replacing an existing parameter of that name in place.
     pub fn set(&mut self, name: &str, value: Option<Text>) {
-        match self.0.iter_mut().find(|p| p.name.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter_mut()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+        {
             Some(p) => p.value = value,
             None => self.0.push(Param::new(Text::from(name), value)),
         }
@@ -287,7 +302,10 @@ pub fn is_uri_param_char(b: u8) -> bool {
 #[inline]
 pub fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric()
-        || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
+        || matches!(
+            b,
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+        )
 }
 
 /// Parses `*( SEMI param )` at the start of `s` (a slice of `src`), stopping at the first
@@ -299,7 +317,11 @@ pub fn parse_params(
 ) -> Result<(Params, usize), SyntaxError> {
     let b = s.as_bytes();
     let mut params = Vec::new();
-    let mut i = if syntax == ParamSyntax::Header { skip_wsp(b, 0) } else { 0 };
+    let mut i = if syntax == ParamSyntax::Header {
+        skip_wsp(b, 0)
+    } else {
+        0
+    };
     while i < b.len() && b[i] == b';' {
         let (param, next) = parse_one_param(src, s, i + 1, syntax)?;
         params.push(param);
@@ -319,14 +341,23 @@ fn parse_one_param(
 ) -> Result<(Param, usize), SyntaxError> {
     let b = s.as_bytes();
     let header = syntax == ParamSyntax::Header;
-    let name_ok = |c: u8| if header { is_token_char(c) } else { is_uri_param_char(c) && c != b'&' };
+    let name_ok = |c: u8| {
+        if header {
+            is_token_char(c)
+        } else {
+            is_uri_param_char(c) && c != b'&'
+        }
+    };
     let mut i = if header { skip_wsp(b, start) } else { start };
     let name_start = i;
     while i < b.len() && name_ok(b[i]) {
         i += 1;
     }
     if i == name_start {
-        return Err(SyntaxError::new(ErrorKind::EmptyElement, start.saturating_sub(1)));
+        return Err(SyntaxError::new(
+            ErrorKind::EmptyElement,
+            start.saturating_sub(1),
+        ));
     }
     let name = src.slice_ref(&s[name_start..i]);
     let mut j = if header { skip_wsp(b, i) } else { i };
@@ -342,7 +373,13 @@ fn parse_one_param(
         let (_, len) = parse_quoted(&s[j..]).map_err(|e| SyntaxError::new(e.kind, j + e.at))?;
         j += len;
     } else {
-        let ok = |c: u8| if header { is_gen_value_char(c) } else { is_uri_param_char(c) };
+        let ok = |c: u8| {
+            if header {
+                is_gen_value_char(c)
+            } else {
+                is_uri_param_char(c)
+            }
+        };
         while j < b.len() && ok(b[j]) {
             j += 1;
         }
@@ -364,8 +401,7 @@ pub fn percent_decode(s: &str) -> Cow<'_, [u8]> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && hex(b[i + 1]).is_some() && hex(b[i + 2]).is_some()
-        {
+        if b[i] == b'%' && i + 2 < b.len() && hex(b[i + 1]).is_some() && hex(b[i + 2]).is_some() {
             out.push(hex(b[i + 1]).unwrap_or(0) * 16 + hex(b[i + 2]).unwrap_or(0));
             i += 3;
         } else {
@@ -409,8 +445,14 @@ mod tests {
     fn splits_lists_outside_quotes_and_angles() {
         let s = r#""a,b" <sip:x@y;p=1,2>;q=0.5 , <sip:z@w>,sip:q@r"#;
         let items: Vec<_> = split_list(s).unwrap().into_iter().map(|(_, e)| e).collect();
-        assert_eq!(items, vec![r#""a,b" <sip:x@y;p=1,2>;q=0.5"#, "<sip:z@w>", "sip:q@r"]);
-        assert_eq!(split_list("a,,b").unwrap_err().kind, ErrorKind::EmptyElement);
+        assert_eq!(
+            items,
+            vec![r#""a,b" <sip:x@y;p=1,2>;q=0.5"#, "<sip:z@w>", "sip:q@r"]
+        );
+        assert_eq!(
+            split_list("a,,b").unwrap_err().kind,
+            ErrorKind::EmptyElement
+        );
         assert_eq!(split_list("a, ").unwrap_err().kind, ErrorKind::EmptyElement);
         let quoted_escape = r#""x\",y", z"#;
         assert_eq!(split_list(quoted_escape).unwrap().len(), 2);
@@ -421,10 +463,17 @@ mod tests {
         let (v, n) = parse_quoted(r#""a \"b\" \\c" rest"#).unwrap();
         assert_eq!(v, r#"a "b" \c"#);
         assert_eq!(n, 13);
-        assert_eq!(parse_quoted("\"abc").unwrap_err().kind, ErrorKind::UnterminatedQuote);
+        assert_eq!(
+            parse_quoted("\"abc").unwrap_err().kind,
+            ErrorKind::UnterminatedQuote
+        );
         let mut out = String::new();
         write_quoted(&mut out, r#"a "b" \c"#).unwrap();
         assert_eq!(out, r#""a \"b\" \\c""#);
+        let mut out = String::new();
+        write_quoted(&mut out, "\x07\0\x7f\tx\r\n").unwrap();
+        assert_eq!(out, "\"\\\x07\\\0\\\x7f\tx  \"");
+        assert_eq!(parse_quoted(&out).unwrap().0, "\x07\0\x7f\tx  ");
     }
 
     #[test]
@@ -436,7 +485,10 @@ mod tests {
         assert_eq!(p.value("received"), Some("[::1]"));
         assert_eq!(p.value("x"), Some("q;,"));
         assert_eq!(&t[n..], "> tail");
-        assert_eq!(p.to_string(), ";branch=z9hG4bK1;rport;received=[::1];x=\"q;,\"");
+        assert_eq!(
+            p.to_string(),
+            ";branch=z9hG4bK1;rport;received=[::1];x=\"q;,\""
+        );
         let t = Text::from(";a=1;;b");
         assert_eq!(
             parse_params(&t, &t, ParamSyntax::Header).unwrap_err().kind,

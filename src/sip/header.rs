@@ -219,7 +219,10 @@ impl Headers {
 
     /// Every value of `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a Text> + 'a {
-        self.0.iter().filter(move |h| h.name == *name).map(|h| &h.value)
+        self.0
+            .iter()
+            .filter(move |h| h.name == *name)
+            .map(|h| &h.value)
     }
 
     /// Whether `name` is present.

@@ -84,7 +84,8 @@ impl Headers {
         let mut first = None;
         for_each_element(h, |at, el| {
             if first.is_none() {
-                first = Some(Via::parse_in(h, el).map_err(|e| SyntaxError::new(e.kind, at + e.at))?);
+                first =
+                    Some(Via::parse_in(h, el).map_err(|e| SyntaxError::new(e.kind, at + e.at))?);
             }
             Ok(())
         })
@@ -134,7 +135,8 @@ impl Headers {
             }
             return Ok(Contacts::Wildcard);
         }
-        self.list(&HeaderName::Contact, NameAddr::parse_in).map(Contacts::List)
+        self.list(&HeaderName::Contact, NameAddr::parse_in)
+            .map(Contacts::List)
     }
 
     /// Route, in order.

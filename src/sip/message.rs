@@ -172,6 +172,23 @@ impl Request {
     }
 }
 
+impl Request {
+    /// The request-line checks of [`Message::validate`]: the version (505 otherwise,
+    /// RFC 3261 §21.5.6, RFC 4475 §3.1.2.16), and no URI headers in the Request-URI
+    /// (RFC 3261 §19.1.1 Table 1 does not allow them there; RFC 4475 §3.1.2.11 lets a UAS
+    /// answer 400 rather than guess).
+    fn check_request_line(&self) -> Result<(), ParseError> {
+        if self.version != Version::Sip20 {
+            return Err(ParseError::start_line(ErrorKind::UnsupportedVersion, 0));
+        }
+        if self.uri.as_sip().is_some_and(|u| !u.headers.is_empty()) {
+            let at = self.method.as_str().len() + 1 + self.uri.to_string().find('?').unwrap_or(0);
+            return Err(ParseError::start_line(ErrorKind::BadUri, at));
+        }
+        Ok(())
+    }
+}
+
 impl Response {
     /// A response with the default reason phrase, no headers and no body.
     pub fn new(status: StatusCode) -> Response {
@@ -281,9 +298,7 @@ impl Message {
     pub fn validate(&self) -> Result<(), ParseError> {
         let h = self.headers();
         if let Message::Request(r) = self {
-            if r.version != Version::Sip20 {
-                return Err(ParseError::start_line(ErrorKind::UnsupportedVersion, 0));
-            }
+            r.check_request_line()?;
         }
         h.via()?.first().ok_or_else(|| {
             ParseError::header("Via", SyntaxError::new(ErrorKind::MissingHeader, 0))

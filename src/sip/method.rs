@@ -79,7 +79,10 @@ mod tests {
         let lower = Method::from_name("invite").unwrap();
         assert!(matches!(lower, Method::Extension(_)));
         assert_eq!(lower.as_str(), "invite");
-        assert_eq!(Method::from_name("NEWMETHOD").unwrap().to_string(), "NEWMETHOD");
+        assert_eq!(
+            Method::from_name("NEWMETHOD").unwrap().to_string(),
+            "NEWMETHOD"
+        );
         assert_eq!(Method::from_name("BAD METHOD"), None);
         assert_eq!(Method::from_name(""), None);
     }

@@ -22,9 +22,7 @@ pub enum Uri {
 impl Uri {
     /// Parses a URI from `s`, a slice of `src`.
     pub fn parse_in(src: &Text, s: &str) -> Result<Uri, SyntaxError> {
-        let colon = s
-            .find(':')
-            .ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
+        let colon = s.find(':').ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
         let scheme = &s[..colon];
         if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {
             SipUri::parse_in(src, s).map(Uri::Sip)
@@ -209,7 +207,11 @@ pub struct SipUri {
 
 /// `user-unreserved` and friends: characters allowed unescaped in the user part.
 fn is_user_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/' | b'%')
+    is_unreserved(b)
+        || matches!(
+            b,
+            b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/' | b'%'
+        )
 }
 
 fn is_password_char(b: u8) -> bool {
@@ -326,7 +328,11 @@ impl SipUri {
     }
 }
 
-fn parse_hostport(src: &Text, s: &str, base: usize) -> Result<(Host, Option<u16>, usize), SyntaxError> {
+fn parse_hostport(
+    src: &Text,
+    s: &str,
+    base: usize,
+) -> Result<(Host, Option<u16>, usize), SyntaxError> {
     let b = s.as_bytes();
     let host_end = if b.first() == Some(&b'[') {
         s.find(']')
@@ -337,7 +343,8 @@ fn parse_hostport(src: &Text, s: &str, base: usize) -> Result<(Host, Option<u16>
             .position(|&c| matches!(c, b':' | b';' | b'?'))
             .unwrap_or(b.len())
     };
-    let host = Host::parse_in(src, &s[..host_end]).map_err(|e| SyntaxError::new(e.kind, base + e.at))?;
+    let host =
+        Host::parse_in(src, &s[..host_end]).map_err(|e| SyntaxError::new(e.kind, base + e.at))?;
     if b.get(host_end) != Some(&b':') {
         return Ok((host, None, host_end));
     }
@@ -387,19 +394,20 @@ fn decoded_eq_ignore_case(a: &str, b: &str) -> bool {
 }
 
 /// RFC 3261 §19.1.4: parameters in both must match; `user`, `ttl`, `method`, `maddr` and
-/// `transport` in only one never match; other one-sided parameters are ignored.
+/// `transport` in only one never match; other one-sided parameters are ignored. Names are
+/// matched after unescaping too (`n%61me` is `name`, RFC 4475 §3.1.1.3).
 fn params_equivalent(a: &Params, b: &Params) -> bool {
     const STRICT: [&str; 5] = ["user", "ttl", "method", "maddr", "transport"];
     let one_sided = |x: &Params, y: &Params| {
-        x.iter().any(|p| {
-            match y.get(&p.name) {
+        x.iter().any(
+            |p| match y.iter().find(|q| decoded_eq_ignore_case(&q.name, &p.name)) {
                 Some(q) => !decoded_eq_ignore_case(
                     p.value.as_deref().unwrap_or(""),
                     q.value.as_deref().unwrap_or(""),
                 ),
-                None => STRICT.iter().any(|s| p.name.eq_ignore_ascii_case(s)),
-            }
-        })
+                None => STRICT.iter().any(|s| decoded_eq_ignore_case(&p.name, s)),
+            },
+        )
     };
     !one_sided(a, b) && !one_sided(b, a)
 }
@@ -408,7 +416,8 @@ fn headers_equivalent(a: &[UriHeader], b: &[UriHeader]) -> bool {
     let covered = |x: &[UriHeader], y: &[UriHeader]| {
         x.iter().all(|h| {
             y.iter().any(|g| {
-                decoded_eq_ignore_case(&h.name, &g.name) && percent_decode(&h.value) == percent_decode(&g.value)
+                decoded_eq_ignore_case(&h.name, &g.name)
+                    && percent_decode(&h.value) == percent_decode(&g.value)
             })
         })
     };
@@ -463,7 +472,10 @@ impl TelUri {
                 || matches!(b, b'-' | b'.' | b'(' | b')')
                 || (!global && (b.is_ascii_hexdigit() || b == b'*' || b == b'#'))
         };
-        if !digits.bytes().any(|b| b.is_ascii_hexdigit() || b == b'*' || b == b'#') {
+        if !digits
+            .bytes()
+            .any(|b| b.is_ascii_hexdigit() || b == b'*' || b == b'#')
+        {
             return Err(SyntaxError::new(ErrorKind::BadUri, 4));
         }
         check_chars(digits, 4 + usize::from(global), ok)?;
@@ -504,7 +516,10 @@ impl TelUri {
             && self.params.0.len() == other.params.0.len()
             && self.params.iter().all(|p| {
                 other.params.get(&p.name).is_some_and(|q| {
-                    let (a, b) = (p.value.as_deref().unwrap_or(""), q.value.as_deref().unwrap_or(""));
+                    let (a, b) = (
+                        p.value.as_deref().unwrap_or(""),
+                        q.value.as_deref().unwrap_or(""),
+                    );
                     a.eq_ignore_ascii_case(b)
                 })
             })
@@ -527,7 +542,8 @@ mod tests {
 
     #[test]
     fn parses_parts() {
-        let u = sip("sips:alice:secret@[2001:db8::10]:5061;transport=tls;lr?subject=hi%20there&x=y");
+        let u =
+            sip("sips:alice:secret@[2001:db8::10]:5061;transport=tls;lr?subject=hi%20there&x=y");
         assert_eq!(u.scheme, Scheme::Sips);
         assert_eq!(u.user.as_deref(), Some("alice"));
         assert_eq!(u.password.as_deref(), Some("secret"));
@@ -569,9 +585,15 @@ mod tests {
     #[test]
     fn prints_canonically() {
         for (input, want) in [
-            ("SIP:alice@Example.com;Transport=TCP", "sip:alice@Example.com;Transport=TCP"),
+            (
+                "SIP:alice@Example.com;Transport=TCP",
+                "sip:alice@Example.com;Transport=TCP",
+            ),
             ("sip:[::1]:5060", "sip:[::1]:5060"),
-            ("sips:bob@example.com?a=b&c=d", "sips:bob@example.com?a=b&c=d"),
+            (
+                "sips:bob@example.com?a=b&c=d",
+                "sips:bob@example.com?a=b&c=d",
+            ),
             ("tel:+1-201-555-0123;ext=42", "tel:+1-201-555-0123;ext=42"),
             ("urn:service:sos", "urn:service:sos"),
         ] {
@@ -583,10 +605,17 @@ mod tests {
     #[test]
     fn rfc3261_comparison_examples() {
         let same = [
-            ("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"),
+            (
+                "sip:%61lice@atlanta.com;transport=TCP",
+                "sip:alice@AtLanTa.CoM;Transport=tcp",
+            ),
             ("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"),
+            ("sip:c@h;n%61me=v%61lue%2541", "sip:c@h;name=value%2541"),
             ("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"),
-            ("sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on"),
+            (
+                "sip:carol@chicago.com;newparam=5",
+                "sip:carol@chicago.com;security=on",
+            ),
             (
                 "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
                 "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com",
@@ -601,14 +630,28 @@ mod tests {
             assert!(sip(b).equivalent(&sip(a)), "{b} == {a}");
         }
         let different = [
-            ("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"),
+            (
+                "SIP:ALICE@AtLanTa.CoM;Transport=udp",
+                "sip:alice@AtLanTa.CoM;Transport=UDP",
+            ),
             ("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"),
+            ("sip:c@h;n%61me=v%61lue%2541", "sip:c@h;name=valueA"),
+            ("sip:c@h;%74ransport=tcp", "sip:c@h"),
             ("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp"),
-            ("sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp"),
-            ("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting"),
+            (
+                "sip:bob@biloxi.com",
+                "sip:bob@biloxi.com:6000;transport=tcp",
+            ),
+            (
+                "sip:carol@chicago.com",
+                "sip:carol@chicago.com?Subject=next%20meeting",
+            ),
             ("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"),
             ("sip:alice@atlanta.com", "sips:alice@atlanta.com"),
-            ("sip:alice@atlanta.com;maddr=1.2.3.4", "sip:alice@atlanta.com"),
+            (
+                "sip:alice@atlanta.com;maddr=1.2.3.4",
+                "sip:alice@atlanta.com",
+            ),
         ];
         for (a, b) in different {
             assert!(!sip(a).equivalent(&sip(b)), "{a} != {b}");

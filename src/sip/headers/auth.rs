@@ -51,7 +51,8 @@ impl AuthValue {
         let mut params = Vec::new();
         if !rest.trim().is_empty() {
             for (at, el) in split_list(rest).map_err(|e| SyntaxError::new(e.kind, end + e.at))? {
-                let p = parse_auth_param(src, el).map_err(|e| SyntaxError::new(e.kind, end + at + e.at))?;
+                let p = parse_auth_param(src, el)
+                    .map_err(|e| SyntaxError::new(e.kind, end + at + e.at))?;
                 params.push(p);
             }
         }

@@ -183,8 +183,16 @@ mod tests {
     #[test]
     fn forms() {
         let cases = [
-            (r#""Alice \"A\"" <sip:alice@a.com>;tag=1"#, Some(r#"Alice "A""#), "1"),
-            ("Bob Smith <sip:bob@b.com;transport=tcp>;tag=x", Some("Bob Smith"), "x"),
+            (
+                r#""Alice \"A\"" <sip:alice@a.com>;tag=1"#,
+                Some(r#"Alice "A""#),
+                "1",
+            ),
+            (
+                "Bob Smith <sip:bob@b.com;transport=tcp>;tag=x",
+                Some("Bob Smith"),
+                "x",
+            ),
             ("<sip:c@c.com>;tag=y", None, "y"),
             ("sip:d@d.com;tag=z", None, "z"),
             ("\"caller\"<sip:e@e.com> ;tag=w", Some("caller"), "w"),
@@ -208,7 +216,10 @@ mod tests {
             ("\"unterminated <sip:a@b>", ErrorKind::UnterminatedQuote),
             ("<sip:a@b", ErrorKind::UnterminatedAngle),
             ("Bell, Alexander <sip:a@b>", ErrorKind::BadDisplayName),
-            ("sip:user@example.com?Route=%3Csip:x%3E", ErrorKind::UnexpectedChar('?')),
+            (
+                "sip:user@example.com?Route=%3Csip:x%3E",
+                ErrorKind::UnexpectedChar('?'),
+            ),
             ("<sip:a@b>;tag=1;;", ErrorKind::EmptyElement),
             ("<sip:a@b> junk", ErrorKind::UnexpectedChar('j')),
         ];

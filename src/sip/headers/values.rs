@@ -23,7 +23,10 @@ impl CSeq {
     /// Parses `1*DIGIT LWS Method`; `s` is a trimmed slice of `src`.
     pub fn parse_in(src: &Text, s: &str) -> Result<CSeq, SyntaxError> {
         let b = s.as_bytes();
-        let digits = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len());
+        let digits = b
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(b.len());
         let seq = parse_u32(&s[..digits]).ok_or(SyntaxError::new(ErrorKind::BadNumber, 0))?;
         let m = skip_wsp(b, digits);
         if m == digits {
@@ -47,7 +50,18 @@ pub fn check_call_id(s: &str) -> Result<(), SyntaxError> {
         is_token_char(c)
             || matches!(
                 c,
-                b'(' | b')' | b'<' | b'>' | b':' | b'\\' | b'"' | b'/' | b'[' | b']' | b'?' | b'{' | b'}'
+                b'(' | b')'
+                    | b'<'
+                    | b'>'
+                    | b':'
+                    | b'\\'
+                    | b'"'
+                    | b'/'
+                    | b'['
+                    | b']'
+                    | b'?'
+                    | b'{'
+                    | b'}'
             )
     };
     if s.is_empty() {
@@ -112,7 +126,10 @@ impl MediaType {
             .map_err(|e| SyntaxError::new(e.kind, st_end + e.at))?;
         if st_end + used != b.len() {
             let at = st_end + used;
-            return Err(SyntaxError::new(ErrorKind::UnexpectedChar(b[at] as char), at));
+            return Err(SyntaxError::new(
+                ErrorKind::UnexpectedChar(b[at] as char),
+                at,
+            ));
         }
         Ok(MediaType {
             kind: src.slice_ref(&s[..k_end]),
@@ -148,7 +165,10 @@ impl RetryAfter {
     /// Parses `delta-seconds [ comment ] *( SEMI retry-param )`.
     pub fn parse_in(src: &Text, s: &str) -> Result<RetryAfter, SyntaxError> {
         let b = s.as_bytes();
-        let d_end = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len());
+        let d_end = b
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(b.len());
         let seconds = parse_u32(&s[..d_end]).ok_or(SyntaxError::new(ErrorKind::BadNumber, 0))?;
         let mut i = skip_wsp(b, d_end);
         let mut comment = None;
@@ -161,7 +181,10 @@ impl RetryAfter {
             .map_err(|e| SyntaxError::new(e.kind, i + e.at))?;
         if i + used != b.len() {
             let at = i + used;
-            return Err(SyntaxError::new(ErrorKind::UnexpectedChar(b[at] as char), at));
+            return Err(SyntaxError::new(
+                ErrorKind::UnexpectedChar(b[at] as char),
+                at,
+            ));
         }
         if let Some(d) = params.value("duration") {
             parse_u32(d).ok_or(SyntaxError::new(ErrorKind::BadNumber, i))?;
@@ -224,10 +247,17 @@ impl Warning {
         if code.len() != 3 || !code.bytes().all(|c| c.is_ascii_digit()) {
             return Err(SyntaxError::new(ErrorKind::BadNumber, 0));
         }
-        let agent = parts.next().ok_or(SyntaxError::new(ErrorKind::UnexpectedEnd, 3))?;
-        let text = parts.next().ok_or(SyntaxError::new(ErrorKind::UnexpectedEnd, s.len()))?;
+        let agent = parts
+            .next()
+            .ok_or(SyntaxError::new(ErrorKind::UnexpectedEnd, 3))?;
+        let text = parts
+            .next()
+            .ok_or(SyntaxError::new(ErrorKind::UnexpectedEnd, s.len()))?;
         if !(text.len() >= 2 && text.starts_with('"') && text.ends_with('"')) {
-            return Err(SyntaxError::new(ErrorKind::UnterminatedQuote, s.len() - text.len()));
+            return Err(SyntaxError::new(
+                ErrorKind::UnterminatedQuote,
+                s.len() - text.len(),
+            ));
         }
         Ok(Warning {
             code: code.parse().unwrap_or(0),
@@ -266,13 +296,16 @@ pub fn check_date(s: &str) -> Result<(), SyntaxError> {
     if parts.len() != 6 {
         return Err(bad(0));
     }
-    let day_ok = parts[0].strip_suffix(',').is_some_and(|d| DAYS.contains(&d));
+    let day_ok = parts[0]
+        .strip_suffix(',')
+        .is_some_and(|d| DAYS.contains(&d));
     let num = |p: &str, n: usize| p.len() == n && p.bytes().all(|c| c.is_ascii_digit());
     let time_ok = {
         let t: Vec<&str> = parts[4].split(':').collect();
         t.len() == 3 && t.iter().all(|x| num(x, 2))
     };
-    if !day_ok || !num(parts[1], 2) || !MONTHS.contains(&parts[2]) || !num(parts[3], 4) || !time_ok {
+    if !day_ok || !num(parts[1], 2) || !MONTHS.contains(&parts[2]) || !num(parts[3], 4) || !time_ok
+    {
         return Err(bad(0));
     }
     if parts[5] != "GMT" {
@@ -295,7 +328,13 @@ mod tests {
         let c = CSeq::parse_in(&s, &s).unwrap();
         assert_eq!((c.seq, c.method.clone()), (9, Method::Invite));
         assert_eq!(c.to_string(), "9 INVITE");
-        for bad in ["INVITE", "1INVITE", "36893488147419103232 INVITE", "1 IN VITE", "-1 ACK"] {
+        for bad in [
+            "INVITE",
+            "1INVITE",
+            "36893488147419103232 INVITE",
+            "1 IN VITE",
+            "-1 ACK",
+        ] {
             let s = t(bad);
             assert!(CSeq::parse_in(&s, &s).is_err(), "{bad}");
         }

@@ -60,7 +60,10 @@ impl Via {
             .map_err(|e| SyntaxError::new(e.kind, i + e.at))?;
         let end = i + used;
         if end < b.len() {
-            return Err(SyntaxError::new(ErrorKind::UnexpectedChar(b[end] as char), end));
+            return Err(SyntaxError::new(
+                ErrorKind::UnexpectedChar(b[end] as char),
+                end,
+            ));
         }
         let via = Via {
             protocol,
@@ -87,7 +90,10 @@ impl Via {
             parse_u32(ttl).filter(|t| *t <= 255).ok_or(0).map_err(bad)?;
         }
         if let Some(rport) = self.params.value("rport") {
-            parse_u32(rport).filter(|p| *p <= 65535).ok_or(0).map_err(bad)?;
+            parse_u32(rport)
+                .filter(|p| *p <= 65535)
+                .ok_or(0)
+                .map_err(bad)?;
         }
         if let Some(received) = self.params.value("received") {
             let r = received.trim_start_matches('[').trim_end_matches(']');
@@ -165,7 +171,8 @@ fn sent_by(src: &Text, s: &str, from: usize) -> Result<(Host, Option<u16>, usize
             .position(|&c| matches!(c, b':' | b';' | b' ' | b'\t' | b','))
             .map_or(b.len(), |i| from + i)
     };
-    let host = Host::parse_in(src, &s[from..end]).map_err(|e| SyntaxError::new(e.kind, from + e.at))?;
+    let host =
+        Host::parse_in(src, &s[from..end]).map_err(|e| SyntaxError::new(e.kind, from + e.at))?;
     let i = skip_wsp(b, end);
     if b.get(i) != Some(&b':') {
         return Ok((host, None, end));
@@ -201,7 +208,10 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        let v = Via::parse("SIP / 2.0 / UDP  [2001:db8::9:1] : 5061 ;branch=z9hG4bKx;rport;received=192.0.2.1").unwrap();
+        let v = Via::parse(
+            "SIP / 2.0 / UDP  [2001:db8::9:1] : 5061 ;branch=z9hG4bKx;rport;received=192.0.2.1",
+        )
+        .unwrap();
         assert_eq!(v.transport, "UDP");
         assert_eq!(v.host, Host::V6("2001:db8::9:1".parse().unwrap()));
         assert_eq!(v.port, Some(5061));
@@ -209,9 +219,13 @@ mod tests {
         assert_eq!(v.rport(), Some(None));
         assert_eq!(v.received(), Some("192.0.2.1".parse().unwrap()));
         let printed = v.to_string();
-        assert_eq!(printed, "SIP/2.0/UDP [2001:db8::9:1]:5061;branch=z9hG4bKx;rport;received=192.0.2.1");
+        assert_eq!(
+            printed,
+            "SIP/2.0/UDP [2001:db8::9:1]:5061;branch=z9hG4bKx;rport;received=192.0.2.1"
+        );
         assert_eq!(Via::parse(&printed).unwrap(), v);
-        let v = Via::parse("SIP/2.0/TCP host.example.com;rport=5070;ttl=16;maddr=224.2.0.1").unwrap();
+        let v =
+            Via::parse("SIP/2.0/TCP host.example.com;rport=5070;ttl=16;maddr=224.2.0.1").unwrap();
         assert_eq!(v.rport(), Some(Some(5070)));
         assert_eq!(v.ttl(), Some(16));
         assert_eq!(v.maddr(), Some("224.2.0.1"));

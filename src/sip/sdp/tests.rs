@@ -39,59 +39,59 @@ mod examples;
 /// RFC 8866 §6 and RFC 3605/5761 attributes: (text after `a=`, typed value).
 fn media_attribute_cases() -> Vec<(&'static str, Attribute)> {
     vec![
-            (
-                "rtpmap:111 opus/48000/2",
-                Attribute::RtpMap(RtpMap {
-                    payload_type: 111,
-                    encoding: "opus".into(),
-                    clock_rate: 48000,
-                    channels: Some(2),
-                }),
-            ),
-            (
-                "rtpmap:0 PCMU/8000",
-                Attribute::RtpMap(RtpMap {
-                    payload_type: 0,
-                    encoding: "PCMU".into(),
-                    clock_rate: 8000,
-                    channels: None,
-                }),
-            ),
-            (
-                "fmtp:111 minptime=10;useinbandfec=1",
-                Attribute::Fmtp(Fmtp {
-                    format: "111".into(),
-                    params: "minptime=10;useinbandfec=1".into(),
-                }),
-            ),
-            (
-                "fmtp:101 0-16",
-                Attribute::Fmtp(Fmtp {
-                    format: "101".into(),
-                    params: "0-16".into(),
-                }),
-            ),
-            ("ptime:20", Attribute::Ptime(20)),
-            ("maxptime:120", Attribute::MaxPtime(120)),
-            ("sendrecv", Attribute::Direction(Direction::SendRecv)),
-            ("sendonly", Attribute::Direction(Direction::SendOnly)),
-            ("recvonly", Attribute::Direction(Direction::RecvOnly)),
-            ("inactive", Attribute::Direction(Direction::Inactive)),
-            (
-                "rtcp:53020",
-                Attribute::Rtcp(Rtcp {
-                    port: 53020,
-                    connection: None,
-                }),
-            ),
-            (
-                "rtcp:53020 IN IP4 126.16.64.4",
-                Attribute::Rtcp(Rtcp {
-                    port: 53020,
-                    connection: Some(conn("IN", "IP4", "126.16.64.4")),
-                }),
-            ),
-            ("rtcp-mux", Attribute::RtcpMux),
+        (
+            "rtpmap:111 opus/48000/2",
+            Attribute::RtpMap(RtpMap {
+                payload_type: 111,
+                encoding: "opus".into(),
+                clock_rate: 48000,
+                channels: Some(2),
+            }),
+        ),
+        (
+            "rtpmap:0 PCMU/8000",
+            Attribute::RtpMap(RtpMap {
+                payload_type: 0,
+                encoding: "PCMU".into(),
+                clock_rate: 8000,
+                channels: None,
+            }),
+        ),
+        (
+            "fmtp:111 minptime=10;useinbandfec=1",
+            Attribute::Fmtp(Fmtp {
+                format: "111".into(),
+                params: "minptime=10;useinbandfec=1".into(),
+            }),
+        ),
+        (
+            "fmtp:101 0-16",
+            Attribute::Fmtp(Fmtp {
+                format: "101".into(),
+                params: "0-16".into(),
+            }),
+        ),
+        ("ptime:20", Attribute::Ptime(20)),
+        ("maxptime:120", Attribute::MaxPtime(120)),
+        ("sendrecv", Attribute::Direction(Direction::SendRecv)),
+        ("sendonly", Attribute::Direction(Direction::SendOnly)),
+        ("recvonly", Attribute::Direction(Direction::RecvOnly)),
+        ("inactive", Attribute::Direction(Direction::Inactive)),
+        (
+            "rtcp:53020",
+            Attribute::Rtcp(Rtcp {
+                port: 53020,
+                connection: None,
+            }),
+        ),
+        (
+            "rtcp:53020 IN IP4 126.16.64.4",
+            Attribute::Rtcp(Rtcp {
+                port: 53020,
+                connection: Some(conn("IN", "IP4", "126.16.64.4")),
+            }),
+        ),
+        ("rtcp-mux", Attribute::RtcpMux),
     ]
 }
 
@@ -110,69 +110,71 @@ fn transport_attribute_cases() -> Vec<(&'static str, Attribute)> {
         extensions: vec![("generation".into(), "0".into())],
     };
     vec![
-            (
-                "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32 KDR=1",
-                Attribute::Crypto(Crypto {
-                    tag: 1,
-                    suite: "AES_CM_128_HMAC_SHA1_80".into(),
-                    key_params: vec![
-                        "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32".into(),
-                    ],
-                    session_params: vec!["KDR=1".into()],
-                }),
-            ),
-            ("ice-ufrag:F7gI", Attribute::IceUfrag("F7gI".into())),
-            (
-                "ice-pwd:x9cml/YzichV2+XlhiMu8g",
-                Attribute::IcePwd("x9cml/YzichV2+XlhiMu8g".into()),
-            ),
-            (
-                "ice-options:trickle ice2",
-                Attribute::IceOptions(vec!["trickle".into(), "ice2".into()]),
-            ),
-            (
-                "candidate:2 1 UDP 1694498815 203.0.113.7 50000 typ srflx raddr 192.168.1.20 rport 50000 generation 0",
-                Attribute::Candidate(srflx),
-            ),
-            ("end-of-candidates", Attribute::EndOfCandidates),
-            (
-                "fingerprint:sha-256 4A:AD:B9:B1:3F:82",
-                Attribute::Fingerprint(Fingerprint {
-                    hash_function: "sha-256".into(),
-                    fingerprint: "4A:AD:B9:B1:3F:82".into(),
-                }),
-            ),
-            ("setup:actpass", Attribute::Setup(Setup::ActPass)),
-            ("setup:active", Attribute::Setup(Setup::Active)),
-            ("setup:passive", Attribute::Setup(Setup::Passive)),
-            ("setup:holdconn", Attribute::Setup(Setup::HoldConn)),
-            (
-                "rtcp-fb:* nack",
-                Attribute::Other {
-                    name: "rtcp-fb".into(),
-                    value: Some("* nack".into()),
-                },
-            ),
-            (
-                "ice-lite",
-                Attribute::Other {
-                    name: "ice-lite".into(),
-                    value: None,
-                },
-            ),
-            (
-                "x-empty:",
-                Attribute::Other {
-                    name: "x-empty".into(),
-                    value: Some(String::new()),
-                },
-            ),
+        (
+            "crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32 KDR=1",
+            Attribute::Crypto(Crypto {
+                tag: 1,
+                suite: "AES_CM_128_HMAC_SHA1_80".into(),
+                key_params: vec![
+                    "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32".into(),
+                ],
+                session_params: vec!["KDR=1".into()],
+            }),
+        ),
+        ("ice-ufrag:F7gI", Attribute::IceUfrag("F7gI".into())),
+        (
+            "ice-pwd:x9cml/YzichV2+XlhiMu8g",
+            Attribute::IcePwd("x9cml/YzichV2+XlhiMu8g".into()),
+        ),
+        (
+            "ice-options:trickle ice2",
+            Attribute::IceOptions(vec!["trickle".into(), "ice2".into()]),
+        ),
+        (
+            "candidate:2 1 UDP 1694498815 203.0.113.7 50000 typ srflx raddr 192.168.1.20 rport 50000 generation 0",
+            Attribute::Candidate(srflx),
+        ),
+        ("end-of-candidates", Attribute::EndOfCandidates),
+        (
+            "fingerprint:sha-256 4A:AD:B9:B1:3F:82",
+            Attribute::Fingerprint(Fingerprint {
+                hash_function: "sha-256".into(),
+                fingerprint: "4A:AD:B9:B1:3F:82".into(),
+            }),
+        ),
+        ("setup:actpass", Attribute::Setup(Setup::ActPass)),
+        ("setup:active", Attribute::Setup(Setup::Active)),
+        ("setup:passive", Attribute::Setup(Setup::Passive)),
+        ("setup:holdconn", Attribute::Setup(Setup::HoldConn)),
+        (
+            "rtcp-fb:* nack",
+            Attribute::Other {
+                name: "rtcp-fb".into(),
+                value: Some("* nack".into()),
+            },
+        ),
+        (
+            "ice-lite",
+            Attribute::Other {
+                name: "ice-lite".into(),
+                value: None,
+            },
+        ),
+        (
+            "x-empty:",
+            Attribute::Other {
+                name: "x-empty".into(),
+                value: Some(String::new()),
+            },
+        ),
     ]
 }
 
 #[test]
 fn typed_attributes_parse_and_print_back() {
-    let cases = media_attribute_cases().into_iter().chain(transport_attribute_cases());
+    let cases = media_attribute_cases()
+        .into_iter()
+        .chain(transport_attribute_cases());
     for (text, expected) in cases {
         let parsed = Attribute::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(parsed, expected, "{text}");

@@ -4,20 +4,32 @@ use super::*;
 
 const HEAD: &str = "v=0\r\no=- 1 2 IN IP4 10.0.0.1\r\ns=-\r\nt=0 0\r\n";
 
-/// Each strict rule: (input, line, line type, expected kind).
-fn error_cases() -> Vec<(String, usize, Option<char>, SdpErrorKind)> {
-    use SdpErrorKind as K;
-    let with_head = |rest: &str| format!("{HEAD}{rest}");
-    let number = |field: &'static str, value: &str, range: &'static str| K::InvalidNumber {
+/// One strict rule: input, expected line, line type and kind.
+type Case = (String, usize, Option<char>, SdpErrorKind);
+
+fn with_head(rest: &str) -> String {
+    format!("{HEAD}{rest}")
+}
+
+fn number(field: &'static str, value: &str, range: &'static str) -> SdpErrorKind {
+    SdpErrorKind::InvalidNumber {
         field,
         value: value.into(),
         range,
-    };
-    let count = |field: &'static str, expected: &'static str, found| K::FieldCount {
+    }
+}
+
+fn count(field: &'static str, expected: &'static str, found: usize) -> SdpErrorKind {
+    SdpErrorKind::FieldCount {
         field,
         expected,
         found,
-    };
+    }
+}
+
+/// v=, o=, c=, b=, t=, r= and line-shape errors.
+fn session_cases() -> Vec<Case> {
+    use SdpErrorKind as K;
     vec![
         (String::new(), 1, None, K::MissingVersion),
         (
@@ -97,6 +109,13 @@ fn error_cases() -> Vec<(String, usize, Option<char>, SdpErrorKind)> {
                 reason: "r= must follow a t= line (RFC 8866 §5.10)",
             },
         ),
+    ]
+}
+
+/// m= line and media-section errors.
+fn media_cases() -> Vec<Case> {
+    use SdpErrorKind as K;
+    vec![
         (
             with_head("m=audio 99999 RTP/AVP 0\r\n"),
             5,
@@ -135,6 +154,13 @@ fn error_cases() -> Vec<(String, usize, Option<char>, SdpErrorKind)> {
             Some('c'),
             K::DuplicateLine,
         ),
+    ]
+}
+
+/// Strict attributes: rtpmap (RFC 8866 §6.6) and candidate (RFC 8839 §5.1).
+fn attribute_cases() -> Vec<Case> {
+    use SdpErrorKind as K;
+    vec![
         (
             with_head("m=audio 4000 RTP/AVP 0\r\na=rtpmap:128 foo/8000\r\n"),
             6,
@@ -202,7 +228,11 @@ fn error_cases() -> Vec<(String, usize, Option<char>, SdpErrorKind)> {
 
 #[test]
 fn strict_errors_name_line_and_field() {
-    for (input, line, line_type, kind) in error_cases() {
+    let cases = session_cases()
+        .into_iter()
+        .chain(media_cases())
+        .chain(attribute_cases());
+    for (input, line, line_type, kind) in cases {
         let err = SessionDescription::parse(&input).expect_err(&input);
         assert_eq!(
             err,

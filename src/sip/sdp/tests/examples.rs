@@ -128,7 +128,7 @@ fn softphone_offer_audio_section() {
 }
 
 #[test]
-fn softphone_offer_ice_and_crypto() {
+fn softphone_offer_ice() {
     let sd = parse(&crlf(SOFTPHONE_OFFER));
     let audio = &sd.media[0];
     assert!(
@@ -167,6 +167,12 @@ fn softphone_offer_ice_and_crypto() {
     );
     assert!(srflx.extensions.is_empty());
     assert!(audio.attributes.contains(&Attribute::EndOfCandidates));
+}
+
+#[test]
+fn softphone_offer_crypto() {
+    let sd = parse(&crlf(SOFTPHONE_OFFER));
+    let audio = &sd.media[0];
     let cryptos: Vec<_> = audio
         .attributes
         .iter()
@@ -192,35 +198,38 @@ fn softphone_offer_ice_and_crypto() {
     );
 }
 
+/// baresip's style: `a=tool`, Opus stereo fmtp, G.722, rtcp-rsize, SSRC lines, H.264 video.
+const BARESIP_OFFER: &[&str] = &[
+    "v=0",
+    "o=- 1906327305 1906327306 IN IP4 10.0.0.2",
+    "s=-",
+    "c=IN IP4 10.0.0.2",
+    "t=0 0",
+    "a=tool:baresip 3.10.1",
+    "m=audio 10014 RTP/AVP 96 9 0 8 101",
+    "b=AS:128",
+    "a=rtpmap:96 opus/48000/2",
+    "a=fmtp:96 stereo=1;sprop-stereo=1",
+    "a=rtpmap:9 G722/8000",
+    "a=rtpmap:0 PCMU/8000",
+    "a=rtpmap:8 PCMA/8000",
+    "a=rtpmap:101 telephone-event/8000",
+    "a=fmtp:101 0-15",
+    "a=rtcp-rsize",
+    "a=ssrc:3426813741 cname:8e0d2f1c-1b4e-4d3c-9f1e-3a2b1c0d9e8f",
+    "a=ptime:20",
+    "a=sendrecv",
+    "m=video 10016 RTP/AVP 100",
+    "b=AS:1500",
+    "a=rtpmap:100 H264/90000",
+    "a=fmtp:100 packetization-mode=0;profile-level-id=42e01f",
+    "a=rtcp-fb:* nack pli",
+    "a=sendonly",
+];
+
 #[test]
 fn baresip_style_offer() {
-    let text = crlf(&[
-        "v=0",
-        "o=- 1906327305 1906327306 IN IP4 10.0.0.2",
-        "s=-",
-        "c=IN IP4 10.0.0.2",
-        "t=0 0",
-        "a=tool:baresip 3.10.1",
-        "m=audio 10014 RTP/AVP 96 9 0 8 101",
-        "b=AS:128",
-        "a=rtpmap:96 opus/48000/2",
-        "a=fmtp:96 stereo=1;sprop-stereo=1",
-        "a=rtpmap:9 G722/8000",
-        "a=rtpmap:0 PCMU/8000",
-        "a=rtpmap:8 PCMA/8000",
-        "a=rtpmap:101 telephone-event/8000",
-        "a=fmtp:101 0-15",
-        "a=rtcp-rsize",
-        "a=ssrc:3426813741 cname:8e0d2f1c-1b4e-4d3c-9f1e-3a2b1c0d9e8f",
-        "a=ptime:20",
-        "a=sendrecv",
-        "m=video 10016 RTP/AVP 100",
-        "b=AS:1500",
-        "a=rtpmap:100 H264/90000",
-        "a=fmtp:100 packetization-mode=0;profile-level-id=42e01f",
-        "a=rtcp-fb:* nack pli",
-        "a=sendonly",
-    ]);
+    let text = crlf(BARESIP_OFFER);
     let sd = parse(&text);
     assert_eq!(
         sd.attributes,
