@@ -4,7 +4,7 @@
 //!
 //! Run with `cargo bench --bench sip_parse` (or `make bench`).
 
-use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, black_box, criterion_group};
 use rsip::headers::ToTypedHeader;
 use rsip::message::HeadersExt;
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ const MESSAGES: [(&str, &[u8]); 3] = [
 ];
 
 /// Tincan: parse, then typed Via (all), From, To, CSeq, Call-ID, Contact.
+#[inline(never)]
 fn tincan_typed(data: &[u8]) -> usize {
     let m = tincan::sip::parse_datagram(data).expect("tincan parses");
     let h = m.headers();
@@ -34,6 +35,7 @@ fn tincan_typed(data: &[u8]) -> usize {
 }
 
 /// rsip: parse, then the same headers typed (rsip has no typed Call-ID; its value is read).
+#[inline(never)]
 fn rsip_typed(data: &[u8]) -> usize {
     let m = rsip::SipMessage::try_from(data).expect("rsip parses");
     let via = m.via_header().expect("via").typed().expect("via typed");
@@ -55,6 +57,7 @@ fn rsip_typed(data: &[u8]) -> usize {
 }
 
 /// Tincan framing only (no typed access), for reference.
+#[inline(never)]
 fn tincan_untyped(data: &[u8]) -> usize {
     tincan::sip::parse_datagram(data)
         .expect("parses")
@@ -62,6 +65,7 @@ fn tincan_untyped(data: &[u8]) -> usize {
         .len()
 }
 
+#[inline(never)]
 fn rsip_untyped(data: &[u8]) -> usize {
     match rsip::SipMessage::try_from(data).expect("parses") {
         rsip::SipMessage::Request(r) => r.headers.iter().count(),
@@ -91,7 +95,10 @@ fn bench(c: &mut Criterion) {
 
 /// A plain messages-per-second table (criterion's output shows time per message).
 fn print_rates() {
-    if std::env::args().any(|a| a == "--test") {
+    // `cargo test` runs this binary without `--bench`: criterion then only checks that each
+    // benchmark runs once, and so do we.
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--profile-time") {
         return;
     }
     println!("\nmessages per second (median of 5 runs of 0.5 s each):");
@@ -136,4 +143,23 @@ criterion_group! {
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
     targets = bench
 }
-criterion_main!(benches);
+/// `SIP_PARSE_ITERS=N` runs every parser N times on every message and exits: for
+/// `valgrind --tool=callgrind --toggle-collect=...`, whose instruction counts do not depend on
+/// the machine's load (see `scripts/bench-instructions.sh`).
+fn main() {
+    if let Some(n) = std::env::var("SIP_PARSE_ITERS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        for (_, data) in MESSAGES {
+            for (_, parse) in PARSERS {
+                for _ in 0..n {
+                    black_box(parse(black_box(data)));
+                }
+            }
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

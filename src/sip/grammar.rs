@@ -10,14 +10,30 @@ use super::text::Text;
 use std::borrow::Cow;
 use std::fmt;
 
+/// Builds a 256-entry membership table: alphanumerics plus `extra` (parsers test one byte
+/// at a time, so a table lookup beats a chain of comparisons).
+const fn class(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+static TOKEN: [bool; 256] = class(b"-.!%*_+`'~");
+static UNRESERVED: [bool; 256] = class(b"-_.!~*'()");
+
 /// `token` characters (RFC 3261 §25.1): alphanum and `-.!%*_+`'~`.
 #[inline]
 pub fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-        )
+    TOKEN[b as usize]
 }
 
 /// Whether `s` is a non-empty `token`.
@@ -31,10 +47,26 @@ pub fn is_wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
+/// The index of the first byte `b` in `s` (`b` must be ASCII so the index is a char
+/// boundary).
+#[inline]
+pub fn find_byte(s: &str, b: u8) -> Option<usize> {
+    // memchr's vector set-up costs more than it saves on the short strings of a header.
+    if s.len() < 64 {
+        s.bytes().position(|c| c == b)
+    } else {
+        memchr::memchr(b, s.as_bytes())
+    }
+}
+
 /// Trims `SP`/`HTAB` from both ends.
 #[inline]
 pub fn trim_wsp(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| !is_wsp(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !is_wsp(c)).map_or(start, |i| i + 1);
+    // Both ends sit next to ASCII bytes, so they are char boundaries.
+    &s[start..end]
 }
 
 /// Index of the first non-WSP byte at or after `i`.
@@ -301,11 +333,7 @@ pub fn is_uri_param_char(b: u8) -> bool {
 /// `unreserved = alphanum / mark` (RFC 3261 §25.1).
 #[inline]
 pub fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-        )
+    UNRESERVED[b as usize]
 }
 
 /// Parses `*( SEMI param )` at the start of `s` (a slice of `src`), stopping at the first

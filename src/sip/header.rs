@@ -6,7 +6,7 @@ use super::text::Text;
 use std::fmt;
 
 macro_rules! header_names {
-    ($( $variant:ident => $name:literal $(, $compact:literal)? ; )*) => {
+    ($( $variant:ident => $name:literal, $lower:literal $(, $compact:literal)? ; )*) => {
         /// A header field name. Known names compare by variant; others case-insensitively.
         #[derive(Clone, Debug)]
         pub enum HeaderName {
@@ -27,13 +27,13 @@ macro_rules! header_names {
                 }
             }
 
+            /// `lower` is the name in lower case; a `match` on byte strings compiles to a
+            /// dispatch on length and then a few comparisons.
             fn known_long(lower: &[u8]) -> Option<HeaderName> {
-                $(
-                    if lower == &const { const_lower::<{ $name.len() }>($name) }[..] {
-                        return Some(HeaderName::$variant);
-                    }
-                )*
-                None
+                match lower {
+                    $( $lower => Some(HeaderName::$variant), )*
+                    _ => None,
+                }
             }
 
             fn known_compact(c: u8) -> Option<HeaderName> {
@@ -46,76 +46,65 @@ macro_rules! header_names {
     };
 }
 
-const fn const_lower<const N: usize>(s: &str) -> [u8; N] {
-    let b = s.as_bytes();
-    let mut out = [0u8; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = b[i].to_ascii_lowercase();
-        i += 1;
-    }
-    out
-}
-
 header_names! {
-    Accept => "Accept";
-    AcceptContact => "Accept-Contact", b'a';
-    AcceptEncoding => "Accept-Encoding";
-    AcceptLanguage => "Accept-Language";
-    AlertInfo => "Alert-Info";
-    Allow => "Allow";
-    AllowEvents => "Allow-Events", b'u';
-    AuthenticationInfo => "Authentication-Info";
-    Authorization => "Authorization";
-    CallId => "Call-ID", b'i';
-    CallInfo => "Call-Info";
-    Contact => "Contact", b'm';
-    ContentDisposition => "Content-Disposition";
-    ContentEncoding => "Content-Encoding", b'e';
-    ContentLanguage => "Content-Language";
-    ContentLength => "Content-Length", b'l';
-    ContentType => "Content-Type", b'c';
-    CSeq => "CSeq";
-    Date => "Date";
-    ErrorInfo => "Error-Info";
-    Event => "Event", b'o';
-    Expires => "Expires";
-    From => "From", b'f';
-    Identity => "Identity", b'y';
-    InReplyTo => "In-Reply-To";
-    MaxForwards => "Max-Forwards";
-    MimeVersion => "MIME-Version";
-    MinExpires => "Min-Expires";
-    MinSe => "Min-SE";
-    Organization => "Organization";
-    Priority => "Priority";
-    ProxyAuthenticate => "Proxy-Authenticate";
-    ProxyAuthorization => "Proxy-Authorization";
-    ProxyRequire => "Proxy-Require";
-    RAck => "RAck";
-    RecordRoute => "Record-Route";
-    ReferTo => "Refer-To", b'r';
-    ReferredBy => "Referred-By", b'b';
-    RejectContact => "Reject-Contact", b'j';
-    Replaces => "Replaces";
-    ReplyTo => "Reply-To";
-    RequestDisposition => "Request-Disposition", b'd';
-    Require => "Require";
-    RetryAfter => "Retry-After";
-    Route => "Route";
-    RSeq => "RSeq";
-    Server => "Server";
-    SessionExpires => "Session-Expires", b'x';
-    Subject => "Subject", b's';
-    SubscriptionState => "Subscription-State";
-    Supported => "Supported", b'k';
-    Timestamp => "Timestamp";
-    To => "To", b't';
-    Unsupported => "Unsupported";
-    UserAgent => "User-Agent";
-    Via => "Via", b'v';
-    Warning => "Warning";
-    WwwAuthenticate => "WWW-Authenticate";
+    Accept => "Accept", b"accept";
+    AcceptContact => "Accept-Contact", b"accept-contact", b'a';
+    AcceptEncoding => "Accept-Encoding", b"accept-encoding";
+    AcceptLanguage => "Accept-Language", b"accept-language";
+    AlertInfo => "Alert-Info", b"alert-info";
+    Allow => "Allow", b"allow";
+    AllowEvents => "Allow-Events", b"allow-events", b'u';
+    AuthenticationInfo => "Authentication-Info", b"authentication-info";
+    Authorization => "Authorization", b"authorization";
+    CallId => "Call-ID", b"call-id", b'i';
+    CallInfo => "Call-Info", b"call-info";
+    Contact => "Contact", b"contact", b'm';
+    ContentDisposition => "Content-Disposition", b"content-disposition";
+    ContentEncoding => "Content-Encoding", b"content-encoding", b'e';
+    ContentLanguage => "Content-Language", b"content-language";
+    ContentLength => "Content-Length", b"content-length", b'l';
+    ContentType => "Content-Type", b"content-type", b'c';
+    CSeq => "CSeq", b"cseq";
+    Date => "Date", b"date";
+    ErrorInfo => "Error-Info", b"error-info";
+    Event => "Event", b"event", b'o';
+    Expires => "Expires", b"expires";
+    From => "From", b"from", b'f';
+    Identity => "Identity", b"identity", b'y';
+    InReplyTo => "In-Reply-To", b"in-reply-to";
+    MaxForwards => "Max-Forwards", b"max-forwards";
+    MimeVersion => "MIME-Version", b"mime-version";
+    MinExpires => "Min-Expires", b"min-expires";
+    MinSe => "Min-SE", b"min-se";
+    Organization => "Organization", b"organization";
+    Priority => "Priority", b"priority";
+    ProxyAuthenticate => "Proxy-Authenticate", b"proxy-authenticate";
+    ProxyAuthorization => "Proxy-Authorization", b"proxy-authorization";
+    ProxyRequire => "Proxy-Require", b"proxy-require";
+    RAck => "RAck", b"rack";
+    RecordRoute => "Record-Route", b"record-route";
+    ReferTo => "Refer-To", b"refer-to", b'r';
+    ReferredBy => "Referred-By", b"referred-by", b'b';
+    RejectContact => "Reject-Contact", b"reject-contact", b'j';
+    Replaces => "Replaces", b"replaces";
+    ReplyTo => "Reply-To", b"reply-to";
+    RequestDisposition => "Request-Disposition", b"request-disposition", b'd';
+    Require => "Require", b"require";
+    RetryAfter => "Retry-After", b"retry-after";
+    Route => "Route", b"route";
+    RSeq => "RSeq", b"rseq";
+    Server => "Server", b"server";
+    SessionExpires => "Session-Expires", b"session-expires", b'x';
+    Subject => "Subject", b"subject", b's';
+    SubscriptionState => "Subscription-State", b"subscription-state";
+    Supported => "Supported", b"supported", b'k';
+    Timestamp => "Timestamp", b"timestamp";
+    To => "To", b"to", b't';
+    Unsupported => "Unsupported", b"unsupported";
+    UserAgent => "User-Agent", b"user-agent";
+    Via => "Via", b"via", b'v';
+    Warning => "Warning", b"warning";
+    WwwAuthenticate => "WWW-Authenticate", b"www-authenticate";
 }
 
 impl HeaderName {
@@ -180,7 +169,6 @@ impl PartialEq for HeaderName {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (HeaderName::Other(a), HeaderName::Other(b)) => a.eq_ignore_ascii_case(b),
-            (HeaderName::Other(_), _) | (_, HeaderName::Other(_)) => false,
             _ => std::mem::discriminant(self) == std::mem::discriminant(other),
         }
     }

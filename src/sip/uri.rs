@@ -3,7 +3,7 @@
 //! RFC 3261 §19.1.4 and RFC 3966 §4.
 
 use super::error::{ErrorKind, SyntaxError};
-use super::grammar::{ParamSyntax, Params, is_unreserved, parse_params, percent_decode};
+use super::grammar::{ParamSyntax, Params, find_byte, is_unreserved, parse_params, percent_decode};
 use super::text::Text;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -22,7 +22,7 @@ pub enum Uri {
 impl Uri {
     /// Parses a URI from `s`, a slice of `src`.
     pub fn parse_in(src: &Text, s: &str) -> Result<Uri, SyntaxError> {
-        let colon = s.find(':').ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
+        let colon = find_byte(s, b':').ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
         let scheme = &s[..colon];
         if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {
             SipUri::parse_in(src, s).map(Uri::Sip)
@@ -72,7 +72,7 @@ impl fmt::Display for Uri {
 
 /// `absoluteURI` (RFC 2396): a scheme and then URI characters, nothing else.
 fn check_absolute_uri(s: &str) -> Result<(), SyntaxError> {
-    let colon = s.find(':').unwrap_or(0);
+    let colon = find_byte(s, b':').unwrap_or(0);
     let scheme = &s.as_bytes()[..colon];
     let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
         && scheme
@@ -236,7 +236,7 @@ fn check_chars(s: &str, base: usize, ok: impl Fn(u8) -> bool) -> Result<(), Synt
 impl SipUri {
     /// Parses a `sip:`/`sips:` URI occupying all of `s` (a slice of `src`).
     pub fn parse_in(src: &Text, s: &str) -> Result<SipUri, SyntaxError> {
-        let colon = s.find(':').ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
+        let colon = find_byte(s, b':').ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
         let scheme = match &s[..colon] {
             x if x.eq_ignore_ascii_case("sip") => Scheme::Sip,
             x if x.eq_ignore_ascii_case("sips") => Scheme::Sips,
@@ -244,10 +244,10 @@ impl SipUri {
         };
         let mut pos = colon + 1;
         let rest = &s[pos..];
-        let (user, password) = match rest.find('@') {
+        let (user, password) = match find_byte(rest, b'@') {
             Some(at) => {
                 let userinfo = &rest[..at];
-                let (u, p) = match userinfo.find(':') {
+                let (u, p) = match find_byte(userinfo, b':') {
                     Some(c) => (&userinfo[..c], Some(&userinfo[c + 1..])),
                     None => (userinfo, None),
                 };
@@ -335,7 +335,7 @@ fn parse_hostport(
 ) -> Result<(Host, Option<u16>, usize), SyntaxError> {
     let b = s.as_bytes();
     let host_end = if b.first() == Some(&b'[') {
-        s.find(']')
+        find_byte(s, b']')
             .map(|i| i + 1)
             .ok_or(SyntaxError::new(ErrorKind::BadHost, base))?
     } else {
@@ -463,7 +463,7 @@ impl TelUri {
     /// Parses a `tel:` URI occupying all of `s` (a slice of `src`).
     pub fn parse_in(src: &Text, s: &str) -> Result<TelUri, SyntaxError> {
         let body = s.get(4..).ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
-        let end = body.find(';').unwrap_or(body.len());
+        let end = find_byte(body, b';').unwrap_or(body.len());
         let number = &body[..end];
         let digits = number.strip_prefix('+').unwrap_or(number);
         let global = number.starts_with('+');

@@ -3,8 +3,8 @@
 
 use crate::sip::error::{ErrorKind, SyntaxError};
 use crate::sip::grammar::{
-    ParamSyntax, Params, is_token_char, is_wsp, parse_params, parse_quoted, parse_u32, skip_wsp,
-    trim_wsp, write_quoted,
+    ParamSyntax, Params, find_byte, is_token_char, is_wsp, parse_params, parse_quoted, parse_u32,
+    skip_wsp, trim_wsp, write_quoted,
 };
 use crate::sip::text::Text;
 use crate::sip::uri::Uri;
@@ -88,7 +88,7 @@ impl NameAddr {
     /// RFC 3261 §20.10: without angle brackets, `;` starts header parameters and the URI may
     /// hold no `;`, `?` or `,` (RFC 4475 §3.1.2.13).
     fn parse_addr_spec(src: &Text, s: &str) -> Result<NameAddr, SyntaxError> {
-        let end = s.find(';').unwrap_or(s.len());
+        let end = find_byte(s, b';').unwrap_or(s.len());
         let spec = trim_wsp(&s[..end]);
         if let Some(i) = spec.find(['?', ' ', '\t', '>', '"']) {
             let c = spec.as_bytes()[i] as char;
