@@ -3,7 +3,7 @@
 //! access. Knows nothing about transactions.
 
 use super::error::{ErrorKind, ParseError};
-use super::grammar::{is_token_char, parse_u32, trim_wsp};
+use super::grammar::{find_byte, is_token_char, parse_u32, trim_wsp};
 use super::header::{Header, HeaderName, Headers};
 use super::message::{Message, Request, Response, StatusCode, Version};
 use super::method::Method;
@@ -166,12 +166,18 @@ fn parse_head(head: &[u8]) -> Result<Head, ParseError> {
     let src = Text::from_shared(Arc::from(text));
     let s: &str = &src;
     let first_end = s.find('\n').unwrap_or(s.len());
-    let start = parse_start_line(&src, s[..first_end].trim_end_matches('\r'))?;
+    let first = &s[..first_end];
+    let start = parse_start_line(&src, first.strip_suffix('\r').unwrap_or(first))?;
     let mut headers = Vec::with_capacity(16);
     let mut pos = first_end + 1;
     while pos < s.len() {
         let end = memchr::memchr(b'\n', &s.as_bytes()[pos..]).map_or(s.len(), |i| pos + i);
-        let line = s[pos..end].trim_end_matches('\r');
+        let line = s[pos..end].strip_suffix('\r').unwrap_or(&s[pos..end]);
+        // A CR anywhere but before the LF is no line end the grammar knows (RFC 3261 §7.3.1);
+        // keeping it would let the value break the line when printed.
+        if let Some(i) = find_byte(line, b'\r') {
+            return Err(ParseError::framing(ErrorKind::UnexpectedChar('\r'), pos + i));
+        }
         if line.starts_with([' ', '\t']) {
             // RFC 3261 §7.3.1: a line starting with whitespace continues the previous one;
             // the fold and surrounding whitespace become a single SP.
@@ -220,6 +226,9 @@ fn parse_header_line(src: &Text, line: &str, at: usize) -> Result<Header, ParseE
 /// elements (RFC 4475 §3.1.2.9, §3.1.2.10 are rejected).
 fn parse_start_line(src: &Text, line: &str) -> Result<StartLine, ParseError> {
     let bad = |kind, at| Err(ParseError::start_line(kind, at));
+    if let Some(i) = find_byte(line, b'\r') {
+        return bad(ErrorKind::UnexpectedChar('\r'), i);
+    }
     if line.len() > 4 && line[..4].eq_ignore_ascii_case("SIP/") {
         let mut parts = line.splitn(3, ' ');
         let version = parse_version(src, parts.next().unwrap_or(""));

@@ -353,3 +353,16 @@ fn malformed_header_line_is_a_framing_error() {
         Framed::NeedMore
     ));
 }
+
+/// Found by the `sip_message` fuzz target: a CR followed by a tab before the LF left a bare
+/// CR inside the From value, which then broke the line when printed.
+#[test]
+fn bare_cr_inside_a_line_is_rejected() {
+    let data = b"REGISTER sip:example.com SIP/2.0\r\nTo: sip:j$user@example.com\r\nFrom: sip:j.t`on: No\x0fneKnowsThisScheme opaque-data=here\r\t\nContent-Length:0\r\n\r\n";
+    let err = parse_datagram(data).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnexpectedChar('\r'));
+    assert_eq!(err.location, Location::Framing);
+    let start_line = b"OPTIONS sip:a@b SIP/2.0\r\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n";
+    let err = parse_datagram(start_line).unwrap_err();
+    assert_eq!(err.location, Location::StartLine);
+}
