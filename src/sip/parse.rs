@@ -176,7 +176,10 @@ fn parse_head(head: &[u8]) -> Result<Head, ParseError> {
         // A CR anywhere but before the LF is no line end the grammar knows (RFC 3261 §7.3.1);
         // keeping it would let the value break the line when printed.
         if let Some(i) = find_byte(line, b'\r') {
-            return Err(ParseError::framing(ErrorKind::UnexpectedChar('\r'), pos + i));
+            return Err(ParseError::framing(
+                ErrorKind::UnexpectedChar('\r'),
+                pos + i,
+            ));
         }
         if line.starts_with([' ', '\t']) {
             // RFC 3261 §7.3.1: a line starting with whitespace continues the previous one;
@@ -229,7 +232,7 @@ fn parse_start_line(src: &Text, line: &str) -> Result<StartLine, ParseError> {
     if let Some(i) = find_byte(line, b'\r') {
         return bad(ErrorKind::UnexpectedChar('\r'), i);
     }
-    if line.len() > 4 && line[..4].eq_ignore_ascii_case("SIP/") {
+    if line.len() > 4 && line.as_bytes()[..4].eq_ignore_ascii_case(b"SIP/") {
         let mut parts = line.splitn(3, ' ');
         let version = parse_version(src, parts.next().unwrap_or(""));
         let code = parts.next().unwrap_or("");
@@ -257,7 +260,7 @@ fn parse_start_line(src: &Text, line: &str) -> Result<StartLine, ParseError> {
     };
     let uri =
         Uri::parse_in(src, u).map_err(|e| ParseError::start_line(e.kind, m.len() + 1 + e.at))?;
-    if !(v.len() > 4 && v[..4].eq_ignore_ascii_case("SIP/")) {
+    if !(v.len() > 4 && v.as_bytes()[..4].eq_ignore_ascii_case(b"SIP/")) {
         return bad(ErrorKind::BadStartLine, m.len() + u.len() + 2);
     }
     Ok(StartLine::Request(method, uri, parse_version(src, v)))

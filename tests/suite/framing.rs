@@ -366,3 +366,16 @@ fn bare_cr_inside_a_line_is_rejected() {
     let err = parse_datagram(start_line).unwrap_err();
     assert_eq!(err.location, Location::StartLine);
 }
+
+/// Found by the `sip_message` fuzz target: a multi-byte character across byte 4 of the
+/// start line made the `SIP/` check slice inside a character.
+#[test]
+fn multibyte_start_line_is_an_error_not_a_panic() {
+    let data = "Ripƚxample.com \\IP/4.0\r\nToisp:s ;ue\n\r\n".as_bytes();
+    assert_eq!(
+        parse_datagram(data).unwrap_err().location,
+        Location::StartLine
+    );
+    let data = "INVITE sip:a@b SIƚ/2.0\r\n\r\n".as_bytes();
+    assert!(parse_datagram(data).is_err());
+}
