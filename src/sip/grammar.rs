@@ -419,9 +419,20 @@ fn parse_one_param(
     Ok((Param { name, value }, j))
 }
 
-/// Decodes `%HH` escapes (RFC 3261 §19.1.2); a `%` not followed by two hex digits is kept as
-/// is (RFC 4475 §3.1.1.5 shows such messages are to be tolerated where the grammar allows).
+/// Decodes every `%HH` escape (RFC 3261 §19.1.2); a `%` not followed by two hex digits is
+/// kept as is (RFC 4475 §3.1.1.5).
 pub fn percent_decode(s: &str) -> Cow<'_, [u8]> {
+    decode(s, false)
+}
+
+/// The form URIs are compared in (RFC 3261 §19.1.4): characters other than the reserved set
+/// equal their escapes, so those are decoded; an escaped reserved character stays escaped, in
+/// upper case, so `a%3Bb` never equals `a;b`.
+pub fn comparison_form(s: &str) -> Cow<'_, [u8]> {
+    decode(s, true)
+}
+
+fn decode(s: &str, keep_reserved: bool) -> Cow<'_, [u8]> {
     if !s.contains('%') {
         return Cow::Borrowed(s.as_bytes());
     }
@@ -429,12 +440,26 @@ pub fn percent_decode(s: &str) -> Cow<'_, [u8]> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && hex(b[i + 1]).is_some() && hex(b[i + 2]).is_some() {
-            out.push(hex(b[i + 1]).unwrap_or(0) * 16 + hex(b[i + 2]).unwrap_or(0));
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
+        let escape = (b[i] == b'%' && i + 2 < b.len())
+            .then(|| Some(hex(b[i + 1])? * 16 + hex(b[i + 2])?))
+            .flatten();
+        match escape {
+            Some(c) if keep_reserved && b";/?:@&=+$,".contains(&c) => {
+                out.extend_from_slice(&[
+                    b'%',
+                    b[i + 1].to_ascii_uppercase(),
+                    b[i + 2].to_ascii_uppercase(),
+                ]);
+                i += 3;
+            }
+            Some(c) => {
+                out.push(c);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
         }
     }
     Cow::Owned(out)

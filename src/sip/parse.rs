@@ -70,14 +70,16 @@ pub fn parse_datagram(data: &[u8]) -> Result<Message, ParseError> {
 /// is mandatory (§18.3). An error means the stream's framing is lost: close the connection.
 pub fn parse_stream(buf: &[u8]) -> Result<Framed, ParseError> {
     let start = skip_crlf(buf);
-    if start == buf.len() {
-        return Ok(match start {
-            0 => Framed::NeedMore,
-            _ => Framed::KeepAlive {
-                consumed: start,
-                ping: start >= 4,
-            },
+    // A ping (double CRLF) is reported even when a message follows in the same read, so the
+    // pong is not lost (RFC 5626 §3.5.1).
+    if start >= 4 || (start > 0 && start == buf.len()) {
+        return Ok(Framed::KeepAlive {
+            consumed: start,
+            ping: start >= 4,
         });
+    }
+    if start == buf.len() {
+        return Ok(Framed::NeedMore);
     }
     let data = &buf[start..];
     let Some((head_len, body_start)) = find_head_end(data) else {
@@ -89,10 +91,11 @@ pub fn parse_stream(buf: &[u8]) -> Result<Framed, ParseError> {
     let head = parse_head(&data[..head_len])?;
     let cl =
         content_length(&head.0)?.ok_or(ParseError::framing(ErrorKind::MissingContentLength, 0))?;
-    if body_start + cl > MAX_MESSAGE_SIZE {
-        return Err(ParseError::framing(ErrorKind::TooLarge, 0));
-    }
-    if data.len() < body_start + cl {
+    let end = body_start
+        .checked_add(cl)
+        .filter(|&n| n <= MAX_MESSAGE_SIZE)
+        .ok_or(ParseError::framing(ErrorKind::TooLarge, 0))?;
+    if data.len() < end {
         return Ok(Framed::NeedMore);
     }
     let body = Bytes::copy_from_slice(&data[body_start..body_start + cl]);
@@ -168,7 +171,9 @@ fn parse_head(head: &[u8]) -> Result<Head, ParseError> {
     let first_end = s.find('\n').unwrap_or(s.len());
     let first = &s[..first_end];
     let start = parse_start_line(&src, first.strip_suffix('\r').unwrap_or(first))?;
-    let mut headers = Vec::with_capacity(16);
+    let mut headers: Vec<Header> = Vec::with_capacity(16);
+    // The value of the header being folded, built once (not re-copied per continuation line).
+    let mut folded: Option<String> = None;
     let mut pos = first_end + 1;
     while pos < s.len() {
         let end = memchr::memchr(b'\n', &s.as_bytes()[pos..]).map_or(s.len(), |i| pos + i);
@@ -184,24 +189,31 @@ fn parse_head(head: &[u8]) -> Result<Head, ParseError> {
         if line.starts_with([' ', '\t']) {
             // RFC 3261 §7.3.1: a line starting with whitespace continues the previous one;
             // the fold and surrounding whitespace become a single SP.
-            let prev: &mut Header = headers
-                .last_mut()
+            let prev = headers
+                .last()
                 .ok_or(ParseError::framing(ErrorKind::BadHeaderLine, pos))?;
             let cont = trim_wsp(line);
             if !cont.is_empty() {
-                let joined = if prev.value.is_empty() {
-                    cont.to_owned()
-                } else {
-                    format!("{} {}", prev.value, cont)
-                };
-                prev.value = Text::from(joined);
+                let value = folded.get_or_insert_with(|| prev.value.to_string());
+                if !value.is_empty() {
+                    value.push(' ');
+                }
+                value.push_str(cont);
             }
         } else if !line.is_empty() {
+            flush_folded(&mut headers, &mut folded);
             headers.push(parse_header_line(&src, line, pos)?);
         }
         pos = end + 1;
     }
+    flush_folded(&mut headers, &mut folded);
     Ok(Head(Headers(headers), start))
+}
+
+fn flush_folded(headers: &mut [Header], folded: &mut Option<String>) {
+    if let (Some(value), Some(last)) = (folded.take(), headers.last_mut()) {
+        last.value = Text::from(value);
+    }
 }
 
 fn parse_header_line(src: &Text, line: &str, at: usize) -> Result<Header, ParseError> {

@@ -3,7 +3,9 @@
 //! RFC 3261 §19.1.4 and RFC 3966 §4.
 
 use super::error::{ErrorKind, SyntaxError};
-use super::grammar::{ParamSyntax, Params, find_byte, is_unreserved, parse_params, percent_decode};
+use super::grammar::{
+    ParamSyntax, Params, comparison_form, find_byte, is_unreserved, parse_params,
+};
 use super::text::Text;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -297,7 +299,7 @@ impl SipUri {
     pub fn new(user: Option<&str>, host: Host, port: Option<u16>) -> SipUri {
         SipUri {
             scheme: Scheme::Sip,
-            user: user.map(Text::from),
+            user: user.filter(|u| !u.is_empty()).map(Text::from),
             password: None,
             host,
             port,
@@ -384,13 +386,13 @@ fn parse_uri_headers(src: &Text, s: &str, base: usize) -> Result<Vec<UriHeader>,
 fn opt_eq_decoded(a: &Option<Text>, b: &Option<Text>) -> bool {
     match (a, b) {
         (None, None) => true,
-        (Some(a), Some(b)) => percent_decode(a) == percent_decode(b),
+        (Some(a), Some(b)) => comparison_form(a) == comparison_form(b),
         _ => false,
     }
 }
 
 fn decoded_eq_ignore_case(a: &str, b: &str) -> bool {
-    percent_decode(a).eq_ignore_ascii_case(&percent_decode(b))
+    comparison_form(a).eq_ignore_ascii_case(&comparison_form(b))
 }
 
 /// RFC 3261 §19.1.4: parameters in both must match; `user`, `ttl`, `method`, `maddr` and
@@ -399,15 +401,22 @@ fn decoded_eq_ignore_case(a: &str, b: &str) -> bool {
 fn params_equivalent(a: &Params, b: &Params) -> bool {
     const STRICT: [&str; 5] = ["user", "ttl", "method", "maddr", "transport"];
     let one_sided = |x: &Params, y: &Params| {
-        x.iter().any(
-            |p| match y.iter().find(|q| decoded_eq_ignore_case(&q.name, &p.name)) {
-                Some(q) => !decoded_eq_ignore_case(
+        x.iter().any(|p| {
+            let mut named = y
+                .iter()
+                .filter(|q| decoded_eq_ignore_case(&q.name, &p.name))
+                .peekable();
+            if named.peek().is_none() {
+                return STRICT.iter().any(|s| decoded_eq_ignore_case(&p.name, s));
+            }
+            // A repeated parameter matches when any same-named one has the same value.
+            !named.any(|q| {
+                decoded_eq_ignore_case(
                     p.value.as_deref().unwrap_or(""),
                     q.value.as_deref().unwrap_or(""),
-                ),
-                None => STRICT.iter().any(|s| decoded_eq_ignore_case(&p.name, s)),
-            },
-        )
+                )
+            })
+        })
     };
     !one_sided(a, b) && !one_sided(b, a)
 }
@@ -417,7 +426,7 @@ fn headers_equivalent(a: &[UriHeader], b: &[UriHeader]) -> bool {
         x.iter().all(|h| {
             y.iter().any(|g| {
                 decoded_eq_ignore_case(&h.name, &g.name)
-                    && percent_decode(&h.value) == percent_decode(&g.value)
+                    && comparison_form(&h.value) == comparison_form(&g.value)
             })
         })
     };
@@ -512,17 +521,25 @@ impl TelUri {
     /// Equivalence per RFC 3966 §4: same digits, same parameters in any order
     /// (names and values compared case-insensitively).
     pub fn equivalent(&self, other: &TelUri) -> bool {
-        self.digits().eq_ignore_ascii_case(&other.digits())
-            && self.params.0.len() == other.params.0.len()
-            && self.params.iter().all(|p| {
-                other.params.get(&p.name).is_some_and(|q| {
-                    let (a, b) = (
-                        p.value.as_deref().unwrap_or(""),
-                        q.value.as_deref().unwrap_or(""),
-                    );
-                    a.eq_ignore_ascii_case(b)
+        // Visual separators do not count, in the number or in phone-context (RFC 3966 §4).
+        let norm = |v: &str| -> String {
+            v.chars()
+                .filter(|c| !matches!(c, '-' | '.' | '(' | ')'))
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let covered = |x: &Params, y: &Params| {
+            x.iter().all(|p| {
+                let pv = norm(p.value.as_deref().unwrap_or(""));
+                y.iter().any(|q| {
+                    q.name.eq_ignore_ascii_case(&p.name)
+                        && norm(q.value.as_deref().unwrap_or("")) == pv
                 })
             })
+        };
+        norm(&self.number) == norm(&other.number)
+            && covered(&self.params, &other.params)
+            && covered(&other.params, &self.params)
     }
 }
 
@@ -657,6 +674,26 @@ mod tests {
             assert!(!sip(a).equivalent(&sip(b)), "{a} != {b}");
             assert!(!sip(b).equivalent(&sip(a)), "{b} != {a}");
         }
+    }
+
+    #[test]
+    fn comparison_edge_cases() {
+        // A repeated parameter still matches itself.
+        let u = sip("sip:h;x=1;x=2");
+        assert!(u.equivalent(&u));
+        // An escaped reserved character is not the character itself (§19.1.4).
+        assert!(!sip("sip:a%3Bb@h").equivalent(&sip("sip:a;b@h")));
+        assert!(sip("sip:a%3bb@h").equivalent(&sip("sip:a%3Bb@h")));
+        // An empty user given to the builder means no user part.
+        let built = SipUri::new(Some(""), Host::Name(Text::from("h")), None);
+        assert_eq!(SipUri::parse(&built.to_string()).unwrap(), built);
+        // tel: comparison is symmetric and ignores separators in phone-context.
+        let a = Uri::parse("tel:1;a=1;a=1").unwrap();
+        let b = Uri::parse("tel:1;a=1;b=2").unwrap();
+        assert!(!a.equivalent(&b) && !b.equivalent(&a));
+        let c = Uri::parse("tel:7042;phone-context=+1-201").unwrap();
+        let d = Uri::parse("tel:7042;phone-context=+1201").unwrap();
+        assert!(c.equivalent(&d));
     }
 
     #[test]

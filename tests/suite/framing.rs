@@ -92,9 +92,19 @@ fn stream_partial_body_needs_more() {
 
 #[test]
 fn stream_leading_crlfs_are_skipped_and_counted() {
-    let buf = ["\r\n\r\n\r\n", OPTIONS].concat();
+    // A single CRLF (a pong) before a message is skipped and counted with it.
+    let buf = ["\r\n", OPTIONS].concat();
     let (m, consumed) = message(parse_stream(buf.as_bytes()).unwrap());
-    assert_eq!(consumed, 6 + OPTIONS.len());
+    assert_eq!(consumed, 2 + OPTIONS.len());
+    assert_eq!(method(&m), &Method::Options);
+    // A ping in the same read as a message is reported first, so its pong is not lost.
+    let buf = ["\r\n\r\n\r\n", OPTIONS].concat();
+    match parse_stream(buf.as_bytes()).unwrap() {
+        Framed::KeepAlive { consumed, ping } => assert_eq!((consumed, ping), (6, true)),
+        other => panic!("expected a ping, got {other:?}"),
+    }
+    let (m, consumed) = message(parse_stream(&buf.as_bytes()[6..]).unwrap());
+    assert_eq!(consumed, OPTIONS.len());
     assert_eq!(method(&m), &Method::Options);
     // Datagrams skip them too.
     let m = parse_datagram(buf.as_bytes()).unwrap();
@@ -378,4 +388,33 @@ fn multibyte_start_line_is_an_error_not_a_panic() {
     );
     let data = "INVITE sip:a@b SIƚ/2.0\r\n\r\n".as_bytes();
     assert!(parse_datagram(data).is_err());
+}
+
+/// Folding many continuation lines costs linear time: each line is appended once.
+#[test]
+fn many_folded_lines_join_into_one_value() {
+    let mut data = String::from("OPTIONS sip:a@b SIP/2.0\nSubject: x\n");
+    for _ in 0..20_000 {
+        data.push_str(" a\n");
+    }
+    data.push('\n');
+    let m = parse_datagram(data.as_bytes()).unwrap();
+    let subject = m.headers().get(&tincan::sip::HeaderName::Subject).unwrap();
+    assert_eq!(subject.len(), 1 + 2 * 20_000);
+    assert!(subject.starts_with("x a a"));
+}
+
+/// Values set in code cannot break the line they are printed on.
+#[test]
+fn printed_values_cannot_inject_headers() {
+    let mut m = parse_datagram(OPTIONS.as_bytes()).unwrap();
+    m.headers_mut()
+        .push(tincan::sip::HeaderName::Subject, "a\r\nVia: evil");
+    let again = parse_datagram(&m.to_bytes()).unwrap();
+    assert_eq!(again.headers().via().unwrap().len(), 1);
+    let subject = again
+        .headers()
+        .get(&tincan::sip::HeaderName::Subject)
+        .unwrap();
+    assert_eq!(subject, "a  Via: evil");
 }

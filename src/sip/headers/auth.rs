@@ -129,7 +129,8 @@ impl fmt::Display for AuthValue {
         for (i, p) in self.params.iter().enumerate() {
             f.write_str(if i == 0 { " " } else { ", " })?;
             write!(f, "{}=", p.name)?;
-            if p.quoted {
+            // A value that is not a token must be quoted to parse back (RFC 3261 §25.1).
+            if p.quoted || !is_token(&p.value) {
                 write_quoted(f, &p.value)?;
             } else {
                 f.write_str(&p.value)?;
