@@ -151,7 +151,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
     {
-        for (_, data) in MESSAGES {
+        let only = std::env::var("SIP_PARSE_MESSAGE").unwrap_or_default();
+        for (name, data) in MESSAGES {
+            if !name.starts_with(&only) {
+                continue;
+            }
             for (_, parse) in PARSERS {
                 for _ in 0..n {
                     black_box(parse(black_box(data)));

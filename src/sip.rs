@@ -5,6 +5,7 @@
 //! Parsing is split from handling: [`parse_datagram`] and [`parse_stream`] frame a message
 //! and keep header values raw; typed accessors on [`Headers`] parse a header when asked.
 
+pub mod digest;
 pub mod error;
 pub mod grammar;
 pub mod header;

@@ -168,7 +168,7 @@ fn parse_head(head: &[u8]) -> Result<Head, ParseError> {
         .map_err(|e| ParseError::framing(ErrorKind::InvalidUtf8, e.valid_up_to()))?;
     let src = Text::from_shared(Arc::from(text));
     let s: &str = &src;
-    let first_end = s.find('\n').unwrap_or(s.len());
+    let first_end = memchr::memchr(b'\n', s.as_bytes()).unwrap_or(s.len());
     let first = &s[..first_end];
     let start = parse_start_line(&src, first.strip_suffix('\r').unwrap_or(first))?;
     let mut headers: Vec<Header> = Vec::with_capacity(16);
