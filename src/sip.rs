@@ -18,6 +18,7 @@ pub mod rng;
 pub mod sdp;
 pub mod text;
 pub mod transaction;
+pub mod ua;
 pub mod uri;
 
 /// The one wall-clock read of the unit tests (an origin for virtual time), kept outside

@@ -1,0 +1,439 @@
+//! The UA core (RFC 3261 §8): it owns the transaction layer, the accounts' registrations and
+//! the server-side request checks of §8.2, and speaks to the engine in the sans-IO vocabulary
+//! (`handle_*` in, `poll_*` out, `poll_timeout`). The engine gives it datagrams and the clock,
+//! and sends what [`UserAgent::poll_transmit`] yields.
+//!
+//! What is here: accounts registered at once, each with its own [`Registration`]; Via with
+//! fresh branches and `rport` (RFC 3581) on every request; incoming requests checked per §8.2
+//! (400/505 for syntax, 405 with Allow, 416, 420 with Unsupported, 415 with Accept, 481)
+//! and OPTIONS answered (§11.2). Merged-request detection (482), calls and dialogs plug in
+//! here next.
+
+use super::header::HeaderName;
+use super::headers::{NameAddr, Via};
+use super::message::{Message, Request, Response, StatusCode};
+use super::method::Method;
+use super::parse::parse_datagram;
+use super::registration::{
+    Registration, RegistrationConfig, RegistrationEvent, TransactionFailure,
+};
+use super::rng::Rng;
+use super::text::Text;
+use super::transaction::{
+    Peer, TimerConfig, TransactionEvent, TransactionId, TransactionLayer, Transmit, TransportKind,
+};
+use super::uri::{Host, Uri};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Identifies an account; minted by whoever creates it (the UI or the CLI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(pub u32);
+
+/// The methods the core answers today (the Allow header, RFC 3261 §20.5).
+pub const ALLOWED: &[Method] = &[Method::Options];
+/// The option tags the core supports (the Supported header, §20.37); none yet.
+pub const SUPPORTED: &[&str] = &[];
+
+/// How the core is set up.
+#[derive(Debug, Clone)]
+pub struct UaConfig {
+    /// The User-Agent / Server header value.
+    pub user_agent: String,
+    /// T1, T2, T4.
+    pub timers: TimerConfig,
+    /// Our address per transport, for Via sent-by (the engine's bound sockets).
+    pub local: Vec<(TransportKind, SocketAddr)>,
+}
+
+/// An account: its registration and where its registrar is.
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    /// The registration settings (AOR, registrar, contact, expiry, credentials).
+    pub registration: RegistrationConfig,
+    /// Where to send REGISTER (already resolved; RFC 3263 resolution is the engine's).
+    pub registrar: Peer,
+}
+
+/// What the core reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UaEvent {
+    /// A registration changed state.
+    Registration {
+        /// Which account.
+        account: AccountId,
+        /// What happened.
+        event: RegistrationEvent,
+    },
+    /// A message was dropped or refused; logged by the engine (the seed's fifth tip).
+    Rejected {
+        /// From where.
+        peer: Peer,
+        /// The status sent back, or `None` when the message was dropped.
+        status: Option<u16>,
+        /// Why.
+        reason: String,
+    },
+}
+
+struct Account {
+    registration: Registration,
+    registrar: Peer,
+}
+
+/// The UA core.
+pub struct UserAgent {
+    config: UaConfig,
+    rng: Rng,
+    transactions: TransactionLayer,
+    accounts: HashMap<AccountId, Account>,
+    /// Which account owns each client transaction.
+    owners: HashMap<TransactionId, AccountId>,
+    events: VecDeque<UaEvent>,
+}
+
+impl std::fmt::Debug for UserAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserAgent")
+            .field("accounts", &self.accounts.len())
+            .field("transactions", &self.transactions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserAgent {
+    /// A core with no accounts; `seed` seeds every random choice it makes.
+    pub fn new(config: UaConfig, seed: [u8; 32]) -> Self {
+        UserAgent {
+            transactions: TransactionLayer::new(config.timers),
+            config,
+            rng: Rng::from_seed(seed),
+            accounts: HashMap::new(),
+            owners: HashMap::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// Adds (or replaces) an account; it registers at once.
+    pub fn add_account(&mut self, now: Instant, id: AccountId, config: AccountConfig) {
+        let mut registration = Registration::new(config.registration, &mut self.rng);
+        registration.start(now, &mut self.rng);
+        let account = Account {
+            registration,
+            registrar: config.registrar,
+        };
+        self.accounts.insert(id, account);
+        self.pump_account(now, id);
+    }
+
+    /// Unregisters an account (`Expires: 0`); it is removed once that finishes.
+    pub fn remove_account(&mut self, now: Instant, id: AccountId) {
+        if let Some(a) = self.accounts.get_mut(&id) {
+            a.registration.stop(now, &mut self.rng);
+            self.pump_account(now, id);
+        }
+    }
+
+    /// The live transactions (bounded; tests check nothing leaks).
+    pub fn transactions(&self) -> usize {
+        self.transactions.len()
+    }
+
+    /// A datagram (or a framed stream message) from `peer`.
+    pub fn handle_datagram(&mut self, now: Instant, data: &[u8], peer: Peer) {
+        match parse_datagram(data) {
+            Ok(message) => self.handle_message(now, message, peer),
+            // RFC 3261 §16.3/§18.1.2: unparseable messages cannot be answered: drop and tell.
+            Err(e) => self.events.push_back(UaEvent::Rejected {
+                peer,
+                status: None,
+                reason: format!("dropped unparseable message: {e}"),
+            }),
+        }
+    }
+
+    /// A parsed message from `peer`.
+    pub fn handle_message(&mut self, now: Instant, message: Message, peer: Peer) {
+        if let Message::Response(r) = &message {
+            // §18.1.2: a response that does not validate is dropped.
+            if let Err(e) = message.validate() {
+                let reason = format!("dropped malformed {} response: {e}", r.status);
+                self.events.push_back(UaEvent::Rejected {
+                    peer,
+                    status: None,
+                    reason,
+                });
+                return;
+            }
+        }
+        self.transactions.handle_message(now, message, peer);
+        self.pump(now);
+    }
+
+    /// Runs every timer that is due (spurious calls are harmless).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.transactions.handle_timeout(now);
+        let ids: Vec<AccountId> = self.accounts.keys().copied().collect();
+        for id in ids {
+            if let Some(a) = self.accounts.get_mut(&id) {
+                a.registration.handle_timeout(now, &mut self.rng);
+            }
+            self.pump_account(now, id);
+        }
+        self.pump(now);
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transactions.poll_transmit()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<UaEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`UserAgent::handle_timeout`] must run next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let accounts = self
+            .accounts
+            .values()
+            .filter_map(|a| a.registration.poll_timeout());
+        accounts.chain(self.transactions.poll_timeout()).min()
+    }
+
+    /// Sends the account's queued REGISTERs and forwards its events.
+    fn pump_account(&mut self, now: Instant, id: AccountId) {
+        let Some(a) = self.accounts.get_mut(&id) else {
+            return;
+        };
+        let mut unregistered = false;
+        while let Some(event) = a.registration.poll_event() {
+            unregistered |= event == RegistrationEvent::Unregistered;
+            self.events
+                .push_back(UaEvent::Registration { account: id, event });
+        }
+        let peer = a.registrar;
+        let mut requests = Vec::new();
+        while let Some(r) = a.registration.poll_request() {
+            requests.push(r);
+        }
+        if unregistered && requests.is_empty() {
+            self.accounts.remove(&id);
+        }
+        for r in requests {
+            self.send_request(now, id, r, peer);
+        }
+    }
+
+    /// §8.1.1.7, RFC 3581: a new top Via with a fresh branch and `rport`, then a client
+    /// transaction.
+    fn send_request(&mut self, now: Instant, owner: AccountId, mut request: Request, peer: Peer) {
+        let local = self.local_addr(peer.transport);
+        let mut via = Via::new(
+            transport_name(peer.transport),
+            Host::from(local.ip()),
+            Some(local.port()),
+            &self.rng.branch(),
+        );
+        via.params.set("rport", None);
+        request.headers.push_front(HeaderName::Via, via.to_string());
+        match self.transactions.send_request(now, request, peer) {
+            Ok(tx) => {
+                self.owners.insert(tx, owner);
+            }
+            Err(e) => self.events.push_back(UaEvent::Rejected {
+                peer,
+                status: None,
+                reason: format!("could not send a request: {e}"),
+            }),
+        }
+    }
+
+    fn local_addr(&self, transport: TransportKind) -> SocketAddr {
+        self.config
+            .local
+            .iter()
+            .find(|(t, _)| *t == transport)
+            .or(self.config.local.first())
+            .map_or(SocketAddr::from(([0, 0, 0, 0], 5060)), |(_, a)| *a)
+    }
+
+    /// Drains the transaction layer's events.
+    fn pump(&mut self, now: Instant) {
+        while let Some(event) = self.transactions.poll_event() {
+            match event {
+                TransactionEvent::Request { id, request, peer } => {
+                    self.handle_request(now, id, &request, peer);
+                }
+                TransactionEvent::Response { id, response } => {
+                    if let Some(&owner) = self.owners.get(&id) {
+                        self.with_registration(now, owner, |r, rng| {
+                            r.handle_response(now, &response, rng);
+                        });
+                    }
+                }
+                TransactionEvent::Timeout { id } | TransactionEvent::TransportError { id } => {
+                    let failure = if matches!(event, TransactionEvent::Timeout { .. }) {
+                        TransactionFailure::Timeout
+                    } else {
+                        TransactionFailure::TransportError
+                    };
+                    if let Some(&owner) = self.owners.get(&id) {
+                        self.with_registration(now, owner, |r, rng| {
+                            r.handle_failure(now, failure, rng);
+                        });
+                    }
+                }
+                TransactionEvent::Terminated { id } => {
+                    self.owners.remove(&id);
+                }
+                TransactionEvent::Ack { .. } | TransactionEvent::StrayResponse { .. } => {}
+            }
+        }
+    }
+
+    fn with_registration(
+        &mut self,
+        now: Instant,
+        id: AccountId,
+        f: impl FnOnce(&mut Registration, &mut Rng),
+    ) {
+        if let Some(a) = self.accounts.get_mut(&id) {
+            f(&mut a.registration, &mut self.rng);
+            self.pump_account(now, id);
+        }
+    }
+
+    /// RFC 3261 §8.2: the checks every incoming request goes through, in the RFC's order.
+    fn handle_request(&mut self, now: Instant, id: TransactionId, request: &Request, peer: Peer) {
+        let answer = match self.check_request(request) {
+            Err((status, reason, extra)) => {
+                let mut r = self.response(request, status);
+                if let Some(reason) = &reason {
+                    r.reason = Text::from(reason.as_str());
+                }
+                for (name, value) in extra {
+                    r.headers.push(name, value);
+                }
+                self.events.push_back(UaEvent::Rejected {
+                    peer,
+                    status: Some(status),
+                    reason: reason.unwrap_or_else(|| r.reason.to_string()),
+                });
+                r
+            }
+            Ok(()) => self.answer_options(request),
+        };
+        let _ = self.transactions.send_response(now, id, answer);
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn check_request(
+        &self,
+        request: &Request,
+    ) -> Result<(), (u16, Option<String>, Vec<(HeaderName, String)>)> {
+        // §8.2 before all: the syntax (400, or 505 for another version).
+        if let Err(e) = Message::Request(request.clone()).validate() {
+            return Err((e.status_code(), Some(e.reason_phrase()), Vec::new()));
+        }
+        // §8.2.1: methods we do not handle get 405 with Allow.
+        if !ALLOWED.contains(&request.method) {
+            return Err((405, None, vec![(HeaderName::Allow, allow_value())]));
+        }
+        // §8.2.2.1: To tag without a dialog we know: 481.
+        let to = request
+            .headers
+            .to()
+            .map_err(|e| (400, Some(e.reason_phrase()), Vec::new()))?;
+        if to.tag().is_some() {
+            return Err((481, None, Vec::new()));
+        }
+        // §8.2.2.1: schemes we do not understand: 416.
+        if matches!(request.uri, Uri::Other(_)) {
+            return Err((416, None, Vec::new()));
+        }
+        // §8.2.2.3: option tags in Require we do not support: 420 with Unsupported.
+        let required = request.headers.require().unwrap_or_default();
+        let unsupported: Vec<String> = required
+            .iter()
+            .filter(|t| !SUPPORTED.contains(&t.as_str()))
+            .map(|t| t.to_string())
+            .collect();
+        if !unsupported.is_empty() {
+            return Err((
+                420,
+                None,
+                vec![(HeaderName::Unsupported, unsupported.join(", "))],
+            ));
+        }
+        // §8.2.3: a body we cannot read: 415 with Accept.
+        if let Ok(Some(ct)) = request.headers.content_type() {
+            if !request.body.is_empty() && !ct.is("application", "sdp") {
+                return Err((
+                    415,
+                    None,
+                    vec![(HeaderName::Accept, "application/sdp".into())],
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// §11.2: OPTIONS gets 200 with Allow, Accept and Supported.
+    fn answer_options(&mut self, request: &Request) -> Response {
+        let mut r = self.response(request, 200);
+        r.headers.push(HeaderName::Allow, allow_value());
+        r.headers.push(HeaderName::Accept, "application/sdp");
+        r.headers.push(HeaderName::Supported, SUPPORTED.join(", "));
+        r
+    }
+
+    /// §8.2.6.2: Via, From, Call-ID and CSeq copied, To copied with our tag added.
+    fn response(&mut self, request: &Request, status: u16) -> Response {
+        let code = StatusCode::new(status).unwrap_or_else(|| StatusCode::new(500).expect("500"));
+        let mut r = Response::new(code);
+        for h in request.headers.iter() {
+            if matches!(
+                h.name,
+                HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq
+            ) {
+                r.headers.push(h.name.clone(), h.value.clone());
+            }
+        }
+        if let Some(to) = request.headers.get(&HeaderName::To) {
+            let value = match NameAddr::parse(to) {
+                Ok(mut na) if na.tag().is_none() && status > 100 => {
+                    na.params.set("tag", Some(Text::from(self.rng.tag())));
+                    na.to_string()
+                }
+                _ => to.to_string(),
+            };
+            r.headers.push(HeaderName::To, value);
+        }
+        r.headers
+            .push(HeaderName::Server, self.config.user_agent.as_str());
+        r.headers.push(HeaderName::ContentLength, "0");
+        r
+    }
+}
+
+fn allow_value() -> String {
+    ALLOWED
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn transport_name(t: TransportKind) -> &'static str {
+    match t {
+        TransportKind::Udp => "UDP",
+        TransportKind::Tcp => "TCP",
+        TransportKind::Tls => "TLS",
+    }
+}
+
+#[cfg(test)]
+mod tests;

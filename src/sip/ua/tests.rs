@@ -1,0 +1,339 @@
+//! The UA core on virtual time against a registrar written in the test (digest-checking with
+//! the RFC 7616 arithmetic), and the §8.2 checks on incoming requests.
+
+use super::*;
+use crate::sip::digest::{DigestChallenge, DigestCredentials, respond};
+use crate::sip::headers::AuthValue;
+use crate::sip::registration::RegistrationState;
+use crate::sip::test_clock;
+use crate::sip::uri::SipUri;
+use std::time::Duration;
+
+const REGISTRAR: &str = "127.0.0.1:5070";
+const CHALLENGE: &str =
+    r#"Digest realm="example.com", nonce="n0nce", qop="auth", algorithm=SHA-256"#;
+
+fn udp(addr: &str) -> Peer {
+    Peer {
+        transport: TransportKind::Udp,
+        addr: addr.parse().unwrap(),
+    }
+}
+
+fn ua() -> UserAgent {
+    let config = UaConfig {
+        user_agent: "Tincan test".into(),
+        timers: TimerConfig::default(),
+        local: vec![(TransportKind::Udp, "127.0.0.1:5062".parse().unwrap())],
+    };
+    UserAgent::new(config, [9; 32])
+}
+
+fn account(password: &str) -> AccountConfig {
+    AccountConfig {
+        registration: RegistrationConfig {
+            aor: SipUri::parse("sip:alice@example.com").unwrap(),
+            registrar: SipUri::parse("sip:example.com").unwrap(),
+            contact: SipUri::parse("sip:alice@127.0.0.1:5062").unwrap(),
+            expires: 600,
+            credentials: Some(DigestCredentials::new("alice", password)),
+            outbound_proxy: None,
+            user_agent: None,
+        },
+        registrar: udp(REGISTRAR),
+    }
+}
+
+fn transmits(ua: &mut UserAgent) -> Vec<Transmit> {
+    std::iter::from_fn(|| ua.poll_transmit()).collect()
+}
+
+fn events(ua: &mut UserAgent) -> Vec<UaEvent> {
+    std::iter::from_fn(|| ua.poll_event()).collect()
+}
+
+/// A registrar that challenges, checks the digest answer for password "secret", and grants
+/// the binding. Returns the response as bytes, as the network would carry it.
+fn registrar(request: &Message) -> Vec<u8> {
+    let Message::Request(req) = request else {
+        panic!("registrar got a response")
+    };
+    assert_eq!(req.method, Method::Register);
+    let mut resp = Response::new(StatusCode::new(200).unwrap());
+    for h in req.headers.iter() {
+        if matches!(
+            h.name,
+            HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq
+        ) {
+            resp.headers.push(h.name.clone(), h.value.clone());
+        }
+    }
+    let to = format!("{};tag=reg1", req.headers.get(&HeaderName::To).unwrap());
+    resp.headers.push(HeaderName::To, to);
+    let auth = req.headers.authorization().unwrap();
+    let ok = auth.first().is_some_and(|a| {
+        let challenge =
+            DigestChallenge::from_header(&AuthValue::parse(CHALLENGE).unwrap()).unwrap();
+        let expected = respond(
+            &challenge,
+            &DigestCredentials::new("alice", "secret"),
+            "REGISTER",
+            a.get("uri").unwrap_or(""),
+            b"",
+            a.get("cnonce").unwrap_or(""),
+            u32::from_str_radix(a.get("nc").unwrap_or("0"), 16).unwrap_or(0),
+        );
+        expected.get("response") == a.get("response")
+    });
+    if ok {
+        let contact = req.headers.get(&HeaderName::Contact).unwrap().clone();
+        resp.headers.push(HeaderName::Contact, contact);
+    } else {
+        resp.status = StatusCode::new(401).unwrap();
+        resp.reason = Text::from("Unauthorized");
+        resp.headers.push(HeaderName::WwwAuthenticate, CHALLENGE);
+    }
+    Message::Response(resp).to_bytes()
+}
+
+#[test]
+fn registers_through_a_digest_challenge_and_cleans_up() {
+    let mut ua = ua();
+    let now = test_clock::origin();
+    ua.add_account(now, AccountId(1), account("secret"));
+    for round in 0..2 {
+        let tx = transmits(&mut ua);
+        assert_eq!(tx.len(), 1, "round {round}");
+        assert_eq!(tx[0].peer, udp(REGISTRAR));
+        let via = tx[0].message.headers().top_via().unwrap();
+        assert!(via.branch().unwrap().starts_with("z9hG4bK"));
+        assert_eq!(
+            via.rport(),
+            Some(None),
+            "RFC 3581: rport asked on every request"
+        );
+        assert_eq!(
+            via.to_string().split(';').next(),
+            Some("SIP/2.0/UDP 127.0.0.1:5062")
+        );
+        let answer = registrar(&tx[0].message);
+        ua.handle_datagram(now, &answer, udp(REGISTRAR));
+    }
+    let ev = events(&mut ua);
+    assert_eq!(
+        ev.last(),
+        Some(&UaEvent::Registration {
+            account: AccountId(1),
+            event: RegistrationEvent::Registered { expires: 600 }
+        }),
+        "{ev:?}"
+    );
+    // Timer K ends the finished REGISTER transactions; the refresh timer remains.
+    let mut t = now;
+    while ua.transactions() > 0 {
+        t = ua.poll_timeout().unwrap();
+        ua.handle_timeout(t);
+    }
+    assert!(t - now <= Duration::from_secs(5));
+    assert_eq!(ua.poll_timeout(), Some(now + Duration::from_secs(570)));
+}
+
+#[test]
+fn wrong_password_is_reported_and_retried_later() {
+    let mut ua = ua();
+    let now = test_clock::origin();
+    ua.add_account(now, AccountId(7), account("wrong"));
+    for _ in 0..2 {
+        let tx = transmits(&mut ua);
+        let answer = registrar(&tx[0].message);
+        ua.handle_datagram(now, &answer, udp(REGISTRAR));
+    }
+    assert!(transmits(&mut ua).is_empty(), "no loop on bad credentials");
+    let ev = events(&mut ua);
+    assert!(
+        matches!(
+            ev.last(),
+            Some(UaEvent::Registration {
+                account: AccountId(7),
+                event: RegistrationEvent::Failed { code: 401, .. }
+            })
+        ),
+        "{ev:?}"
+    );
+}
+
+#[test]
+fn unanswered_register_times_out_after_timer_f() {
+    let mut ua = ua();
+    let now = test_clock::origin();
+    ua.add_account(now, AccountId(1), account("secret"));
+    let mut sent = transmits(&mut ua).len();
+    let t = loop {
+        let t = ua.poll_timeout().unwrap();
+        ua.handle_timeout(t);
+        sent += transmits(&mut ua).len();
+        if events(&mut ua).iter().any(|e| {
+            matches!(
+                e,
+                UaEvent::Registration {
+                    event: RegistrationEvent::Failed { code: 408, .. },
+                    ..
+                }
+            )
+        }) {
+            break t;
+        }
+    };
+    assert_eq!(t - now, Duration::from_secs(32), "Timer F = 64*T1");
+    // 0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5 s: E doubles up to T2.
+    assert_eq!(sent, 11);
+}
+
+#[test]
+fn removing_an_account_unregisters_it() {
+    let mut ua = ua();
+    let now = test_clock::origin();
+    ua.add_account(now, AccountId(1), account("secret"));
+    for _ in 0..2 {
+        let tx = transmits(&mut ua);
+        ua.handle_datagram(now, &registrar(&tx[0].message), udp(REGISTRAR));
+    }
+    ua.remove_account(now, AccountId(1));
+    let tx = transmits(&mut ua);
+    assert_eq!(tx[0].message.headers().expires().unwrap(), Some(0));
+    ua.handle_datagram(now, &registrar(&tx[0].message), udp(REGISTRAR));
+    let ev = events(&mut ua);
+    assert!(ev.contains(&UaEvent::Registration {
+        account: AccountId(1),
+        event: RegistrationEvent::Unregistered
+    }));
+    let _ = RegistrationState::Idle;
+    assert!(ua.accounts.is_empty());
+}
+
+const PHONE: &str = "127.0.0.1:5090";
+
+fn request(first_line: &str, extra: &str, body: &str) -> Vec<u8> {
+    format!(
+        "{first_line}\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK{}\r\nMax-Forwards: 70\r\n\
+         From: <sip:bob@example.com>;tag=b1\r\nTo: <sip:alice@127.0.0.1:5062>\r\n\
+         Call-ID: c{}@127.0.0.1\r\nCSeq: 1 {}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        first_line.len(),
+        first_line.len(),
+        first_line.split(' ').next().unwrap(),
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn answer_to(data: &[u8]) -> Response {
+    let mut ua = ua();
+    ua.handle_datagram(test_clock::origin(), data, udp(PHONE));
+    let tx = transmits(&mut ua);
+    assert_eq!(tx.len(), 1, "exactly one answer");
+    assert_eq!(tx[0].peer, udp(PHONE));
+    match &tx[0].message {
+        Message::Response(r) => r.clone(),
+        Message::Request(_) => panic!("expected a response"),
+    }
+}
+
+#[test]
+fn options_is_answered_with_capabilities() {
+    let r = answer_to(&request(
+        "OPTIONS sip:alice@127.0.0.1:5062 SIP/2.0",
+        "Accept: application/sdp\r\n",
+        "",
+    ));
+    assert_eq!(r.status.as_u16(), 200);
+    assert_eq!(r.headers.allow().unwrap(), vec![Method::Options]);
+    assert_eq!(
+        r.headers.accept().unwrap()[0].to_string(),
+        "application/sdp"
+    );
+    assert!(
+        r.headers.to().unwrap().tag().is_some(),
+        "§8.2.6.2: To tag added"
+    );
+    assert_eq!(r.headers.via().unwrap().len(), 1);
+    assert_eq!(r.headers.call_id().unwrap().as_str(), "c40@127.0.0.1");
+}
+
+#[test]
+fn section_8_2_checks() {
+    let cases: &[(&str, &str, &str, u16, Option<(HeaderName, &str)>)] = &[
+        (
+            "INVITE sip:alice@127.0.0.1 SIP/2.0",
+            "",
+            "",
+            405,
+            Some((HeaderName::Allow, "OPTIONS")),
+        ),
+        (
+            "OPTIONS sip:alice@127.0.0.1 SIP/2.0",
+            "Require: 100rel, foo\r\n",
+            "",
+            420,
+            Some((HeaderName::Unsupported, "100rel, foo")),
+        ),
+        (
+            "OPTIONS mailto:alice@example.com SIP/2.0",
+            "",
+            "",
+            416,
+            None,
+        ),
+        (
+            "OPTIONS sip:alice@127.0.0.1 SIP/2.0",
+            "Content-Type: text/plain\r\n",
+            "hello",
+            415,
+            Some((HeaderName::Accept, "application/sdp")),
+        ),
+        ("OPTIONS sip:alice@127.0.0.1 SIP/7.0", "", "", 505, None),
+        (
+            "OPTIONS sip:alice@127.0.0.1 SIP/2.0",
+            "Max-Forwards: 300\r\n",
+            "",
+            400,
+            None,
+        ),
+    ];
+    for (line, extra, body, status, header) in cases {
+        let r = answer_to(&request(line, extra, body));
+        assert_eq!(r.status.as_u16(), *status, "{line} {extra}");
+        if let Some((name, value)) = header {
+            assert_eq!(
+                r.headers.get(name).map(|v| v.as_str()),
+                Some(*value),
+                "{line}"
+            );
+        }
+    }
+    // A To tag for a dialog we do not have: 481.
+    let data = String::from_utf8(request("OPTIONS sip:alice@127.0.0.1 SIP/2.0", "", ""))
+        .unwrap()
+        .replace(
+            "To: <sip:alice@127.0.0.1:5062>",
+            "To: <sip:alice@127.0.0.1:5062>;tag=gone",
+        );
+    assert_eq!(answer_to(data.as_bytes()).status.as_u16(), 481);
+    // The 400 names what was wrong.
+    let data = String::from_utf8(request("OPTIONS sip:alice@127.0.0.1 SIP/2.0", "", ""))
+        .unwrap()
+        .replace("CSeq: 1 OPTIONS", "CSeq: 1 INVITE");
+    let r = answer_to(data.as_bytes());
+    assert_eq!(r.status.as_u16(), 400);
+    assert!(r.reason.contains("CSeq"), "{}", r.reason);
+}
+
+#[test]
+fn garbage_is_dropped_and_reported() {
+    let mut ua = ua();
+    ua.handle_datagram(test_clock::origin(), b"\x00\x01garbage\r\n\r\n", udp(PHONE));
+    assert!(transmits(&mut ua).is_empty());
+    assert!(matches!(
+        events(&mut ua)[..],
+        [UaEvent::Rejected { status: None, .. }]
+    ));
+}
