@@ -261,7 +261,15 @@ fn options_is_answered_with_capabilities() {
 
 #[test]
 fn section_8_2_checks() {
-    let cases: &[(&str, &str, &str, u16, Option<(HeaderName, &str)>)] = &[
+    // (request line, extra headers, body, expected status, expected header)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        u16,
+        Option<(HeaderName, &'a str)>,
+    );
+    let cases: &[Case] = &[
         (
             "INVITE sip:alice@127.0.0.1 SIP/2.0",
             "",
