@@ -5,9 +5,8 @@
 //!
 //! What is here: accounts registered at once, each with its own [`Registration`]; Via with
 //! fresh branches and `rport` (RFC 3581) on every request; incoming requests checked per §8.2
-//! (400/505 for syntax, 405 with Allow, 416, 420 with Unsupported, 415 with Accept, 481)
-//! and OPTIONS answered (§11.2). Merged-request detection (482), calls and dialogs plug in
-//! here next.
+//! (400/505 for syntax, 405 with Allow, 416, 420 with Unsupported, 415 with Accept, 481,
+//! 482 for merged requests) and OPTIONS answered (§11.2). Calls and dialogs plug in here next.
 
 use super::header::HeaderName;
 use super::headers::{NameAddr, Via};
@@ -77,6 +76,16 @@ pub enum UaEvent {
     },
 }
 
+/// §8.2.2.2: the From tag, Call-ID and CSeq that identify a request across forks.
+type MergeKey = (String, String, u32);
+
+fn merge_key(request: &Request) -> Option<MergeKey> {
+    let from = request.headers.from().ok()?;
+    let call_id = request.headers.call_id().ok()?;
+    let cseq = request.headers.cseq().ok()?;
+    Some((from.tag()?.to_owned(), call_id.to_string(), cseq.seq))
+}
+
 struct Account {
     registration: Registration,
     registrar: Peer,
@@ -90,6 +99,9 @@ pub struct UserAgent {
     accounts: HashMap<AccountId, Account>,
     /// Which account owns each client transaction.
     owners: HashMap<TransactionId, AccountId>,
+    /// From tag, Call-ID, CSeq of each live server transaction, for merged requests (§8.2.2.2).
+    merge_keys: HashMap<MergeKey, TransactionId>,
+    merge_keys_by_tx: HashMap<TransactionId, MergeKey>,
     events: VecDeque<UaEvent>,
 }
 
@@ -111,6 +123,8 @@ impl UserAgent {
             rng: Rng::from_seed(seed),
             accounts: HashMap::new(),
             owners: HashMap::new(),
+            merge_keys: HashMap::new(),
+            merge_keys_by_tx: HashMap::new(),
             events: VecDeque::new(),
         }
     }
@@ -288,6 +302,9 @@ impl UserAgent {
                 }
                 TransactionEvent::Terminated { id } => {
                     self.owners.remove(&id);
+                    if let Some(key) = self.merge_keys_by_tx.remove(&id) {
+                        self.merge_keys.remove(&key);
+                    }
                 }
                 TransactionEvent::Ack { .. } | TransactionEvent::StrayResponse { .. } => {}
             }
@@ -308,7 +325,10 @@ impl UserAgent {
 
     /// RFC 3261 §8.2: the checks every incoming request goes through, in the RFC's order.
     fn handle_request(&mut self, now: Instant, id: TransactionId, request: &Request, peer: Peer) {
-        let answer = match self.check_request(request) {
+        let answer = match self
+            .check_merged(id, request)
+            .and_then(|()| self.check_request(request))
+        {
             Err((status, reason, extra)) => {
                 let mut r = self.response(request, status);
                 if let Some(reason) = &reason {
@@ -327,6 +347,28 @@ impl UserAgent {
             Ok(()) => self.answer_options(request),
         };
         let _ = self.transactions.send_response(now, id, answer);
+    }
+
+    /// §8.2.2.2: a request without To tag whose From tag, Call-ID and CSeq equal those of a
+    /// live server transaction it does not belong to arrived over a second path: 482.
+    #[allow(clippy::type_complexity)]
+    fn check_merged(
+        &mut self,
+        id: TransactionId,
+        request: &Request,
+    ) -> Result<(), (u16, Option<String>, Vec<(HeaderName, String)>)> {
+        let to_tagged = request.headers.to().ok().is_some_and(|t| t.tag().is_some());
+        let Some(key) = merge_key(request).filter(|_| !to_tagged) else {
+            return Ok(());
+        };
+        match self.merge_keys.get(&key) {
+            Some(other) if *other != id => Err((482, None, Vec::new())),
+            _ => {
+                self.merge_keys.insert(key.clone(), id);
+                self.merge_keys_by_tx.insert(id, key);
+                Ok(())
+            }
+        }
     }
 
     #[allow(clippy::type_complexity)]

@@ -345,3 +345,29 @@ fn garbage_is_dropped_and_reported() {
         [UaEvent::Rejected { status: None, .. }]
     ));
 }
+
+#[test]
+fn merged_request_gets_482() {
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let first = request("OPTIONS sip:alice@127.0.0.1 SIP/2.0", "", "");
+    // The same request forked through another proxy: another branch, same From tag,
+    // Call-ID and CSeq.
+    let second = String::from_utf8(first.clone())
+        .unwrap()
+        .replace("branch=z9hG4bK", "branch=z9hG4bKother");
+    ua.handle_datagram(now, &first, udp(PHONE));
+    ua.handle_datagram(now, second.as_bytes(), udp(PHONE));
+    let codes: Vec<u16> = transmits(&mut ua)
+        .iter()
+        .filter_map(|t| t.message.as_response().map(|r| r.status.as_u16()))
+        .collect();
+    assert_eq!(codes, vec![200, 482]);
+    // A retransmission of the first is absorbed by its transaction, not called merged.
+    ua.handle_datagram(now, &first, udp(PHONE));
+    let again: Vec<u16> = transmits(&mut ua)
+        .iter()
+        .filter_map(|t| t.message.as_response().map(|r| r.status.as_u16()))
+        .collect();
+    assert_eq!(again, vec![200]);
+}
