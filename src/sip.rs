@@ -12,6 +12,7 @@ pub mod header;
 pub mod headers;
 pub mod message;
 pub mod method;
+pub mod offer_answer;
 pub mod parse;
 pub mod registration;
 pub mod rng;
