@@ -5,6 +5,8 @@
 //! Parsing is split from handling: [`parse_datagram`] and [`parse_stream`] frame a message
 //! and keep header values raw; typed accessors on [`Headers`] parse a header when asked.
 
+pub mod call;
+pub mod dialog;
 pub mod digest;
 pub mod error;
 pub mod grammar;

@@ -34,6 +34,9 @@ impl fmt::Display for Version {
 pub struct StatusCode(u16);
 
 impl StatusCode {
+    /// 500 Server Internal Error, the fallback answer.
+    pub const SERVER_INTERNAL_ERROR: StatusCode = StatusCode(500);
+
     /// A status code when `code` is in 100..=699.
     pub const fn new(code: u16) -> Option<StatusCode> {
         if code >= 100 && code <= 699 {

@@ -8,8 +8,9 @@
 //! (400/505 for syntax, 405 with Allow, 416, 420 with Unsupported, 415 with Accept, 481,
 //! 482 for merged requests) and OPTIONS answered (§11.2). Calls and dialogs plug in here next.
 
+use super::call::{CallEvent, CallId};
 use super::header::HeaderName;
-use super::headers::{NameAddr, Via};
+use super::headers::NameAddr;
 use super::message::{Message, Request, Response, StatusCode};
 use super::method::Method;
 use super::parse::parse_datagram;
@@ -21,7 +22,7 @@ use super::text::Text;
 use super::transaction::{
     Peer, TimerConfig, TransactionEvent, TransactionId, TransactionLayer, Transmit, TransportKind,
 };
-use super::uri::{Host, Uri};
+use super::uri::Uri;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -30,8 +31,17 @@ use std::time::Instant;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountId(pub u32);
 
+mod calls;
+pub use calls::CallError;
+
 /// The methods the core answers today (the Allow header, RFC 3261 §20.5).
-pub const ALLOWED: &[Method] = &[Method::Options];
+pub const ALLOWED: &[Method] = &[
+    Method::Invite,
+    Method::Ack,
+    Method::Bye,
+    Method::Cancel,
+    Method::Options,
+];
 /// The option tags the core supports (the Supported header, §20.37); none yet.
 pub const SUPPORTED: &[&str] = &[];
 
@@ -65,6 +75,13 @@ pub enum UaEvent {
         /// What happened.
         event: RegistrationEvent,
     },
+    /// Something happened to a call.
+    Call {
+        /// Which call.
+        call: CallId,
+        /// What happened.
+        event: CallEvent,
+    },
     /// A message was dropped or refused; logged by the engine (the seed's fifth tip).
     Rejected {
         /// From where.
@@ -77,13 +94,27 @@ pub enum UaEvent {
 }
 
 /// §8.2.2.2: the From tag, Call-ID and CSeq that identify a request across forks.
-type MergeKey = (String, String, u32);
+type MergeKey = (String, String, u32, String);
 
 fn merge_key(request: &Request) -> Option<MergeKey> {
     let from = request.headers.from().ok()?;
     let call_id = request.headers.call_id().ok()?;
     let cseq = request.headers.cseq().ok()?;
-    Some((from.tag()?.to_owned(), call_id.to_string(), cseq.seq))
+    // The CSeq method counts: a CANCEL shares the INVITE's number but is not a merge.
+    let method = cseq.method.as_str().to_owned();
+    Some((
+        from.tag()?.to_owned(),
+        call_id.to_string(),
+        cseq.seq,
+        method,
+    ))
+}
+
+/// Who started a client transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Account(AccountId),
+    Call(CallId),
 }
 
 struct Account {
@@ -97,8 +128,12 @@ pub struct UserAgent {
     rng: Rng,
     transactions: TransactionLayer,
     accounts: HashMap<AccountId, Account>,
-    /// Which account owns each client transaction.
-    owners: HashMap<TransactionId, AccountId>,
+    /// Each account's settings, kept for calls (From, Contact, outbound proxy).
+    account_configs: HashMap<AccountId, RegistrationConfig>,
+    calls: HashMap<CallId, calls::Call>,
+    next_incoming: u64,
+    /// Who owns each client transaction.
+    owners: HashMap<TransactionId, Owner>,
     /// From tag, Call-ID, CSeq of each live server transaction, for merged requests (§8.2.2.2).
     merge_keys: HashMap<MergeKey, TransactionId>,
     merge_keys_by_tx: HashMap<TransactionId, MergeKey>,
@@ -122,6 +157,9 @@ impl UserAgent {
             config,
             rng: Rng::from_seed(seed),
             accounts: HashMap::new(),
+            account_configs: HashMap::new(),
+            calls: HashMap::new(),
+            next_incoming: 0,
             owners: HashMap::new(),
             merge_keys: HashMap::new(),
             merge_keys_by_tx: HashMap::new(),
@@ -131,6 +169,7 @@ impl UserAgent {
 
     /// Adds (or replaces) an account; it registers at once.
     pub fn add_account(&mut self, now: Instant, id: AccountId, config: AccountConfig) {
+        self.account_configs.insert(id, config.registration.clone());
         let mut registration = Registration::new(config.registration, &mut self.rng);
         registration.start(now, &mut self.rng);
         let account = Account {
@@ -147,6 +186,16 @@ impl UserAgent {
             a.registration.stop(now, &mut self.rng);
             self.pump_account(now, id);
         }
+    }
+
+    /// The account an ongoing call belongs to (`None` for direct calls or unknown ids).
+    pub fn call_account(&self, call: CallId) -> Option<AccountId> {
+        self.calls.get(&call).and_then(|c| c.account)
+    }
+
+    /// How many calls are ongoing.
+    pub fn calls(&self) -> usize {
+        self.calls.len()
     }
 
     /// The live transactions (bounded; tests check nothing leaks).
@@ -188,6 +237,7 @@ impl UserAgent {
     /// Runs every timer that is due (spurious calls are harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.transactions.handle_timeout(now);
+        self.call_timers(now);
         let ids: Vec<AccountId> = self.accounts.keys().copied().collect();
         for id in ids {
             if let Some(a) = self.accounts.get_mut(&id) {
@@ -242,27 +292,9 @@ impl UserAgent {
     }
 
     /// §8.1.1.7, RFC 3581: a new top Via with a fresh branch and `rport`, then a client
-    /// transaction.
-    fn send_request(&mut self, now: Instant, owner: AccountId, mut request: Request, peer: Peer) {
-        let local = self.local_addr(peer.transport);
-        let mut via = Via::new(
-            transport_name(peer.transport),
-            Host::from(local.ip()),
-            Some(local.port()),
-            &self.rng.branch(),
-        );
-        via.params.set("rport", None);
-        request.headers.push_front(HeaderName::Via, via.to_string());
-        match self.transactions.send_request(now, request, peer) {
-            Ok(tx) => {
-                self.owners.insert(tx, owner);
-            }
-            Err(e) => self.events.push_back(UaEvent::Rejected {
-                peer,
-                status: None,
-                reason: format!("could not send a request: {e}"),
-            }),
-        }
+    /// transaction owned by the account.
+    fn send_request(&mut self, now: Instant, owner: AccountId, request: Request, peer: Peer) {
+        let _ = self.send_tracked(now, Owner::Account(owner), request, peer);
     }
 
     fn local_addr(&self, transport: TransportKind) -> SocketAddr {
@@ -281,23 +313,32 @@ impl UserAgent {
                 TransactionEvent::Request { id, request, peer } => {
                     self.handle_request(now, id, &request, peer);
                 }
-                TransactionEvent::Response { id, response } => {
-                    if let Some(&owner) = self.owners.get(&id) {
+                TransactionEvent::Response { id, response } => match self.owners.get(&id) {
+                    Some(&Owner::Account(owner)) => {
                         self.with_registration(now, owner, |r, rng| {
                             r.handle_response(now, &response, rng);
                         });
                     }
-                }
+                    Some(&Owner::Call(call)) => self.on_call_response(now, call, id, &response),
+                    None => {}
+                },
                 TransactionEvent::Timeout { id } | TransactionEvent::TransportError { id } => {
                     let failure = if matches!(event, TransactionEvent::Timeout { .. }) {
                         TransactionFailure::Timeout
                     } else {
                         TransactionFailure::TransportError
                     };
-                    if let Some(&owner) = self.owners.get(&id) {
-                        self.with_registration(now, owner, |r, rng| {
-                            r.handle_failure(now, failure, rng);
-                        });
+                    match self.owners.get(&id) {
+                        Some(&Owner::Account(owner)) => {
+                            self.with_registration(now, owner, |r, rng| {
+                                r.handle_failure(now, failure, rng);
+                            });
+                        }
+                        Some(&Owner::Call(call)) => {
+                            let timeout = failure == TransactionFailure::Timeout;
+                            self.on_call_failure(call, id, timeout);
+                        }
+                        None => {}
                     }
                 }
                 TransactionEvent::Terminated { id } => {
@@ -306,7 +347,8 @@ impl UserAgent {
                         self.merge_keys.remove(&key);
                     }
                 }
-                TransactionEvent::Ack { .. } | TransactionEvent::StrayResponse { .. } => {}
+                TransactionEvent::Ack { request, .. } => self.on_ack(&request),
+                TransactionEvent::StrayResponse { .. } => {}
             }
         }
     }
@@ -323,30 +365,49 @@ impl UserAgent {
         }
     }
 
-    /// RFC 3261 §8.2: the checks every incoming request goes through, in the RFC's order.
+    /// RFC 3261 §8.2: the checks every incoming request goes through, in the RFC's order,
+    /// then the request goes to its handler.
     fn handle_request(&mut self, now: Instant, id: TransactionId, request: &Request, peer: Peer) {
-        let answer = match self
+        if let Err((status, reason, extra)) = self
             .check_merged(id, request)
             .and_then(|()| self.check_request(request))
         {
-            Err((status, reason, extra)) => {
-                let mut r = self.response(request, status);
-                if let Some(reason) = &reason {
-                    r.reason = Text::from(reason.as_str());
-                }
-                for (name, value) in extra {
-                    r.headers.push(name, value);
-                }
-                self.events.push_back(UaEvent::Rejected {
-                    peer,
-                    status: Some(status),
-                    reason: reason.unwrap_or_else(|| r.reason.to_string()),
-                });
-                r
+            let mut r = self.response(request, status);
+            if let Some(reason) = &reason {
+                r.reason = Text::from(reason.as_str());
             }
-            Ok(()) => self.answer_options(request),
-        };
-        let _ = self.transactions.send_response(now, id, answer);
+            for (name, value) in extra {
+                r.headers.push(name, value);
+            }
+            let reason = reason.unwrap_or_else(|| r.reason.to_string());
+            self.events.push_back(UaEvent::Rejected {
+                peer,
+                status: Some(status),
+                reason,
+            });
+            let _ = self.transactions.send_response(now, id, r);
+            return;
+        }
+        let to_tagged = request.headers.to().is_ok_and(|t| t.tag().is_some());
+        match &request.method {
+            Method::Cancel => self.on_cancel(now, id, request),
+            _ if to_tagged => {
+                // §12.2.2: inside a dialog we know, or 481 (§8.2.2.1).
+                if !self.on_in_dialog_request(now, id, request) {
+                    let r = self.response(request, 481);
+                    let _ = self.transactions.send_response(now, id, r);
+                }
+            }
+            Method::Invite => self.on_incoming_invite(now, id, request, peer),
+            Method::Options => {
+                let r = self.answer_options(request);
+                let _ = self.transactions.send_response(now, id, r);
+            }
+            _ => {
+                let r = self.response(request, 481);
+                let _ = self.transactions.send_response(now, id, r);
+            }
+        }
     }
 
     /// §8.2.2.2: a request without To tag whose From tag, Call-ID and CSeq equal those of a
@@ -383,14 +444,6 @@ impl UserAgent {
         // §8.2.1: methods we do not handle get 405 with Allow.
         if !ALLOWED.contains(&request.method) {
             return Err((405, None, vec![(HeaderName::Allow, allow_value())]));
-        }
-        // §8.2.2.1: To tag without a dialog we know: 481.
-        let to = request
-            .headers
-            .to()
-            .map_err(|e| (400, Some(e.reason_phrase()), Vec::new()))?;
-        if to.tag().is_some() {
-            return Err((481, None, Vec::new()));
         }
         // §8.2.2.1: schemes we do not understand: 416.
         if matches!(request.uri, Uri::Other(_)) {
@@ -434,7 +487,7 @@ impl UserAgent {
 
     /// §8.2.6.2: Via, From, Call-ID and CSeq copied, To copied with our tag added.
     fn response(&mut self, request: &Request, status: u16) -> Response {
-        let code = StatusCode::new(status).unwrap_or_else(|| StatusCode::new(500).expect("500"));
+        let code = StatusCode::new(status).unwrap_or(StatusCode::SERVER_INTERNAL_ERROR);
         let mut r = Response::new(code);
         for h in request.headers.iter() {
             if matches!(
@@ -477,5 +530,7 @@ fn transport_name(t: TransportKind) -> &'static str {
     }
 }
 
+#[cfg(test)]
+mod call_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,355 @@
+//! Two UA cores calling each other through a simulated network on virtual time: every
+//! message is printed to bytes and parsed again, as on a real wire. The network can drop and
+//! duplicate messages with a seeded RNG; whatever happens, both sides must end the call.
+
+use super::*;
+use crate::sip::call::{CallEvent, CallId, EndReason};
+use crate::sip::offer_answer::{Codec, LocalMedia};
+use crate::sip::test_clock;
+use std::time::Duration;
+
+const A: &str = "127.0.0.1:5062";
+const B: &str = "127.0.0.1:5064";
+
+fn peer(addr: &str) -> Peer {
+    Peer {
+        transport: TransportKind::Udp,
+        addr: addr.parse().unwrap(),
+    }
+}
+
+fn core(addr: &str, seed: u8) -> UserAgent {
+    let config = UaConfig {
+        user_agent: format!("Tincan {addr}"),
+        timers: TimerConfig::default(),
+        local: vec![(TransportKind::Udp, addr.parse().unwrap())],
+    };
+    UserAgent::new(config, [seed; 32])
+}
+
+fn media(port: u16) -> LocalMedia {
+    LocalMedia::new(
+        "127.0.0.1".parse().unwrap(),
+        port,
+        vec![Codec::opus(), Codec::pcmu(), Codec::telephone_event()],
+    )
+}
+
+/// Two cores and the wire between them.
+struct Net {
+    a: UserAgent,
+    b: UserAgent,
+    now: Instant,
+    events_a: Vec<(CallId, CallEvent)>,
+    events_b: Vec<(CallId, CallEvent)>,
+    /// Per-message fate: (drop probability, duplicate probability).
+    loss: (f64, f64),
+    rng: Rng,
+    /// Drop everything A sends (a dead caller) or B sends (a dead callee).
+    mute_a: bool,
+    mute_b: bool,
+    /// Drop A's ACKs only.
+    drop_acks: bool,
+}
+
+impl Net {
+    fn new() -> Self {
+        Net {
+            a: core(A, 1),
+            b: core(B, 2),
+            now: test_clock::origin(),
+            events_a: Vec::new(),
+            events_b: Vec::new(),
+            loss: (0.0, 0.0),
+            rng: Rng::from_seed([42; 32]),
+            mute_a: false,
+            mute_b: false,
+            drop_acks: false,
+        }
+    }
+
+    /// Delivers messages until neither side has anything to send.
+    fn settle(&mut self) {
+        for _ in 0..1000 {
+            let from_a: Vec<Transmit> = std::iter::from_fn(|| self.a.poll_transmit()).collect();
+            let from_b: Vec<Transmit> = std::iter::from_fn(|| self.b.poll_transmit()).collect();
+            self.collect_events();
+            if from_a.is_empty() && from_b.is_empty() {
+                return;
+            }
+            for t in from_a {
+                let is_ack = t
+                    .message
+                    .as_request()
+                    .is_some_and(|r| r.method == Method::Ack);
+                if self.mute_a || (self.drop_acks && is_ack) {
+                    continue;
+                }
+                assert_eq!(t.peer, peer(B));
+                for _ in 0..self.copies() {
+                    let now = self.now;
+                    self.b.handle_datagram(now, &t.message.to_bytes(), peer(A));
+                }
+            }
+            for t in from_b {
+                if self.mute_b {
+                    continue;
+                }
+                assert_eq!(t.peer, peer(A));
+                for _ in 0..self.copies() {
+                    let now = self.now;
+                    self.a.handle_datagram(now, &t.message.to_bytes(), peer(B));
+                }
+            }
+        }
+        panic!("the network never settled");
+    }
+
+    fn copies(&mut self) -> usize {
+        let (drop, dup) = self.loss;
+        if self.rng.unit() < drop {
+            0
+        } else if self.rng.unit() < dup {
+            2
+        } else {
+            1
+        }
+    }
+
+    fn collect_events(&mut self) {
+        for (ua, out) in [
+            (&mut self.a, &mut self.events_a),
+            (&mut self.b, &mut self.events_b),
+        ] {
+            while let Some(e) = ua.poll_event() {
+                match e {
+                    UaEvent::Call { call, event } => out.push((call, event)),
+                    other => eprintln!("event: {other:?}"),
+                }
+            }
+        }
+    }
+
+    /// Jumps to the earlier of the two cores' deadlines and runs it.
+    fn tick(&mut self) -> bool {
+        let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(at) = next else {
+            return false;
+        };
+        self.now = self.now.max(at);
+        let now = self.now;
+        self.a.handle_timeout(now);
+        self.b.handle_timeout(now);
+        self.settle();
+        true
+    }
+
+    /// Runs timers until both cores are idle (or `limit` of virtual time passed).
+    fn run_out(&mut self, limit: Duration) {
+        let start = self.now;
+        while self.now - start < limit && self.tick() {}
+    }
+
+    fn incoming_call(&self) -> CallId {
+        self.events_b
+            .iter()
+            .find_map(|(id, e)| matches!(e, CallEvent::Incoming { .. }).then_some(*id))
+            .expect("B saw an incoming call")
+    }
+
+    fn ended(events: &[(CallId, CallEvent)]) -> Option<EndReason> {
+        events.iter().find_map(|(_, e)| match e {
+            CallEvent::Ended { reason } => Some(reason.clone()),
+            _ => None,
+        })
+    }
+
+    fn dial(&mut self) -> CallId {
+        let id = CallId(1);
+        let now = self.now;
+        self.a
+            .dial(
+                now,
+                id,
+                None,
+                Uri::parse("sip:bob@127.0.0.1:5064").unwrap(),
+                peer(B),
+                media(40000),
+            )
+            .unwrap();
+        self.settle();
+        id
+    }
+}
+
+#[test]
+fn call_answer_hang_up_and_nothing_leaks() {
+    let mut net = Net::new();
+    let call = net.dial();
+    assert!(net.events_a.contains(&(call, CallEvent::Ringing)));
+    let incoming = net.incoming_call();
+    assert!(incoming.is_incoming());
+    let CallEvent::Incoming { from, .. } = &net.events_b[0].1 else {
+        panic!("expected Incoming first");
+    };
+    assert_eq!(from.uri.to_string(), "sip:tincan@127.0.0.1:5062");
+
+    let now = net.now;
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    net.settle();
+    let answered_a = net.events_a.iter().find_map(|(_, e)| match e {
+        CallEvent::Answered { media } => Some(media.clone()),
+        _ => None,
+    });
+    let media_a = answered_a.expect("A answered");
+    assert_eq!(media_a.remote_rtp, Some("127.0.0.1:50000".parse().unwrap()));
+    assert_eq!(media_a.send_codec.as_ref().unwrap().codec.name, "opus");
+    assert!(
+        net.events_b
+            .iter()
+            .any(|(_, e)| matches!(e, CallEvent::Answered { .. }))
+    );
+
+    let now = net.now;
+    net.a.hangup(now, call).unwrap();
+    net.settle();
+    assert_eq!(Net::ended(&net.events_a), Some(EndReason::Local));
+    assert_eq!(Net::ended(&net.events_b), Some(EndReason::Remote));
+    net.run_out(Duration::from_secs(120));
+    assert_eq!((net.a.calls(), net.b.calls()), (0, 0));
+    assert_eq!(
+        (net.a.transactions(), net.b.transactions()),
+        (0, 0),
+        "transactions leak"
+    );
+    assert!(net.a.poll_timeout().is_none() && net.b.poll_timeout().is_none());
+}
+
+#[test]
+fn callee_hangs_up() {
+    let mut net = Net::new();
+    net.dial();
+    let incoming = net.incoming_call();
+    let now = net.now;
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    net.settle();
+    net.b.hangup(now, incoming).unwrap();
+    net.settle();
+    assert_eq!(Net::ended(&net.events_a), Some(EndReason::Remote));
+    assert_eq!(Net::ended(&net.events_b), Some(EndReason::Local));
+}
+
+#[test]
+fn busy_and_declined() {
+    for (code, reason) in [(486, EndReason::Busy), (603, EndReason::Declined)] {
+        let mut net = Net::new();
+        net.dial();
+        let incoming = net.incoming_call();
+        let now = net.now;
+        net.b.reject(now, incoming, code).unwrap();
+        net.settle();
+        assert_eq!(Net::ended(&net.events_a), Some(reason.clone()), "{code}");
+        net.run_out(Duration::from_secs(120));
+        assert_eq!((net.a.transactions(), net.b.transactions()), (0, 0));
+    }
+}
+
+#[test]
+fn caller_cancels_while_ringing() {
+    let mut net = Net::new();
+    let call = net.dial();
+    let now = net.now;
+    net.a.hangup(now, call).unwrap();
+    net.settle();
+    assert_eq!(Net::ended(&net.events_b), Some(EndReason::Cancelled));
+    assert_eq!(Net::ended(&net.events_a), Some(EndReason::Local));
+    net.run_out(Duration::from_secs(120));
+    assert_eq!((net.a.transactions(), net.b.transactions()), (0, 0));
+}
+
+#[test]
+fn cancel_crossing_the_200_ends_with_ack_and_bye() {
+    let mut net = Net::new();
+    let call = net.dial();
+    let incoming = net.incoming_call();
+    let now = net.now;
+    // Both act before either hears from the other.
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    net.a.hangup(now, call).unwrap();
+    net.settle();
+    assert_eq!(Net::ended(&net.events_a), Some(EndReason::Local));
+    assert_eq!(
+        Net::ended(&net.events_b),
+        Some(EndReason::Remote),
+        "B got the BYE"
+    );
+    net.run_out(Duration::from_secs(120));
+    assert_eq!((net.a.calls(), net.b.calls()), (0, 0));
+}
+
+#[test]
+fn no_answer_times_out_with_timer_b() {
+    let mut net = Net::new();
+    net.mute_b = true;
+    let start = net.now;
+    net.dial();
+    net.run_out(Duration::from_secs(60));
+    assert_eq!(Net::ended(&net.events_a), Some(EndReason::Timeout));
+    assert!(net.now - start >= Duration::from_secs(32));
+}
+
+#[test]
+fn lost_acks_make_the_callee_give_up_with_bye() {
+    let mut net = Net::new();
+    net.drop_acks = true;
+    net.dial();
+    let incoming = net.incoming_call();
+    let now = net.now;
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    net.settle();
+    net.run_out(Duration::from_secs(60));
+    assert_eq!(Net::ended(&net.events_b), Some(EndReason::Timeout));
+    assert_eq!(Net::ended(&net.events_a), Some(EndReason::Remote));
+}
+
+#[test]
+fn lossy_network_calls_end_consistently() {
+    for seed in 0..20u8 {
+        let mut net = Net::new();
+        net.rng = Rng::from_seed([seed; 32]);
+        net.loss = (0.2, 0.1);
+        let call = net.dial();
+        net.run_out(Duration::from_secs(1));
+        let Some(incoming) = net
+            .events_b
+            .iter()
+            .find_map(|(id, e)| matches!(e, CallEvent::Incoming { .. }).then_some(*id))
+        else {
+            // The INVITE never got through: the caller must time out.
+            net.run_out(Duration::from_secs(120));
+            assert_eq!(
+                Net::ended(&net.events_a),
+                Some(EndReason::Timeout),
+                "seed {seed}"
+            );
+            continue;
+        };
+        let now = net.now;
+        net.b.answer(now, incoming, media(50000)).unwrap();
+        net.run_out(Duration::from_secs(2));
+        let now = net.now;
+        let _ = net.a.hangup(now, call);
+        net.run_out(Duration::from_secs(300));
+        let (ea, eb) = (Net::ended(&net.events_a), Net::ended(&net.events_b));
+        assert!(ea.is_some() && eb.is_some(), "seed {seed}: {ea:?} / {eb:?}");
+        assert_eq!((net.a.calls(), net.b.calls()), (0, 0), "seed {seed}");
+        assert_eq!(
+            (net.a.transactions(), net.b.transactions()),
+            (0, 0),
+            "seed {seed}"
+        );
+    }
+}

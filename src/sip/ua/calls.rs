@@ -1,0 +1,790 @@
+//! Calls in the UA core (RFC 3261 §13–15): outgoing INVITE with an SDP offer, provisional
+//! responses and early media, 2xx → ACK (retransmitted 2xx re-ACKed, a second fork's 2xx
+//! ACKed then BYE'd), 3xx followed, failures reported; CANCEL before an answer (deferred until
+//! a provisional response, §9.1) including the race with 200; incoming INVITE → 180, then 200
+//! with the answer (retransmitted by us until the ACK, RFC 6026 §7.1 / RFC 3261 §13.3.1.4) or a
+//! rejection; BYE from either side; CANCEL received.
+
+use super::{AccountId, Owner, UaEvent, UserAgent};
+use crate::sip::call::{CallEvent, CallId, EndReason, end_reason_for};
+use crate::sip::dialog::{Dialog, DialogState};
+use crate::sip::header::HeaderName;
+use crate::sip::headers::{CSeq, Contacts, NameAddr, Via};
+use crate::sip::message::{Request, Response, StatusCode};
+use crate::sip::method::Method;
+use crate::sip::offer_answer::{LocalMedia, Negotiated, OfferAnswer, OfferAnswerError};
+use crate::sip::sdp::SessionDescription;
+use crate::sip::text::Text;
+use crate::sip::transaction::{Peer, TransactionId, build_cancel};
+use crate::sip::uri::{Host, SipUri, Uri};
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+
+/// How many 3xx redirects one call follows (RFC 3261 §8.1.3.4 asks for loop protection).
+const MAX_REDIRECTS: u32 = 3;
+
+/// Misuse of the call API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No call with this id.
+    #[error("no call {0:?}")]
+    UnknownCall(CallId),
+    /// The id is already in use.
+    #[error("call id {0:?} already in use")]
+    DuplicateCall(CallId),
+    /// The call is not in a state that allows this.
+    #[error("call {0:?} cannot do that now")]
+    WrongState(CallId),
+    /// The media description could not be built.
+    #[error("media: {0}")]
+    Media(#[from] OfferAnswerError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    Outgoing,
+    Incoming,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// INVITE sent (or received), no provisional answer yet.
+    Calling,
+    /// A provisional answer was received (or 180 sent).
+    Early,
+    /// 2xx sent or received.
+    Established,
+}
+
+/// Our 2xx to an incoming INVITE, resent until the ACK arrives.
+#[derive(Debug)]
+pub(super) struct Retransmit {
+    response: Response,
+    next: Instant,
+    interval: Duration,
+    until: Instant,
+}
+
+#[derive(Debug)]
+pub(super) struct Call {
+    pub(super) account: Option<AccountId>,
+    role: Role,
+    phase: Phase,
+    peer: Peer,
+    contact: SipUri,
+    /// The INVITE as sent (with its Via) or as received.
+    invite: Request,
+    invite_tx: TransactionId,
+    dialog: Option<Dialog>,
+    media: OfferAnswer,
+    local_media: LocalMedia,
+    /// The peer's offer in an incoming INVITE, answered by `answer`.
+    remote_offer: Option<SessionDescription>,
+    negotiated: Option<Negotiated>,
+    hangup_requested: bool,
+    cancel_sent: bool,
+    rang: bool,
+    redirects: u32,
+    retransmit: Option<Retransmit>,
+}
+
+impl Call {
+    pub(super) fn next_deadline(&self) -> Option<Instant> {
+        self.retransmit.as_ref().map(|r| r.next.min(r.until))
+    }
+}
+
+impl UserAgent {
+    /// Calls `target` through `peer` (a proxy, or the callee itself for a direct call),
+    /// offering `media` (RFC 3261 §13.2.1).
+    pub fn dial(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        account: Option<AccountId>,
+        target: Uri,
+        peer: Peer,
+        local_media: LocalMedia,
+    ) -> Result<(), CallError> {
+        if self.calls.contains_key(&call) {
+            return Err(CallError::DuplicateCall(call));
+        }
+        let (from_uri, contact) = self.identity(account, peer);
+        let mut media = OfferAnswer::new("tincan", self.rng.next_u64() >> 2, 1)?;
+        let offer = media.create_offer(&local_media)?;
+        let mut invite = Request::new(Method::Invite, target.clone());
+        let h = &mut invite.headers;
+        if let Some(route) = self.outbound_route(account) {
+            h.push(HeaderName::Route, route);
+        }
+        h.push(HeaderName::MaxForwards, "70");
+        let mut from = NameAddr::new(Uri::Sip(from_uri));
+        from.params.set("tag", Some(Text::from(self.rng.tag())));
+        h.push(HeaderName::From, from.to_string());
+        h.push(HeaderName::To, NameAddr::new(target).to_string());
+        let host = contact.host.to_string();
+        h.push(HeaderName::CallId, format!("{}@{host}", self.rng.hex(12)));
+        let seq = (self.rng.next_u64() % 10_000) as u32 + 1;
+        h.push(
+            HeaderName::CSeq,
+            CSeq {
+                seq,
+                method: Method::Invite,
+            }
+            .to_string(),
+        );
+        h.push(HeaderName::Contact, format!("<{contact}>"));
+        h.push(HeaderName::Allow, super::allow_value());
+        h.push(HeaderName::UserAgent, self.config.user_agent.as_str());
+        let mut message = crate::sip::message::Message::Request(invite);
+        message.set_body(Some("application/sdp"), Bytes::from(offer.to_string()));
+        let crate::sip::message::Message::Request(invite) = message else {
+            return Err(CallError::WrongState(call));
+        };
+        let Some((tx, invite)) = self.send_tracked(now, Owner::Call(call), invite, peer) else {
+            return Err(CallError::WrongState(call));
+        };
+        self.calls.insert(
+            call,
+            Call {
+                account,
+                role: Role::Outgoing,
+                phase: Phase::Calling,
+                peer,
+                contact,
+                invite,
+                invite_tx: tx,
+                dialog: None,
+                media,
+                local_media,
+                remote_offer: None,
+                negotiated: None,
+                hangup_requested: false,
+                cancel_sent: false,
+                rang: false,
+                redirects: 0,
+                retransmit: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// Answers an incoming call with `media` (200 with the SDP answer, §13.3.1.4).
+    pub fn answer(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        local_media: LocalMedia,
+    ) -> Result<(), CallError> {
+        let t1 = self.config.timers.t1;
+        let call = self.calls.get_mut(&id).ok_or(CallError::UnknownCall(id))?;
+        if call.role != Role::Incoming || call.phase != Phase::Early {
+            return Err(CallError::WrongState(id));
+        }
+        let sdp = match &call.remote_offer {
+            Some(offer) => match call.media.process_offer(offer, &local_media) {
+                Ok((answer, negotiated)) => {
+                    call.negotiated = Some(negotiated);
+                    answer
+                }
+                Err(e) => {
+                    // RFC 3264 §6: nothing in the offer is acceptable: 488.
+                    self.reject(now, id, 488)?;
+                    return Err(CallError::Media(e));
+                }
+            },
+            // RFC 3261 §13.3.1.4: no offer in the INVITE: ours goes in the 200, the answer
+            // comes in the ACK.
+            None => call.media.create_offer(&local_media)?,
+        };
+        call.local_media = local_media;
+        let mut ok = self.dialog_response(id, 200);
+        ok.headers.set(HeaderName::ContentType, "application/sdp");
+        ok.body = Bytes::from(sdp.to_string());
+        ok.headers
+            .set(HeaderName::ContentLength, ok.body.len().to_string());
+        let Some(call) = self.calls.get_mut(&id) else {
+            return Err(CallError::UnknownCall(id));
+        };
+        call.phase = Phase::Established;
+        if let Some(d) = &mut call.dialog {
+            d.state = DialogState::Confirmed;
+        }
+        call.retransmit = Some(Retransmit {
+            response: ok.clone(),
+            next: now + t1,
+            interval: t1,
+            until: now + 64 * t1,
+        });
+        let tx = call.invite_tx;
+        let media = call.negotiated.clone();
+        let _ = self.transactions.send_response(now, tx, ok);
+        if let Some(media) = media {
+            self.call_event(
+                id,
+                CallEvent::Answered {
+                    media: Box::new(media),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Declines an incoming call with `code` (486 Busy Here, 603 Decline, 480...).
+    pub fn reject(&mut self, now: Instant, id: CallId, code: u16) -> Result<(), CallError> {
+        let call = self.calls.get(&id).ok_or(CallError::UnknownCall(id))?;
+        if call.role != Role::Incoming || call.phase == Phase::Established {
+            return Err(CallError::WrongState(id));
+        }
+        let tx = call.invite_tx;
+        let response = self.dialog_response(id, code);
+        let _ = self.transactions.send_response(now, tx, response);
+        let reason = StatusCode::new(code)
+            .map_or("", |c| c.default_reason())
+            .to_owned();
+        self.end_call(id, end_reason_for(code, &reason));
+        Ok(())
+    }
+
+    /// Hangs up: BYE when established, CANCEL while an outgoing call rings (deferred until a
+    /// provisional response has arrived, §9.1), 603 for an incoming call not yet answered.
+    pub fn hangup(&mut self, now: Instant, id: CallId) -> Result<(), CallError> {
+        let call = self.calls.get_mut(&id).ok_or(CallError::UnknownCall(id))?;
+        match (call.role, call.phase) {
+            (Role::Incoming, Phase::Calling | Phase::Early) => self.reject(now, id, 603),
+            (Role::Outgoing, Phase::Calling) => {
+                call.hangup_requested = true;
+                Ok(())
+            }
+            (Role::Outgoing, Phase::Early) => {
+                call.hangup_requested = true;
+                self.send_cancel(now, id);
+                Ok(())
+            }
+            (_, Phase::Established) => {
+                self.send_in_dialog(now, id, Method::Bye);
+                self.end_call(id, EndReason::Local);
+                Ok(())
+            }
+        }
+    }
+
+    /// From URI and Contact for a call on `account` (or the local account for direct calls).
+    fn identity(&self, account: Option<AccountId>, peer: Peer) -> (SipUri, SipUri) {
+        if let Some(cfg) = account.and_then(|a| self.account_configs.get(&a)) {
+            return (cfg.aor.clone(), cfg.contact.clone());
+        }
+        let local = self.local_addr(peer.transport);
+        let uri = SipUri::new(Some("tincan"), Host::from(local.ip()), Some(local.port()));
+        (uri.clone(), uri)
+    }
+
+    fn outbound_route(&self, account: Option<AccountId>) -> Option<String> {
+        let proxy = account
+            .and_then(|a| self.account_configs.get(&a))
+            .and_then(|c| c.outbound_proxy.clone())?;
+        let mut route = proxy;
+        route.params.set("lr", None);
+        Some(format!("<{route}>"))
+    }
+
+    /// Adds a Via (fresh branch, rport) and starts a client transaction owned by `owner`;
+    /// returns the transaction and the request as sent.
+    pub(super) fn send_tracked(
+        &mut self,
+        now: Instant,
+        owner: Owner,
+        mut request: Request,
+        peer: Peer,
+    ) -> Option<(TransactionId, Request)> {
+        self.add_via(&mut request, peer);
+        match self.transactions.send_request(now, request.clone(), peer) {
+            Ok(tx) => {
+                self.owners.insert(tx, owner);
+                Some((tx, request))
+            }
+            Err(e) => {
+                let reason = format!("could not send {}: {e}", request.method);
+                self.events.push_back(UaEvent::Rejected {
+                    peer,
+                    status: None,
+                    reason,
+                });
+                None
+            }
+        }
+    }
+
+    pub(super) fn add_via(&mut self, request: &mut Request, peer: Peer) {
+        let local = self.local_addr(peer.transport);
+        let mut via = Via::new(
+            super::transport_name(peer.transport),
+            Host::from(local.ip()),
+            Some(local.port()),
+            &self.rng.branch(),
+        );
+        via.params.set("rport", None);
+        request.headers.push_front(HeaderName::Via, via.to_string());
+    }
+
+    fn send_cancel(&mut self, now: Instant, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call.cancel_sent {
+            return;
+        }
+        call.cancel_sent = true;
+        let cancel = build_cancel(&call.invite);
+        let peer = call.peer;
+        // The CANCEL carries the INVITE's Via already (§9.1): no new branch.
+        if let Ok(tx) = self.transactions.send_request(now, cancel, peer) {
+            self.owners.insert(tx, Owner::Call(id));
+        }
+    }
+
+    /// Sends a new in-dialog request (BYE...) for the call's dialog.
+    fn send_in_dialog(&mut self, now: Instant, id: CallId, method: Method) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(dialog) = &mut call.dialog else {
+            return;
+        };
+        let request = dialog.new_request(method, &call.contact);
+        let peer = call.peer;
+        let _ = self.send_tracked(now, Owner::Call(id), request, peer);
+    }
+
+    fn send_ack(&mut self, id: CallId, dialog: &Dialog) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let seq = call.invite.headers.cseq().map_or(1, |c| c.seq);
+        let mut ack = dialog.ack(seq, &call.contact);
+        let peer = call.peer;
+        self.add_via(&mut ack, peer);
+        self.transactions.send_stateless(ack, peer);
+    }
+
+    pub(super) fn call_event(&mut self, call: CallId, event: CallEvent) {
+        self.events.push_back(UaEvent::Call { call, event });
+    }
+
+    pub(super) fn end_call(&mut self, id: CallId, reason: EndReason) {
+        if self.calls.remove(&id).is_some() {
+            self.call_event(id, CallEvent::Ended { reason });
+        }
+    }
+
+    /// A response for a client transaction owned by call `id`.
+    pub(super) fn on_call_response(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        tx: TransactionId,
+        response: &Response,
+    ) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if tx != call.invite_tx {
+            return; // BYE or CANCEL answers need nothing from us.
+        }
+        let code = response.status.as_u16();
+        match code {
+            100 => {}
+            101..=199 => self.on_provisional(now, id, response),
+            200..=299 => self.on_invite_success(now, id, response),
+            300..=399 => self.on_redirect(now, id, response),
+            _ => {
+                let call = self.calls.get(&id);
+                let reason = if call.is_some_and(|c| c.cancel_sent) && code == 487 {
+                    EndReason::Local
+                } else {
+                    end_reason_for(code, &response.reason)
+                };
+                self.end_call(id, reason);
+            }
+        }
+    }
+
+    fn on_provisional(&mut self, now: Instant, id: CallId, response: &Response) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.phase = Phase::Early;
+        if call.dialog.is_none() && response.headers.to().is_ok_and(|t| t.tag().is_some()) {
+            call.dialog = Dialog::from_uac(&call.invite, response, false).ok();
+        }
+        let mut event = None;
+        if let Some(sdp) = sdp_of(&response.body) {
+            if let Ok(media) = call.media.process_answer(&sdp) {
+                call.negotiated = Some(media.clone());
+                event = Some(CallEvent::EarlyMedia {
+                    media: Box::new(media),
+                });
+            }
+        } else if response.status.as_u16() == 180 && !call.rang {
+            call.rang = true;
+            event = Some(CallEvent::Ringing);
+        }
+        let cancel = call.hangup_requested;
+        if let Some(event) = event {
+            self.call_event(id, event);
+        }
+        if cancel {
+            self.send_cancel(now, id);
+        }
+    }
+
+    fn on_invite_success(&mut self, now: Instant, id: CallId, response: &Response) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Ok(fresh) = Dialog::from_uac(&call.invite, response, false) else {
+            return;
+        };
+        let same = call.dialog.as_ref().is_some_and(|d| d.id == fresh.id);
+        if call.phase == Phase::Established {
+            // A retransmitted 2xx re-gets its ACK; another fork's 2xx is ACKed and ended
+            // (§13.2.2.4).
+            self.send_ack(id, &fresh);
+            if !same {
+                self.bye_stray_fork(now, id, fresh);
+            }
+            return;
+        }
+        let dialog = match call.dialog.take() {
+            Some(mut d) if same => {
+                let _ = d.confirm(response);
+                d
+            }
+            _ => fresh,
+        };
+        if let Some(sdp) = sdp_of(&response.body) {
+            if let Ok(media) = call.media.process_answer(&sdp) {
+                call.negotiated = Some(media);
+            }
+        }
+        call.phase = Phase::Established;
+        call.dialog = Some(dialog.clone());
+        let hang_up = call.hangup_requested;
+        let media = call.negotiated.clone();
+        self.send_ack(id, &dialog);
+        if hang_up {
+            // The 200 crossed our CANCEL (§9.1): ACK it, then BYE.
+            self.send_in_dialog(now, id, Method::Bye);
+            self.end_call(id, EndReason::Local);
+            return;
+        }
+        match media {
+            Some(media) => self.call_event(
+                id,
+                CallEvent::Answered {
+                    media: Box::new(media),
+                },
+            ),
+            None => {
+                self.send_in_dialog(now, id, Method::Bye);
+                let reason = "no usable SDP answer".to_owned();
+                self.end_call(id, EndReason::Failed { code: 488, reason });
+            }
+        }
+    }
+
+    /// Sends BYE on a dialog created by a second 2xx that we do not want.
+    fn bye_stray_fork(&mut self, now: Instant, id: CallId, mut dialog: Dialog) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let request = dialog.new_request(Method::Bye, &call.contact);
+        let peer = call.peer;
+        let _ = self.send_tracked(now, Owner::Call(id), request, peer);
+    }
+
+    /// §8.1.3.4: follow the first Contact of a 3xx with a new INVITE (same Call-ID and From).
+    fn on_redirect(&mut self, now: Instant, id: CallId, response: &Response) {
+        let target = match response.headers.contacts() {
+            Ok(Contacts::List(list)) => list.into_iter().next().map(|c| c.uri),
+            _ => None,
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let (Some(target), true) = (target, call.redirects < MAX_REDIRECTS) else {
+            let reason = end_reason_for(response.status.as_u16(), &response.reason);
+            return self.end_call(id, reason);
+        };
+        call.redirects += 1;
+        let mut invite = call.invite.clone();
+        invite.headers.remove(&HeaderName::Via);
+        invite.uri = target;
+        let cseq = invite.headers.cseq().map_or(1, |c| c.seq) + 1;
+        invite.headers.set(
+            HeaderName::CSeq,
+            CSeq {
+                seq: cseq,
+                method: Method::Invite,
+            }
+            .to_string(),
+        );
+        let peer = call.peer;
+        match self.send_tracked(now, Owner::Call(id), invite, peer) {
+            Some((tx, invite)) => {
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.invite_tx = tx;
+                    call.invite = invite;
+                    call.phase = Phase::Calling;
+                    call.dialog = None;
+                }
+            }
+            None => self.end_call(
+                id,
+                EndReason::Failed {
+                    code: 500,
+                    reason: "redirect failed".into(),
+                },
+            ),
+        }
+    }
+
+    /// The INVITE transaction ended without a final response (Timer B) or failed.
+    pub(super) fn on_call_failure(&mut self, id: CallId, tx: TransactionId, timeout: bool) {
+        if self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.invite_tx == tx && c.phase != Phase::Established)
+        {
+            let reason = if timeout {
+                EndReason::Timeout
+            } else {
+                EndReason::Failed {
+                    code: 503,
+                    reason: "transport error".into(),
+                }
+            };
+            self.end_call(id, reason);
+        }
+    }
+
+    /// A new INVITE (no To tag): 180 with our tag and an early dialog, then `Incoming`.
+    pub(super) fn on_incoming_invite(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Request,
+        peer: Peer,
+    ) {
+        let id = CallId(CallId::INCOMING | self.next_incoming);
+        self.next_incoming += 1;
+        let account = self.account_for(&request.uri);
+        let (_, contact) = self.identity(account, peer);
+        let tag = self.rng.tag();
+        let dialog = Dialog::from_uas(request, &tag, false, &mut self.rng).ok();
+        let Ok(media) = OfferAnswer::new("tincan", self.rng.next_u64() >> 2, 1) else {
+            return;
+        };
+        let remote_offer = sdp_of(&request.body);
+        if !request.body.is_empty() && remote_offer.is_none() {
+            let mut r = self.response(request, 400);
+            r.reason = Text::from("Bad Request (SDP does not parse)");
+            let _ = self.transactions.send_response(now, tx, r);
+            return;
+        }
+        let (Ok(from), Ok(to)) = (request.headers.from(), request.headers.to()) else {
+            return;
+        };
+        let to_tagged = {
+            let mut t = to.clone();
+            t.params.set("tag", Some(Text::from(tag.as_str())));
+            t
+        };
+        self.calls.insert(
+            id,
+            Call {
+                account,
+                role: Role::Incoming,
+                phase: Phase::Early,
+                peer,
+                contact,
+                invite: request.clone(),
+                invite_tx: tx,
+                dialog,
+                media,
+                local_media: LocalMedia::new(peer.addr.ip(), 0, Vec::new()),
+                remote_offer,
+                negotiated: None,
+                hangup_requested: false,
+                cancel_sent: false,
+                rang: true,
+                redirects: 0,
+                retransmit: None,
+            },
+        );
+        let mut ringing = self.dialog_response(id, 180);
+        ringing.headers.set(HeaderName::To, to_tagged.to_string());
+        let _ = self.transactions.send_response(now, tx, ringing);
+        self.call_event(
+            id,
+            CallEvent::Incoming {
+                account,
+                from: Box::new(from),
+                to: Box::new(to),
+            },
+        );
+    }
+
+    /// A response to the call's INVITE: To with our dialog tag, Contact, no body.
+    fn dialog_response(&mut self, id: CallId, code: u16) -> Response {
+        let Some(call) = self.calls.get(&id) else {
+            return Response::new(StatusCode::SERVER_INTERNAL_ERROR);
+        };
+        let invite = call.invite.clone();
+        let contact = call.contact.clone();
+        let tag = call.dialog.as_ref().map(|d| d.id.local_tag.clone());
+        let mut r = self.response(&invite, code);
+        if let Some(tag) = tag {
+            if let Ok(mut to) = invite.headers.to() {
+                to.params.set("tag", Some(tag));
+                r.headers.set(HeaderName::To, to.to_string());
+            }
+        }
+        if code < 300 {
+            r.headers.push(HeaderName::Contact, format!("<{contact}>"));
+        }
+        r
+    }
+
+    /// The account whose AOR or contact user matches the Request-URI user.
+    fn account_for(&self, uri: &Uri) -> Option<AccountId> {
+        let user = uri.as_sip()?.user.as_deref()?;
+        self.account_configs
+            .iter()
+            .find(|(_, c)| {
+                c.aor.user.as_deref() == Some(user) || c.contact.user.as_deref() == Some(user)
+            })
+            .map(|(id, _)| *id)
+    }
+
+    /// CANCEL for one of our incoming calls (§9.2): 200 for the CANCEL, 487 for the INVITE.
+    pub(super) fn on_cancel(&mut self, now: Instant, tx: TransactionId, request: &Request) {
+        let invite_tx = self.transactions.invite_for_cancel(request);
+        let call = invite_tx.and_then(|itx| {
+            self.calls
+                .iter()
+                .find(|(_, c)| c.invite_tx == itx && c.phase != Phase::Established)
+                .map(|(id, _)| *id)
+        });
+        let status = if call.is_some() { 200 } else { 481 };
+        let response = self.response(request, status);
+        let _ = self.transactions.send_response(now, tx, response);
+        if let (Some(id), Some(itx)) = (call, invite_tx) {
+            let terminated = self.dialog_response(id, 487);
+            let _ = self.transactions.send_response(now, itx, terminated);
+            self.end_call(id, EndReason::Cancelled);
+        }
+    }
+
+    /// A request inside one of our dialogs; `false` when no call has that dialog.
+    pub(super) fn on_in_dialog_request(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Request,
+    ) -> bool {
+        let Some((&id, call)) = self.calls.iter_mut().find(|(_, c)| {
+            c.dialog
+                .as_ref()
+                .is_some_and(|d| d.matches_request(request))
+        }) else {
+            return false;
+        };
+        let checked = call.dialog.as_mut().map(|d| d.handle_request(request));
+        let status = match (checked, &request.method) {
+            (Some(Err(e)), _) => e.status_code(),
+            (_, Method::Bye) => 200,
+            // Session changes (hold, resume) are the next step; refuse without ending.
+            (_, Method::Invite) => 488,
+            _ => 200,
+        };
+        let response = self.response(request, status);
+        let _ = self.transactions.send_response(now, tx, response);
+        if request.method == Method::Bye && status == 200 {
+            self.end_call(id, EndReason::Remote);
+        }
+        true
+    }
+
+    /// An ACK for our 2xx (§13.3.1.4): stop retransmitting; take the answer if we offered
+    /// in the 200.
+    pub(super) fn on_ack(&mut self, request: &Request) {
+        let Some((&id, call)) = self.calls.iter_mut().find(|(_, c)| {
+            c.dialog
+                .as_ref()
+                .is_some_and(|d| d.matches_request(request))
+        }) else {
+            return;
+        };
+        if call.retransmit.take().is_none() {
+            return;
+        }
+        if call.negotiated.is_none() {
+            let media = sdp_of(&request.body).and_then(|sdp| call.media.process_answer(&sdp).ok());
+            match media {
+                Some(media) => {
+                    call.negotiated = Some(media.clone());
+                    self.call_event(
+                        id,
+                        CallEvent::Answered {
+                            media: Box::new(media),
+                        },
+                    );
+                }
+                None => self.end_call(
+                    id,
+                    EndReason::Failed {
+                        code: 488,
+                        reason: "no SDP answer in ACK".into(),
+                    },
+                ),
+            }
+        }
+    }
+
+    /// Resends our 2xx until the ACK (T1 doubling to T2), and gives up after 64·T1 with a BYE.
+    pub(super) fn call_timers(&mut self, now: Instant) {
+        let t2 = self.config.timers.t2;
+        let due: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.next_deadline().is_some_and(|d| d <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            let Some(call) = self.calls.get_mut(&id) else {
+                continue;
+            };
+            let Some(rt) = &mut call.retransmit else {
+                continue;
+            };
+            if rt.until <= now {
+                call.retransmit = None;
+                self.send_in_dialog(now, id, Method::Bye);
+                self.end_call(id, EndReason::Timeout);
+                continue;
+            }
+            rt.interval = (rt.interval * 2).min(t2);
+            rt.next = now + rt.interval;
+            let (tx, response) = (call.invite_tx, rt.response.clone());
+            let _ = self.transactions.send_response(now, tx, response);
+        }
+    }
+}
+
+fn sdp_of(body: &[u8]) -> Option<SessionDescription> {
+    if body.is_empty() {
+        return None;
+    }
+    SessionDescription::parse_bytes(body).ok()
+}
