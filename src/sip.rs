@@ -12,6 +12,7 @@ pub mod error;
 pub mod grammar;
 pub mod header;
 pub mod headers;
+pub mod locate;
 pub mod message;
 pub mod method;
 pub mod offer_answer;

@@ -69,6 +69,12 @@ pub enum CallEvent {
         /// Where and how media flows.
         media: Box<Negotiated>,
     },
+    /// The session changed after a re-INVITE (hold or resume by either side, RFC 3261 §14):
+    /// `media.local_direction` and `media.remote_direction` say who holds.
+    MediaUpdated {
+        /// Where and how media flows now.
+        media: Box<Negotiated>,
+    },
     /// The call is over.
     Ended {
         /// Why.

@@ -162,7 +162,27 @@ pub enum Message {
     Response(Response),
 }
 
+/// Sets a body with its Content-Type (none for an empty body) and Content-Length.
+fn set_body_parts(
+    headers: &mut Headers,
+    slot: &mut Bytes,
+    content_type: Option<&str>,
+    body: Bytes,
+) {
+    match content_type {
+        Some(ct) => headers.set(HeaderName::ContentType, ct),
+        None => headers.remove(&HeaderName::ContentType),
+    }
+    headers.set(HeaderName::ContentLength, body.len().to_string());
+    *slot = body;
+}
+
 impl Request {
+    /// Sets the body with its Content-Type and Content-Length.
+    pub fn set_body(&mut self, content_type: Option<&str>, body: Bytes) {
+        set_body_parts(&mut self.headers, &mut self.body, content_type, body);
+    }
+
     /// A request with no headers and no body.
     pub fn new(method: Method, uri: Uri) -> Request {
         Request {
@@ -193,6 +213,11 @@ impl Request {
 }
 
 impl Response {
+    /// Sets the body with its Content-Type and Content-Length.
+    pub fn set_body(&mut self, content_type: Option<&str>, body: Bytes) {
+        set_body_parts(&mut self.headers, &mut self.body, content_type, body);
+    }
+
     /// A response with the default reason phrase, no headers and no body.
     pub fn new(status: StatusCode) -> Response {
         Response {
@@ -232,15 +257,9 @@ impl Message {
 
     /// Sets the body with its Content-Type (or none for an empty body) and Content-Length.
     pub fn set_body(&mut self, content_type: Option<&str>, body: Bytes) {
-        let headers = self.headers_mut();
-        match content_type {
-            Some(ct) => headers.set(HeaderName::ContentType, ct),
-            None => headers.remove(&HeaderName::ContentType),
-        }
-        headers.set(HeaderName::ContentLength, body.len().to_string());
         match self {
-            Message::Request(r) => r.body = body,
-            Message::Response(r) => r.body = body,
+            Message::Request(r) => r.set_body(content_type, body),
+            Message::Response(r) => r.set_body(content_type, body),
         }
     }
 

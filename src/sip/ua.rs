@@ -264,7 +264,11 @@ impl UserAgent {
             .accounts
             .values()
             .filter_map(|a| a.registration.poll_timeout());
-        accounts.chain(self.transactions.poll_timeout()).min()
+        let calls = self.calls.values().filter_map(calls::Call::next_deadline);
+        accounts
+            .chain(calls)
+            .chain(self.transactions.poll_timeout())
+            .min()
     }
 
     /// Sends the account's queued REGISTERs and forwards its events.
@@ -336,7 +340,7 @@ impl UserAgent {
                         }
                         Some(&Owner::Call(call)) => {
                             let timeout = failure == TransactionFailure::Timeout;
-                            self.on_call_failure(call, id, timeout);
+                            self.on_call_failure(now, call, id, timeout);
                         }
                         None => {}
                     }
@@ -347,7 +351,7 @@ impl UserAgent {
                         self.merge_keys.remove(&key);
                     }
                 }
-                TransactionEvent::Ack { request, .. } => self.on_ack(&request),
+                TransactionEvent::Ack { request, .. } => self.on_ack(now, &request),
                 TransactionEvent::StrayResponse { .. } => {}
             }
         }
@@ -532,5 +536,7 @@ fn transport_name(t: TransportKind) -> &'static str {
 
 #[cfg(test)]
 mod call_tests;
+#[cfg(test)]
+mod rfc3665_tests;
 #[cfg(test)]
 mod tests;

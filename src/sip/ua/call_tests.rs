@@ -50,6 +50,8 @@ struct Net {
     mute_b: bool,
     /// Drop A's ACKs only.
     drop_acks: bool,
+    /// Status codes of every response carried, in order.
+    statuses: Vec<u16>,
 }
 
 impl Net {
@@ -65,6 +67,7 @@ impl Net {
             mute_a: false,
             mute_b: false,
             drop_acks: false,
+            statuses: Vec::new(),
         }
     }
 
@@ -76,6 +79,11 @@ impl Net {
             self.collect_events();
             if from_a.is_empty() && from_b.is_empty() {
                 return;
+            }
+            for t in from_a.iter().chain(&from_b) {
+                if let Some(r) = t.message.as_response() {
+                    self.statuses.push(r.status.as_u16());
+                }
             }
             for t in from_a {
                 let is_ack = t
@@ -352,4 +360,104 @@ fn lossy_network_calls_end_consistently() {
             "seed {seed}"
         );
     }
+}
+
+fn established() -> (Net, CallId, CallId) {
+    let mut net = Net::new();
+    let call = net.dial();
+    let incoming = net.incoming_call();
+    let now = net.now;
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    net.settle();
+    net.events_a.clear();
+    net.events_b.clear();
+    (net, call, incoming)
+}
+
+fn last_media(events: &[(CallId, CallEvent)]) -> Option<Negotiated> {
+    events.iter().rev().find_map(|(_, e)| match e {
+        CallEvent::MediaUpdated { media } => Some((**media).clone()),
+        _ => None,
+    })
+}
+
+use crate::sip::offer_answer::Negotiated;
+use crate::sip::sdp::Direction;
+
+#[test]
+fn hold_and_resume_from_either_side() {
+    let (mut net, call, incoming) = established();
+    let now = net.now;
+    net.a.hold(now, call).unwrap();
+    net.settle();
+    let a = last_media(&net.events_a).expect("A saw the answer to its hold");
+    let b = last_media(&net.events_b).expect("B saw the hold");
+    assert_eq!(
+        (a.local_direction, a.remote_direction),
+        (Direction::SendOnly, Direction::RecvOnly)
+    );
+    assert_eq!(
+        (b.local_direction, b.remote_direction),
+        (Direction::RecvOnly, Direction::SendOnly)
+    );
+    // A second re-INVITE while the first is answered and ACKed is fine.
+    net.a.resume(now, call).unwrap();
+    net.settle();
+    let a = last_media(&net.events_a).unwrap();
+    assert_eq!(a.local_direction, Direction::SendRecv);
+    // Now the callee holds.
+    net.b.hold(now, incoming).unwrap();
+    net.settle();
+    let a = last_media(&net.events_a).unwrap();
+    let b = last_media(&net.events_b).unwrap();
+    assert_eq!(b.local_direction, Direction::SendOnly);
+    assert_eq!(a.local_direction, Direction::RecvOnly);
+    assert!(
+        net.events_a
+            .iter()
+            .all(|(_, e)| !matches!(e, CallEvent::Ended { .. }))
+    );
+    net.run_out(Duration::from_secs(120));
+    assert_eq!((net.a.calls(), net.b.calls()), (1, 1));
+    assert_eq!((net.a.transactions(), net.b.transactions()), (0, 0));
+}
+
+#[test]
+fn crossing_reinvites_get_491_and_are_retried_after_back_off() {
+    let (mut net, call, incoming) = established();
+    let now = net.now;
+    // Both hold at once: each re-INVITE meets the other (RFC 3261 §14.1/§14.2).
+    net.a.hold(now, call).unwrap();
+    net.b.hold(now, incoming).unwrap();
+    net.settle();
+    assert_eq!(
+        net.statuses.iter().filter(|&&s| s == 491).count(),
+        2,
+        "{:?}",
+        net.statuses
+    );
+    assert!(last_media(&net.events_a).is_none() && last_media(&net.events_b).is_none());
+    let before = net.now;
+    net.run_out(Duration::from_secs(10));
+    // B (not the Call-ID owner) retries within 2 s, A after 2.1–4 s; both succeed.
+    let a = last_media(&net.events_a).expect("A's hold eventually went through");
+    let b = last_media(&net.events_b).expect("B's hold eventually went through");
+    // Both asked for hold: neither ends up sending to the other.
+    assert_ne!(a.local_direction, Direction::SendRecv);
+    assert_ne!(b.local_direction, Direction::SendRecv);
+    assert!(!a.can_receive() || !b.can_send(), "{a:?} / {b:?}");
+    assert!(net.now - before >= Duration::from_millis(2100));
+    assert_eq!((net.a.calls(), net.b.calls()), (1, 1));
+}
+
+#[test]
+fn hold_needs_an_established_call() {
+    let mut net = Net::new();
+    let call = net.dial();
+    let now = net.now;
+    assert_eq!(net.a.hold(now, call), Err(CallError::WrongState(call)));
+    assert_eq!(
+        net.a.hold(now, CallId(99)),
+        Err(CallError::UnknownCall(CallId(99)))
+    );
 }

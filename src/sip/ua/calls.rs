@@ -20,6 +20,9 @@ use crate::sip::uri::{Host, SipUri, Uri};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
+mod incoming;
+mod reinvite;
+
 /// How many 3xx redirects one call follows (RFC 3261 §8.1.3.4 asks for loop protection).
 const MAX_REDIRECTS: u32 = 3;
 
@@ -59,6 +62,8 @@ pub(super) enum Phase {
 /// Our 2xx to an incoming INVITE, resent until the ACK arrives.
 #[derive(Debug)]
 pub(super) struct Retransmit {
+    /// The INVITE server transaction the 2xx answers (first INVITE or a re-INVITE).
+    tx: TransactionId,
     response: Response,
     next: Instant,
     interval: Duration,
@@ -86,11 +91,16 @@ pub(super) struct Call {
     rang: bool,
     redirects: u32,
     retransmit: Option<Retransmit>,
+    /// Our re-INVITE in progress (hold, resume), RFC 3261 §14.1.
+    reinvite: Option<reinvite::ReInvite>,
+    /// When to retry a re-INVITE refused with 491 (§14.1 back-off).
+    glare_retry: Option<Instant>,
 }
 
 impl Call {
     pub(super) fn next_deadline(&self) -> Option<Instant> {
-        self.retransmit.as_ref().map(|r| r.next.min(r.until))
+        let rt = self.retransmit.as_ref().map(|r| r.next.min(r.until));
+        rt.into_iter().chain(self.glare_retry).min()
     }
 }
 
@@ -136,11 +146,7 @@ impl UserAgent {
         h.push(HeaderName::Contact, format!("<{contact}>"));
         h.push(HeaderName::Allow, super::allow_value());
         h.push(HeaderName::UserAgent, self.config.user_agent.as_str());
-        let mut message = crate::sip::message::Message::Request(invite);
-        message.set_body(Some("application/sdp"), Bytes::from(offer.to_string()));
-        let crate::sip::message::Message::Request(invite) = message else {
-            return Err(CallError::WrongState(call));
-        };
+        invite.set_body(Some("application/sdp"), Bytes::from(offer.to_string()));
         let Some((tx, invite)) = self.send_tracked(now, Owner::Call(call), invite, peer) else {
             return Err(CallError::WrongState(call));
         };
@@ -164,6 +170,8 @@ impl UserAgent {
                 rang: false,
                 redirects: 0,
                 retransmit: None,
+                reinvite: None,
+                glare_retry: None,
             },
         );
         Ok(())
@@ -199,10 +207,7 @@ impl UserAgent {
         };
         call.local_media = local_media;
         let mut ok = self.dialog_response(id, 200);
-        ok.headers.set(HeaderName::ContentType, "application/sdp");
-        ok.body = Bytes::from(sdp.to_string());
-        ok.headers
-            .set(HeaderName::ContentLength, ok.body.len().to_string());
+        ok.set_body(Some("application/sdp"), Bytes::from(sdp.to_string()));
         let Some(call) = self.calls.get_mut(&id) else {
             return Err(CallError::UnknownCall(id));
         };
@@ -211,6 +216,7 @@ impl UserAgent {
             d.state = DialogState::Confirmed;
         }
         call.retransmit = Some(Retransmit {
+            tx: call.invite_tx,
             response: ok.clone(),
             next: now + t1,
             interval: t1,
@@ -388,6 +394,9 @@ impl UserAgent {
         let Some(call) = self.calls.get(&id) else {
             return;
         };
+        if call.reinvite.as_ref().is_some_and(|r| r.tx == tx) {
+            return self.on_reinvite_response(now, id, response);
+        }
         if tx != call.invite_tx {
             return; // BYE or CANCEL answers need nothing from us.
         }
@@ -550,7 +559,23 @@ impl UserAgent {
     }
 
     /// The INVITE transaction ended without a final response (Timer B) or failed.
-    pub(super) fn on_call_failure(&mut self, id: CallId, tx: TransactionId, timeout: bool) {
+    pub(super) fn on_call_failure(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        tx: TransactionId,
+        timeout: bool,
+    ) {
+        if self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.reinvite.as_ref().is_some_and(|r| r.tx == tx))
+        {
+            // §14.1: a re-INVITE that gets no answer ends the dialog.
+            self.send_in_dialog(now, id, Method::Bye);
+            let reason = "re-INVITE got no answer".to_owned();
+            return self.end_call(id, EndReason::Failed { code: 408, reason });
+        }
         if self
             .calls
             .get(&id)
@@ -565,219 +590,6 @@ impl UserAgent {
                 }
             };
             self.end_call(id, reason);
-        }
-    }
-
-    /// A new INVITE (no To tag): 180 with our tag and an early dialog, then `Incoming`.
-    pub(super) fn on_incoming_invite(
-        &mut self,
-        now: Instant,
-        tx: TransactionId,
-        request: &Request,
-        peer: Peer,
-    ) {
-        let id = CallId(CallId::INCOMING | self.next_incoming);
-        self.next_incoming += 1;
-        let account = self.account_for(&request.uri);
-        let (_, contact) = self.identity(account, peer);
-        let tag = self.rng.tag();
-        let dialog = Dialog::from_uas(request, &tag, false, &mut self.rng).ok();
-        let Ok(media) = OfferAnswer::new("tincan", self.rng.next_u64() >> 2, 1) else {
-            return;
-        };
-        let remote_offer = sdp_of(&request.body);
-        if !request.body.is_empty() && remote_offer.is_none() {
-            let mut r = self.response(request, 400);
-            r.reason = Text::from("Bad Request (SDP does not parse)");
-            let _ = self.transactions.send_response(now, tx, r);
-            return;
-        }
-        let (Ok(from), Ok(to)) = (request.headers.from(), request.headers.to()) else {
-            return;
-        };
-        let to_tagged = {
-            let mut t = to.clone();
-            t.params.set("tag", Some(Text::from(tag.as_str())));
-            t
-        };
-        self.calls.insert(
-            id,
-            Call {
-                account,
-                role: Role::Incoming,
-                phase: Phase::Early,
-                peer,
-                contact,
-                invite: request.clone(),
-                invite_tx: tx,
-                dialog,
-                media,
-                local_media: LocalMedia::new(peer.addr.ip(), 0, Vec::new()),
-                remote_offer,
-                negotiated: None,
-                hangup_requested: false,
-                cancel_sent: false,
-                rang: true,
-                redirects: 0,
-                retransmit: None,
-            },
-        );
-        let mut ringing = self.dialog_response(id, 180);
-        ringing.headers.set(HeaderName::To, to_tagged.to_string());
-        let _ = self.transactions.send_response(now, tx, ringing);
-        self.call_event(
-            id,
-            CallEvent::Incoming {
-                account,
-                from: Box::new(from),
-                to: Box::new(to),
-            },
-        );
-    }
-
-    /// A response to the call's INVITE: To with our dialog tag, Contact, no body.
-    fn dialog_response(&mut self, id: CallId, code: u16) -> Response {
-        let Some(call) = self.calls.get(&id) else {
-            return Response::new(StatusCode::SERVER_INTERNAL_ERROR);
-        };
-        let invite = call.invite.clone();
-        let contact = call.contact.clone();
-        let tag = call.dialog.as_ref().map(|d| d.id.local_tag.clone());
-        let mut r = self.response(&invite, code);
-        if let Some(tag) = tag {
-            if let Ok(mut to) = invite.headers.to() {
-                to.params.set("tag", Some(tag));
-                r.headers.set(HeaderName::To, to.to_string());
-            }
-        }
-        if code < 300 {
-            r.headers.push(HeaderName::Contact, format!("<{contact}>"));
-        }
-        r
-    }
-
-    /// The account whose AOR or contact user matches the Request-URI user.
-    fn account_for(&self, uri: &Uri) -> Option<AccountId> {
-        let user = uri.as_sip()?.user.as_deref()?;
-        self.account_configs
-            .iter()
-            .find(|(_, c)| {
-                c.aor.user.as_deref() == Some(user) || c.contact.user.as_deref() == Some(user)
-            })
-            .map(|(id, _)| *id)
-    }
-
-    /// CANCEL for one of our incoming calls (§9.2): 200 for the CANCEL, 487 for the INVITE.
-    pub(super) fn on_cancel(&mut self, now: Instant, tx: TransactionId, request: &Request) {
-        let invite_tx = self.transactions.invite_for_cancel(request);
-        let call = invite_tx.and_then(|itx| {
-            self.calls
-                .iter()
-                .find(|(_, c)| c.invite_tx == itx && c.phase != Phase::Established)
-                .map(|(id, _)| *id)
-        });
-        let status = if call.is_some() { 200 } else { 481 };
-        let response = self.response(request, status);
-        let _ = self.transactions.send_response(now, tx, response);
-        if let (Some(id), Some(itx)) = (call, invite_tx) {
-            let terminated = self.dialog_response(id, 487);
-            let _ = self.transactions.send_response(now, itx, terminated);
-            self.end_call(id, EndReason::Cancelled);
-        }
-    }
-
-    /// A request inside one of our dialogs; `false` when no call has that dialog.
-    pub(super) fn on_in_dialog_request(
-        &mut self,
-        now: Instant,
-        tx: TransactionId,
-        request: &Request,
-    ) -> bool {
-        let Some((&id, call)) = self.calls.iter_mut().find(|(_, c)| {
-            c.dialog
-                .as_ref()
-                .is_some_and(|d| d.matches_request(request))
-        }) else {
-            return false;
-        };
-        let checked = call.dialog.as_mut().map(|d| d.handle_request(request));
-        let status = match (checked, &request.method) {
-            (Some(Err(e)), _) => e.status_code(),
-            (_, Method::Bye) => 200,
-            // Session changes (hold, resume) are the next step; refuse without ending.
-            (_, Method::Invite) => 488,
-            _ => 200,
-        };
-        let response = self.response(request, status);
-        let _ = self.transactions.send_response(now, tx, response);
-        if request.method == Method::Bye && status == 200 {
-            self.end_call(id, EndReason::Remote);
-        }
-        true
-    }
-
-    /// An ACK for our 2xx (§13.3.1.4): stop retransmitting; take the answer if we offered
-    /// in the 200.
-    pub(super) fn on_ack(&mut self, request: &Request) {
-        let Some((&id, call)) = self.calls.iter_mut().find(|(_, c)| {
-            c.dialog
-                .as_ref()
-                .is_some_and(|d| d.matches_request(request))
-        }) else {
-            return;
-        };
-        if call.retransmit.take().is_none() {
-            return;
-        }
-        if call.negotiated.is_none() {
-            let media = sdp_of(&request.body).and_then(|sdp| call.media.process_answer(&sdp).ok());
-            match media {
-                Some(media) => {
-                    call.negotiated = Some(media.clone());
-                    self.call_event(
-                        id,
-                        CallEvent::Answered {
-                            media: Box::new(media),
-                        },
-                    );
-                }
-                None => self.end_call(
-                    id,
-                    EndReason::Failed {
-                        code: 488,
-                        reason: "no SDP answer in ACK".into(),
-                    },
-                ),
-            }
-        }
-    }
-
-    /// Resends our 2xx until the ACK (T1 doubling to T2), and gives up after 64·T1 with a BYE.
-    pub(super) fn call_timers(&mut self, now: Instant) {
-        let t2 = self.config.timers.t2;
-        let due: Vec<CallId> = self
-            .calls
-            .iter()
-            .filter(|(_, c)| c.next_deadline().is_some_and(|d| d <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            let Some(call) = self.calls.get_mut(&id) else {
-                continue;
-            };
-            let Some(rt) = &mut call.retransmit else {
-                continue;
-            };
-            if rt.until <= now {
-                call.retransmit = None;
-                self.send_in_dialog(now, id, Method::Bye);
-                self.end_call(id, EndReason::Timeout);
-                continue;
-            }
-            rt.interval = (rt.interval * 2).min(t2);
-            rt.next = now + rt.interval;
-            let (tx, response) = (call.invite_tx, rt.response.clone());
-            let _ = self.transactions.send_response(now, tx, response);
         }
     }
 }

@@ -1,0 +1,246 @@
+//! The callee's side of a call (RFC 3261 §13.3): a new INVITE gets 180 and an early dialog,
+//! CANCEL gets 200 and the INVITE 487 (§9.2), in-dialog requests are checked against the
+//! dialog (§12.2.2), and our 2xx is resent until the ACK arrives (§13.3.1.4, RFC 6026 §7.1).
+
+use super::super::{AccountId, UserAgent};
+use super::{Call, Phase, Role, sdp_of};
+use crate::sip::call::{CallEvent, CallId, EndReason};
+use crate::sip::dialog::Dialog;
+use crate::sip::header::HeaderName;
+use crate::sip::message::{Request, Response, StatusCode};
+use crate::sip::method::Method;
+use crate::sip::offer_answer::{LocalMedia, OfferAnswer};
+use crate::sip::text::Text;
+use crate::sip::transaction::{Peer, TransactionId};
+use crate::sip::uri::Uri;
+use std::time::Instant;
+
+impl UserAgent {
+    /// A new INVITE (no To tag): 180 with our tag and an early dialog, then `Incoming`.
+    pub(in crate::sip::ua) fn on_incoming_invite(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Request,
+        peer: Peer,
+    ) {
+        let id = CallId(CallId::INCOMING | self.next_incoming);
+        self.next_incoming += 1;
+        let account = self.account_for(&request.uri);
+        let (_, contact) = self.identity(account, peer);
+        let tag = self.rng.tag();
+        let dialog = Dialog::from_uas(request, &tag, false, &mut self.rng).ok();
+        let Ok(media) = OfferAnswer::new("tincan", self.rng.next_u64() >> 2, 1) else {
+            return;
+        };
+        let remote_offer = sdp_of(&request.body);
+        if !request.body.is_empty() && remote_offer.is_none() {
+            let mut r = self.response(request, 400);
+            r.reason = Text::from("Bad Request (SDP does not parse)");
+            let _ = self.transactions.send_response(now, tx, r);
+            return;
+        }
+        let (Ok(from), Ok(to)) = (request.headers.from(), request.headers.to()) else {
+            return;
+        };
+        let to_tagged = {
+            let mut t = to.clone();
+            t.params.set("tag", Some(Text::from(tag.as_str())));
+            t
+        };
+        self.calls.insert(
+            id,
+            Call {
+                account,
+                role: Role::Incoming,
+                phase: Phase::Early,
+                peer,
+                contact,
+                invite: request.clone(),
+                invite_tx: tx,
+                dialog,
+                media,
+                local_media: LocalMedia::new(peer.addr.ip(), 0, Vec::new()),
+                remote_offer,
+                negotiated: None,
+                hangup_requested: false,
+                cancel_sent: false,
+                rang: true,
+                redirects: 0,
+                retransmit: None,
+                reinvite: None,
+                glare_retry: None,
+            },
+        );
+        let mut ringing = self.dialog_response(id, 180);
+        ringing.headers.set(HeaderName::To, to_tagged.to_string());
+        let _ = self.transactions.send_response(now, tx, ringing);
+        self.call_event(
+            id,
+            CallEvent::Incoming {
+                account,
+                from: Box::new(from),
+                to: Box::new(to),
+            },
+        );
+    }
+
+    /// A response to the call's INVITE: To with our dialog tag, Contact, no body.
+    pub(in crate::sip::ua) fn dialog_response(&mut self, id: CallId, code: u16) -> Response {
+        let Some(call) = self.calls.get(&id) else {
+            return Response::new(StatusCode::SERVER_INTERNAL_ERROR);
+        };
+        let invite = call.invite.clone();
+        let contact = call.contact.clone();
+        let tag = call.dialog.as_ref().map(|d| d.id.local_tag.clone());
+        let mut r = self.response(&invite, code);
+        if let Some(tag) = tag {
+            if let Ok(mut to) = invite.headers.to() {
+                to.params.set("tag", Some(tag));
+                r.headers.set(HeaderName::To, to.to_string());
+            }
+        }
+        if code < 300 {
+            r.headers.push(HeaderName::Contact, format!("<{contact}>"));
+        }
+        r
+    }
+
+    /// The account whose AOR or contact user matches the Request-URI user.
+    pub(in crate::sip::ua) fn account_for(&self, uri: &Uri) -> Option<AccountId> {
+        let user = uri.as_sip()?.user.as_deref()?;
+        self.account_configs
+            .iter()
+            .find(|(_, c)| {
+                c.aor.user.as_deref() == Some(user) || c.contact.user.as_deref() == Some(user)
+            })
+            .map(|(id, _)| *id)
+    }
+
+    /// CANCEL for one of our incoming calls (§9.2): 200 for the CANCEL, 487 for the INVITE.
+    pub(in crate::sip::ua) fn on_cancel(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Request,
+    ) {
+        let invite_tx = self.transactions.invite_for_cancel(request);
+        let call = invite_tx.and_then(|itx| {
+            self.calls
+                .iter()
+                .find(|(_, c)| c.invite_tx == itx && c.phase != Phase::Established)
+                .map(|(id, _)| *id)
+        });
+        let status = if call.is_some() { 200 } else { 481 };
+        let response = self.response(request, status);
+        let _ = self.transactions.send_response(now, tx, response);
+        if let (Some(id), Some(itx)) = (call, invite_tx) {
+            let terminated = self.dialog_response(id, 487);
+            let _ = self.transactions.send_response(now, itx, terminated);
+            self.end_call(id, EndReason::Cancelled);
+        }
+    }
+
+    /// A request inside one of our dialogs; `false` when no call has that dialog.
+    pub(in crate::sip::ua) fn on_in_dialog_request(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        request: &Request,
+    ) -> bool {
+        let Some((&id, call)) = self.calls.iter_mut().find(|(_, c)| {
+            c.dialog
+                .as_ref()
+                .is_some_and(|d| d.matches_request(request))
+        }) else {
+            return false;
+        };
+        let checked = call.dialog.as_mut().map(|d| d.handle_request(request));
+        let status = match (checked, &request.method) {
+            (Some(Err(e)), _) => e.status_code(),
+            (_, Method::Invite) => {
+                self.on_reinvite_request(now, id, tx, request);
+                return true;
+            }
+            _ => 200,
+        };
+        let response = self.response(request, status);
+        let _ = self.transactions.send_response(now, tx, response);
+        if request.method == Method::Bye && status == 200 {
+            self.end_call(id, EndReason::Remote);
+        }
+        true
+    }
+
+    /// An ACK for our 2xx (§13.3.1.4): stop retransmitting; take the answer if we offered
+    /// in the 200.
+    pub(in crate::sip::ua) fn on_ack(&mut self, now: Instant, request: &Request) {
+        let Some((&id, call)) = self.calls.iter_mut().find(|(_, c)| {
+            c.dialog
+                .as_ref()
+                .is_some_and(|d| d.matches_request(request))
+        }) else {
+            return;
+        };
+        if call.retransmit.take().is_none() {
+            return;
+        }
+        // §13.3.1.4 / §14.2: our 2xx carried an offer; the ACK carries the answer.
+        if call.media.pending_offer().is_none() {
+            return;
+        }
+        let first = call.negotiated.is_none();
+        let media = sdp_of(&request.body).and_then(|sdp| call.media.process_answer(&sdp).ok());
+        match media {
+            Some(media) => {
+                call.negotiated = Some(media.clone());
+                let media = Box::new(media);
+                let event = if first {
+                    CallEvent::Answered { media }
+                } else {
+                    CallEvent::MediaUpdated { media }
+                };
+                self.call_event(id, event);
+            }
+            None => {
+                self.send_in_dialog(now, id, Method::Bye);
+                let reason = "no SDP answer in the ACK".into();
+                self.end_call(id, EndReason::Failed { code: 488, reason });
+            }
+        }
+    }
+
+    /// Resends our 2xx until the ACK (T1 doubling to T2), and gives up after 64·T1 with a BYE.
+    pub(in crate::sip::ua) fn call_timers(&mut self, now: Instant) {
+        let t2 = self.config.timers.t2;
+        let due: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.next_deadline().is_some_and(|d| d <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            let Some(call) = self.calls.get_mut(&id) else {
+                continue;
+            };
+            if call.glare_retry.is_some_and(|t| t <= now) {
+                call.glare_retry = None;
+                let _ = self.send_reinvite(now, id);
+                continue;
+            }
+            let Some(rt) = &mut call.retransmit else {
+                continue;
+            };
+            if rt.until <= now {
+                call.retransmit = None;
+                self.send_in_dialog(now, id, Method::Bye);
+                self.end_call(id, EndReason::Timeout);
+                continue;
+            }
+            rt.interval = (rt.interval * 2).min(t2);
+            rt.next = now + rt.interval;
+            let (tx, response) = (rt.tx, rt.response.clone());
+            let _ = self.transactions.send_response(now, tx, response);
+        }
+    }
+}

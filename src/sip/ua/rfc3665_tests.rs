@@ -1,0 +1,1 @@
+//! RFC 3665 flows that involve a UA, checked message by message.
