@@ -8,6 +8,7 @@
 use super::{AccountId, Owner, UaEvent, UserAgent};
 use crate::sip::call::{CallEvent, CallId, EndReason, end_reason_for};
 use crate::sip::dialog::{Dialog, DialogState};
+use crate::sip::digest::{AuthFailure, ChallengeOutcome, DigestSession};
 use crate::sip::header::HeaderName;
 use crate::sip::headers::{CSeq, Contacts, NameAddr, Via};
 use crate::sip::message::{Request, Response, StatusCode};
@@ -90,6 +91,8 @@ pub(super) struct Call {
     cancel_sent: bool,
     rang: bool,
     redirects: u32,
+    /// Digest state for challenges to our INVITE (RFC 3261 §22.2, §22.3).
+    digest: Option<DigestSession>,
     retransmit: Option<Retransmit>,
     /// Our re-INVITE in progress (hold, resume), RFC 3261 §14.1.
     reinvite: Option<reinvite::ReInvite>,
@@ -169,6 +172,7 @@ impl UserAgent {
                 cancel_sent: false,
                 rang: false,
                 redirects: 0,
+                digest: None,
                 retransmit: None,
                 reinvite: None,
                 glare_retry: None,
@@ -406,6 +410,9 @@ impl UserAgent {
             101..=199 => self.on_provisional(now, id, response),
             200..=299 => self.on_invite_success(now, id, response),
             300..=399 => self.on_redirect(now, id, response),
+            401 | 407 if !self.calls.get(&id).is_some_and(|c| c.cancel_sent) => {
+                self.on_invite_challenge(now, id, response);
+            }
             _ => {
                 let call = self.calls.get(&id);
                 let reason = if call.is_some_and(|c| c.cancel_sent) && code == 487 {
@@ -512,6 +519,83 @@ impl UserAgent {
         let _ = self.send_tracked(now, Owner::Call(id), request, peer);
     }
 
+    /// §22.2/§22.3: a 401/407 to our INVITE: answer the challenge with the account's
+    /// credentials in a new INVITE (same Call-ID and From tag, CSeq + 1), once per nonce.
+    fn on_invite_challenge(&mut self, now: Instant, id: CallId, response: &Response) {
+        let proxy = response.status.as_u16() == 407;
+        let creds = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.account)
+            .and_then(|a| self.account_configs.get(&a))
+            .and_then(|c| c.credentials.clone());
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let challenges = if proxy {
+            response.headers.proxy_authenticate()
+        } else {
+            response.headers.www_authenticate()
+        }
+        .unwrap_or_default();
+        let outcome = match (&mut call.digest, creds) {
+            (Some(d), _) => d.on_challenge(&challenges, proxy),
+            (None, Some(creds)) => call
+                .digest
+                .insert(DigestSession::new(creds))
+                .on_challenge(&challenges, proxy),
+            (None, None) => ChallengeOutcome::Failed(AuthFailure::NoUsableChallenge),
+        };
+        if let ChallengeOutcome::Failed(why) = outcome {
+            let code = response.status.as_u16();
+            let reason = format!("{}: {why:?}", response.reason);
+            return self.end_call(id, EndReason::Failed { code, reason });
+        }
+        let mut invite = call.invite.clone();
+        let h = &mut invite.headers;
+        h.remove(&HeaderName::Via);
+        h.remove(&HeaderName::Authorization);
+        h.remove(&HeaderName::ProxyAuthorization);
+        let seq = h.cseq().map_or(1, |c| c.seq).wrapping_add(1);
+        h.set(
+            HeaderName::CSeq,
+            CSeq {
+                seq,
+                method: Method::Invite,
+            }
+            .to_string(),
+        );
+        let uri = invite.uri.to_string();
+        let cnonce = self.rng.hex(8);
+        if let Some(digest) = self.calls.get_mut(&id).and_then(|c| c.digest.as_mut()) {
+            for (name, value) in digest.authorize_all("INVITE", &uri, &invite.body, &cnonce) {
+                invite.headers.push(name, value.to_string());
+            }
+        }
+        self.resend_invite(now, id, invite);
+    }
+
+    /// Sends a replacement INVITE for the call (after a challenge or a redirect).
+    fn resend_invite(&mut self, now: Instant, id: CallId, invite: Request) {
+        let Some(peer) = self.calls.get(&id).map(|c| c.peer) else {
+            return;
+        };
+        match self.send_tracked(now, Owner::Call(id), invite, peer) {
+            Some((tx, invite)) => {
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.invite_tx = tx;
+                    call.invite = invite;
+                    call.phase = Phase::Calling;
+                    call.dialog = None;
+                }
+            }
+            None => {
+                let reason = "could not resend the INVITE".into();
+                self.end_call(id, EndReason::Failed { code: 500, reason });
+            }
+        }
+    }
+
     /// §8.1.3.4: follow the first Contact of a 3xx with a new INVITE (same Call-ID and From).
     fn on_redirect(&mut self, now: Instant, id: CallId, response: &Response) {
         let target = match response.headers.contacts() {
@@ -538,24 +622,7 @@ impl UserAgent {
             }
             .to_string(),
         );
-        let peer = call.peer;
-        match self.send_tracked(now, Owner::Call(id), invite, peer) {
-            Some((tx, invite)) => {
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.invite_tx = tx;
-                    call.invite = invite;
-                    call.phase = Phase::Calling;
-                    call.dialog = None;
-                }
-            }
-            None => self.end_call(
-                id,
-                EndReason::Failed {
-                    code: 500,
-                    reason: "redirect failed".into(),
-                },
-            ),
-        }
+        self.resend_invite(now, id, invite);
     }
 
     /// The INVITE transaction ended without a final response (Timer B) or failed.

@@ -372,3 +372,82 @@ fn merged_request_gets_482() {
         .collect();
     assert_eq!(again, vec![200]);
 }
+
+/// §22.3: a proxy's 407 to our INVITE is answered once with Proxy-Authorization in a new
+/// INVITE (same Call-ID and From tag, CSeq + 1); a second 407 without `stale` ends the call.
+#[test]
+fn invite_challenge_is_answered_once() {
+    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    ua.add_account(now, AccountId(1), account("secret"));
+    transmits(&mut ua); // the REGISTER, not answered here
+    let proxy = udp("127.0.0.1:5080");
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    let target = Uri::parse("sip:bob@example.com").unwrap();
+    ua.dial(now, CallId(5), Some(AccountId(1)), target, proxy, media)
+        .unwrap();
+    let challenge = |req: &Request| {
+        let mut r = Response::new(StatusCode::new(407).unwrap());
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+        ] {
+            r.headers
+                .push(name.clone(), req.headers.get(&name).unwrap().clone());
+        }
+        let to = format!("{};tag=proxy", req.headers.get(&HeaderName::To).unwrap());
+        r.headers.push(HeaderName::To, to);
+        r.headers.push(HeaderName::ProxyAuthenticate, CHALLENGE);
+        Message::Response(r).to_bytes()
+    };
+    let first = transmits(&mut ua).remove(0).message;
+    let first = first.as_request().unwrap().clone();
+    assert!(first.headers.proxy_authorization().unwrap().is_empty());
+    ua.handle_datagram(now, &challenge(&first), proxy);
+    let sent = transmits(&mut ua);
+    let methods: Vec<_> = sent
+        .iter()
+        .map(|t| t.message.as_request().unwrap().method.clone())
+        .collect();
+    assert_eq!(
+        methods,
+        vec![Method::Ack, Method::Invite],
+        "ACK for the 407, then the new INVITE"
+    );
+    let second = sent[1].message.as_request().unwrap().clone();
+    let h = &second.headers;
+    assert_eq!(h.call_id().unwrap(), first.headers.call_id().unwrap());
+    assert_eq!(h.from().unwrap().tag(), first.headers.from().unwrap().tag());
+    assert_eq!(h.cseq().unwrap().seq, first.headers.cseq().unwrap().seq + 1);
+    assert_ne!(
+        h.top_via().unwrap().branch(),
+        first.headers.top_via().unwrap().branch()
+    );
+    let auth = &h.proxy_authorization().unwrap()[0];
+    assert_eq!(auth.get("username"), Some("alice"));
+    assert_eq!(auth.get("uri"), Some("sip:bob@example.com"));
+    assert_eq!(second.body, first.body, "the same offer");
+    // Refused again: the password is wrong; no third INVITE.
+    ua.handle_datagram(now, &challenge(&second), proxy);
+    let sent = transmits(&mut ua);
+    assert!(sent.iter().all(|t| {
+        t.message
+            .as_request()
+            .is_some_and(|r| r.method == Method::Ack)
+    }));
+    let ended = events(&mut ua).into_iter().find_map(|e| match e {
+        UaEvent::Call {
+            event: CallEvent::Ended { reason },
+            ..
+        } => Some(reason),
+        _ => None,
+    });
+    assert!(
+        matches!(ended, Some(EndReason::Failed { code: 407, .. })),
+        "{ended:?}"
+    );
+}

@@ -67,6 +67,7 @@ impl UserAgent {
                 cancel_sent: false,
                 rang: true,
                 redirects: 0,
+                digest: None,
                 retransmit: None,
                 reinvite: None,
                 glare_retry: None,
