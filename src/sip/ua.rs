@@ -32,7 +32,9 @@ use std::time::Instant;
 pub struct AccountId(pub u32);
 
 mod calls;
+mod resolve;
 pub use calls::CallError;
+pub use resolve::{LookupId, ResolveRequest};
 
 /// The methods the core answers today (the Allow header, RFC 3261 §20.5).
 pub const ALLOWED: &[Method] = &[
@@ -81,6 +83,11 @@ pub enum UaEvent {
         call: CallId,
         /// What happened.
         event: CallEvent,
+    },
+    /// Something went wrong that changes nothing but must be logged (the seed's fifth tip).
+    Warning {
+        /// What happened.
+        message: String,
     },
     /// A message was dropped or refused; logged by the engine (the seed's fifth tip).
     Rejected {
@@ -132,6 +139,10 @@ pub struct UserAgent {
     account_configs: HashMap<AccountId, RegistrationConfig>,
     calls: HashMap<CallId, calls::Call>,
     next_incoming: u64,
+    /// Server-location runs in progress and the questions they ask (RFC 3263).
+    lookups: HashMap<LookupId, resolve::Lookup>,
+    next_lookup: u64,
+    resolves: VecDeque<ResolveRequest>,
     /// Who owns each client transaction.
     owners: HashMap<TransactionId, Owner>,
     /// From tag, Call-ID, CSeq of each live server transaction, for merged requests (§8.2.2.2).
@@ -160,6 +171,9 @@ impl UserAgent {
             account_configs: HashMap::new(),
             calls: HashMap::new(),
             next_incoming: 0,
+            lookups: HashMap::new(),
+            next_lookup: 0,
+            resolves: VecDeque::new(),
             owners: HashMap::new(),
             merge_keys: HashMap::new(),
             merge_keys_by_tx: HashMap::new(),

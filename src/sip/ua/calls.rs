@@ -382,6 +382,7 @@ impl UserAgent {
     }
 
     pub(super) fn end_call(&mut self, id: CallId, reason: EndReason) {
+        self.drop_lookups(id);
         if self.calls.remove(&id).is_some() {
             self.call_event(id, CallEvent::Ended { reason });
         }
@@ -410,6 +411,7 @@ impl UserAgent {
             101..=199 => self.on_provisional(now, id, response),
             200..=299 => self.on_invite_success(now, id, response),
             300..=399 => self.on_redirect(now, id, response),
+            503 if self.fail_over(now, id, end_reason_for(503, &response.reason)) => {}
             401 | 407 if !self.calls.get(&id).is_some_and(|c| c.cancel_sent) => {
                 self.on_invite_challenge(now, id, response);
             }
@@ -485,6 +487,10 @@ impl UserAgent {
         }
         call.phase = Phase::Established;
         call.dialog = Some(dialog.clone());
+        self.drop_lookups(id);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         let hang_up = call.hangup_requested;
         let media = call.negotiated.clone();
         self.send_ack(id, &dialog);
@@ -575,6 +581,36 @@ impl UserAgent {
         self.resend_invite(now, id, invite);
     }
 
+    /// Moves the call to its next located target (RFC 3263 §4.3); `false` when there is
+    /// no lookup to fail over with (or the call is past ringing or being cancelled).
+    fn fail_over(&mut self, now: Instant, id: CallId, reason: EndReason) -> bool {
+        let eligible = self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.phase == Phase::Calling && !c.hangup_requested);
+        eligible && self.request_failover(now, id, reason)
+    }
+
+    /// Resends the call's INVITE to `peer` in a new transaction (CSeq + 1).
+    pub(super) fn resend_to(&mut self, now: Instant, id: CallId, peer: Peer) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.peer = peer;
+        let mut invite = call.invite.clone();
+        invite.headers.remove(&HeaderName::Via);
+        let seq = invite.headers.cseq().map_or(1, |c| c.seq).wrapping_add(1);
+        invite.headers.set(
+            HeaderName::CSeq,
+            CSeq {
+                seq,
+                method: Method::Invite,
+            }
+            .to_string(),
+        );
+        self.resend_invite(now, id, invite);
+    }
+
     /// Sends a replacement INVITE for the call (after a challenge or a redirect).
     fn resend_invite(&mut self, now: Instant, id: CallId, invite: Request) {
         let Some(peer) = self.calls.get(&id).map(|c| c.peer) else {
@@ -656,7 +692,10 @@ impl UserAgent {
                     reason: "transport error".into(),
                 }
             };
-            self.end_call(id, reason);
+            // RFC 3263 §4.3: a timeout or transport error moves on to the next target.
+            if !self.fail_over(now, id, reason.clone()) {
+                self.end_call(id, reason);
+            }
         }
     }
 }

@@ -451,3 +451,152 @@ fn invite_challenge_is_answered_once() {
         "{ended:?}"
     );
 }
+
+fn resolves(ua: &mut UserAgent) -> Vec<ResolveRequest> {
+    std::iter::from_fn(|| ua.poll_resolve()).collect()
+}
+
+/// RFC 3263 as an output: the core asks, the test answers as a resolver would, the INVITE
+/// goes to the first SRV target, and a 503 moves it to the next (§4.3).
+#[test]
+fn dial_uri_locates_the_callee_and_fails_over_on_503() {
+    use crate::sip::call::CallId;
+    use crate::sip::locate::{Answer, Query, SrvRecord};
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    let target = Uri::parse("sip:bob@example.com").unwrap();
+    ua.dial_uri(now, CallId(1), None, target, media).unwrap();
+    assert!(
+        transmits(&mut ua).is_empty(),
+        "nothing is sent before a target is known"
+    );
+    let q = resolves(&mut ua);
+    assert_eq!(q.len(), 1);
+    assert_eq!(
+        q[0].query,
+        Query::Naptr {
+            name: "example.com".into()
+        }
+    );
+    ua.handle_resolved(now, q[0].lookup, &q[0].query, Answer::NotFound);
+    let q = resolves(&mut ua);
+    assert_eq!(
+        q[0].query,
+        Query::Srv {
+            name: "_sip._udp.example.com".into()
+        }
+    );
+    let srv = |priority, port, target: &str| SrvRecord {
+        priority,
+        weight: 0,
+        port,
+        target: target.into(),
+    };
+    let records = vec![
+        srv(20, 5066, "b2.example.com"),
+        srv(10, 5064, "b1.example.com"),
+    ];
+    ua.handle_resolved(now, q[0].lookup, &q[0].query, Answer::Srv(records));
+    let q = resolves(&mut ua);
+    assert_eq!(
+        q[0].query,
+        Query::Address {
+            name: "b1.example.com".into()
+        }
+    );
+    let lo = "127.0.0.1".parse().unwrap();
+    ua.handle_resolved(now, q[0].lookup, &q[0].query, Answer::Address(vec![lo]));
+    let sent = transmits(&mut ua);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].peer, udp("127.0.0.1:5064"));
+    let invite = sent[0].message.as_request().unwrap().clone();
+    assert_eq!(invite.uri.to_string(), "sip:bob@example.com");
+    // The first server is overloaded: on to the next.
+    let mut busy = Response::new(StatusCode::new(503).unwrap());
+    for name in [
+        HeaderName::Via,
+        HeaderName::From,
+        HeaderName::To,
+        HeaderName::CallId,
+        HeaderName::CSeq,
+    ] {
+        busy.headers
+            .push(name.clone(), invite.headers.get(&name).unwrap().clone());
+    }
+    ua.handle_datagram(
+        now,
+        &Message::Response(busy).to_bytes(),
+        udp("127.0.0.1:5064"),
+    );
+    let q = resolves(&mut ua);
+    assert_eq!(
+        q[0].query,
+        Query::Address {
+            name: "b2.example.com".into()
+        }
+    );
+    ua.handle_resolved(now, q[0].lookup, &q[0].query, Answer::Address(vec![lo]));
+    let sent = transmits(&mut ua);
+    let invite2 = sent
+        .iter()
+        .find(|t| t.peer == udp("127.0.0.1:5066"))
+        .expect("INVITE to b2");
+    let cseq2 = invite2.message.headers().cseq().unwrap().seq;
+    assert_eq!(cseq2, invite.headers.cseq().unwrap().seq + 1);
+}
+
+#[test]
+fn unresolvable_destination_ends_the_call() {
+    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::locate::Answer;
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    ua.dial_uri(
+        now,
+        CallId(1),
+        None,
+        Uri::parse("sip:bob@nowhere.test").unwrap(),
+        media,
+    )
+    .unwrap();
+    for _ in 0..10 {
+        for q in resolves(&mut ua) {
+            ua.handle_resolved(now, q.lookup, &q.query, Answer::NotFound);
+        }
+    }
+    let ended = events(&mut ua).into_iter().find_map(|e| match e {
+        UaEvent::Call {
+            event: CallEvent::Ended { reason },
+            ..
+        } => Some(reason),
+        _ => None,
+    });
+    assert!(
+        matches!(ended, Some(EndReason::Failed { code: 503, .. })),
+        "{ended:?}"
+    );
+    assert!(transmits(&mut ua).is_empty());
+}
+
+#[test]
+fn ip_literal_needs_no_dns() {
+    use crate::sip::call::CallId;
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    ua.dial_uri(
+        now,
+        CallId(1),
+        None,
+        Uri::parse("sip:bob@127.0.0.1:5090").unwrap(),
+        media,
+    )
+    .unwrap();
+    assert!(resolves(&mut ua).is_empty());
+    assert_eq!(transmits(&mut ua)[0].peer, udp("127.0.0.1:5090"));
+}
