@@ -89,6 +89,7 @@ impl StatusCode {
             416 => "Unsupported URI Scheme",
             420 => "Bad Extension",
             421 => "Extension Required",
+            422 => "Session Interval Too Small",
             423 => "Interval Too Brief",
             480 => "Temporarily Unavailable",
             481 => "Call/Transaction Does Not Exist",

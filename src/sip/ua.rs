@@ -44,8 +44,9 @@ pub const ALLOWED: &[Method] = &[
     Method::Cancel,
     Method::Options,
 ];
-/// The option tags the core supports (the Supported header, §20.37); none yet.
-pub const SUPPORTED: &[&str] = &[];
+/// The option tags the core supports (the Supported header, §20.37): session timers
+/// (RFC 4028).
+pub const SUPPORTED: &[&str] = &["timer"];
 
 /// How the core is set up.
 #[derive(Debug, Clone)]
@@ -143,6 +144,8 @@ pub struct UserAgent {
     lookups: HashMap<LookupId, resolve::Lookup>,
     next_lookup: u64,
     resolves: VecDeque<ResolveRequest>,
+    /// Session-Expires asked for in our INVITEs (RFC 4028 §7.1), if any.
+    session_expires: Option<u32>,
     /// Who owns each client transaction.
     owners: HashMap<TransactionId, Owner>,
     /// From tag, Call-ID, CSeq of each live server transaction, for merged requests (§8.2.2.2).
@@ -174,6 +177,7 @@ impl UserAgent {
             lookups: HashMap::new(),
             next_lookup: 0,
             resolves: VecDeque::new(),
+            session_expires: None,
             owners: HashMap::new(),
             merge_keys: HashMap::new(),
             merge_keys_by_tx: HashMap::new(),
@@ -210,6 +214,12 @@ impl UserAgent {
     /// How many calls are ongoing.
     pub fn calls(&self) -> usize {
         self.calls.len()
+    }
+
+    /// Asks for a session timer of `interval` seconds in the INVITEs we send (RFC 4028
+    /// §7.1; at least 90). `None` (the default) asks for none but honours the peer's.
+    pub fn request_session_timer(&mut self, interval: Option<u32>) {
+        self.session_expires = interval.map(|i| i.max(calls::MIN_SE));
     }
 
     /// The live transactions (bounded; tests check nothing leaks).

@@ -461,3 +461,59 @@ fn hold_needs_an_established_call() {
         Err(CallError::UnknownCall(CallId(99)))
     );
 }
+
+/// RFC 4028: A asks for a 90 s session timer; B (supporting timers) makes A the refresher
+/// (§9 Table 2); A re-INVITEs every 45 s and the call lives on.
+#[test]
+fn session_timer_refreshes_keep_the_call() {
+    let mut net = Net::new();
+    net.a.request_session_timer(Some(90));
+    let call = net.dial();
+    let incoming = net.incoming_call();
+    let now = net.now;
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    net.settle();
+    let start = net.now;
+    let before = net.statuses.iter().filter(|&&s| s == 200).count();
+    net.run_out(Duration::from_secs(600));
+    assert!(
+        net.now - start >= Duration::from_secs(590),
+        "timers keep running"
+    );
+    let refreshes = net.statuses.iter().filter(|&&s| s == 200).count() - before;
+    assert!(
+        (12..=14).contains(&refreshes),
+        "one refresh every 45 s: {refreshes}"
+    );
+    assert!(Net::ended(&net.events_a).is_none() && Net::ended(&net.events_b).is_none());
+    let now = net.now;
+    net.a.hangup(now, call).unwrap();
+    net.settle();
+    assert_eq!(Net::ended(&net.events_b), Some(EndReason::Remote));
+}
+
+/// RFC 4028 §10: without refreshes the other side sends BYE before the session expires.
+#[test]
+fn missing_refreshes_end_the_session() {
+    let mut net = Net::new();
+    net.a.request_session_timer(Some(90));
+    net.dial();
+    let incoming = net.incoming_call();
+    let now = net.now;
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    net.settle();
+    net.mute_a = true; // A's refreshes are lost
+    let start = net.now;
+    net.run_out(Duration::from_secs(120));
+    let ended_b = Net::ended(&net.events_b);
+    assert!(
+        matches!(ended_b, Some(EndReason::Failed { code: 408, .. })),
+        "{ended_b:?}"
+    );
+    assert!(net.now - start >= Duration::from_secs(60));
+    assert_eq!(
+        Net::ended(&net.events_a),
+        Some(EndReason::Remote),
+        "B's BYE reached A"
+    );
+}

@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 mod incoming;
 mod reinvite;
+mod timer;
+pub(super) use timer::MIN_SE;
 
 /// How many 3xx redirects one call follows (RFC 3261 §8.1.3.4 asks for loop protection).
 const MAX_REDIRECTS: u32 = 3;
@@ -98,12 +100,15 @@ pub(super) struct Call {
     reinvite: Option<reinvite::ReInvite>,
     /// When to retry a re-INVITE refused with 491 (§14.1 back-off).
     glare_retry: Option<Instant>,
+    /// RFC 4028 session timer, when one was negotiated.
+    session_timer: Option<timer::SessionTimer>,
 }
 
 impl Call {
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let rt = self.retransmit.as_ref().map(|r| r.next.min(r.until));
-        rt.into_iter().chain(self.glare_retry).min()
+        let st = self.session_timer.map(|t| t.deadline);
+        rt.into_iter().chain(self.glare_retry).chain(st).min()
     }
 }
 
@@ -148,6 +153,10 @@ impl UserAgent {
         );
         h.push(HeaderName::Contact, format!("<{contact}>"));
         h.push(HeaderName::Allow, super::allow_value());
+        h.push(HeaderName::Supported, super::SUPPORTED.join(", "));
+        if let Some(interval) = self.session_expires {
+            h.push(HeaderName::SessionExpires, interval.to_string());
+        }
         h.push(HeaderName::UserAgent, self.config.user_agent.as_str());
         invite.set_body(Some("application/sdp"), Bytes::from(offer.to_string()));
         let Some((tx, invite)) = self.send_tracked(now, Owner::Call(call), invite, peer) else {
@@ -176,6 +185,7 @@ impl UserAgent {
                 retransmit: None,
                 reinvite: None,
                 glare_retry: None,
+                session_timer: None,
             },
         );
         Ok(())
@@ -212,6 +222,10 @@ impl UserAgent {
         call.local_media = local_media;
         let mut ok = self.dialog_response(id, 200);
         ok.set_body(Some("application/sdp"), Bytes::from(sdp.to_string()));
+        let ask = self.calls.get(&id).map(|c| timer::asked(&c.invite.headers));
+        if let Some(timer::Ask::Use(se)) = ask {
+            self.apply_session_timer_uas(now, id, se, &mut ok);
+        }
         let Some(call) = self.calls.get_mut(&id) else {
             return Err(CallError::UnknownCall(id));
         };
@@ -488,6 +502,7 @@ impl UserAgent {
         call.phase = Phase::Established;
         call.dialog = Some(dialog.clone());
         self.drop_lookups(id);
+        self.apply_session_timer_uac(now, id, &response.headers);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };

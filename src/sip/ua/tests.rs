@@ -600,3 +600,20 @@ fn ip_literal_needs_no_dns() {
     assert!(resolves(&mut ua).is_empty());
     assert_eq!(transmits(&mut ua)[0].peer, udp("127.0.0.1:5090"));
 }
+
+/// RFC 4028 §9: an interval below 90 s gets 422 with Min-SE; 90 s or more is answered with
+/// Session-Expires and Require: timer.
+#[test]
+fn session_interval_too_small_gets_422() {
+    let data = request(
+        "INVITE sip:alice@127.0.0.1 SIP/2.0",
+        "Supported: timer\r\nSession-Expires: 30\r\n",
+        "",
+    );
+    let r = answer_to(&data);
+    assert_eq!(r.status.as_u16(), 422);
+    assert_eq!(
+        r.headers.get(&HeaderName::MinSe).map(|v| v.as_str()),
+        Some("90")
+    );
+}

@@ -24,6 +24,18 @@ impl UserAgent {
         request: &Request,
         peer: Peer,
     ) {
+        // RFC 4028 §9: a session interval below our minimum gets 422 with Min-SE.
+        if matches!(
+            super::timer::asked(&request.headers),
+            super::timer::Ask::TooSmall
+        ) {
+            let mut r = self.response(request, 422);
+            r.reason = Text::from_static("Session Interval Too Small");
+            r.headers
+                .push(HeaderName::MinSe, super::timer::MIN_SE.to_string());
+            let _ = self.transactions.send_response(now, tx, r);
+            return;
+        }
         let id = CallId(CallId::INCOMING | self.next_incoming);
         self.next_incoming += 1;
         let account = self.account_for(&request.uri);
@@ -71,6 +83,7 @@ impl UserAgent {
                 retransmit: None,
                 reinvite: None,
                 glare_retry: None,
+                session_timer: None,
             },
         );
         let mut ringing = self.dialog_response(id, 180);
@@ -224,6 +237,10 @@ impl UserAgent {
             let Some(call) = self.calls.get_mut(&id) else {
                 continue;
             };
+            if call.session_timer.is_some_and(|t| t.deadline <= now) {
+                self.session_timer_fired(now, id);
+                continue;
+            }
             if call.glare_retry.is_some_and(|t| t <= now) {
                 call.glare_retry = None;
                 let _ = self.send_reinvite(now, id);

@@ -26,6 +26,13 @@ pub(in crate::sip::ua) struct ReInvite {
     answered: bool,
 }
 
+impl ReInvite {
+    /// Whether a 2xx to it arrived.
+    pub(super) fn is_answered(&self) -> bool {
+        self.answered
+    }
+}
+
 impl UserAgent {
     /// Puts the call on hold: a re-INVITE offering `sendonly` (or `inactive` when the peer
     /// already holds us), RFC 6337 §5.3.
@@ -57,6 +64,17 @@ impl UserAgent {
 
     /// Sends a re-INVITE offering the call's current `local_media` (§14.1).
     pub(super) fn send_reinvite(&mut self, now: Instant, id: CallId) -> Result<(), CallError> {
+        self.send_reinvite_with(now, id, &[])
+    }
+
+    /// Like [`UserAgent::send_reinvite`], with extra headers (a session refresh's
+    /// Session-Expires, RFC 4028 §7.4).
+    pub(super) fn send_reinvite_with(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        extra: &[(HeaderName, String)],
+    ) -> Result<(), CallError> {
         let call = self.calls.get_mut(&id).ok_or(CallError::UnknownCall(id))?;
         let previous = call
             .negotiated
@@ -64,7 +82,10 @@ impl UserAgent {
             .map_or(Direction::SendRecv, |n| n.local_direction);
         let offer = call.media.create_offer(&call.local_media)?;
         let dialog = call.dialog.as_mut().ok_or(CallError::WrongState(id))?;
-        let request = with_sdp(dialog.new_request(Method::Invite, &call.contact), &offer);
+        let mut request = with_sdp(dialog.new_request(Method::Invite, &call.contact), &offer);
+        for (name, value) in extra {
+            request.headers.push(name.clone(), value.as_str());
+        }
         let cseq = dialog.local_seq;
         let peer = call.peer;
         let Some((tx, _)) = self.send_tracked(now, super::super::Owner::Call(id), request, peer)
@@ -109,6 +130,9 @@ impl UserAgent {
                     .and_then(|sdp| call.media.process_answer(&sdp).ok());
                 if let Some(dialog) = call.dialog.clone() {
                     self.send_ack_with_cseq(id, &dialog, cseq);
+                }
+                if first {
+                    self.apply_session_timer_uac(now, id, &response.headers);
                 }
                 if let (Some(media), Some(call)) = (media, self.calls.get_mut(&id)) {
                     call.negotiated = Some(media.clone());
@@ -196,7 +220,12 @@ impl UserAgent {
         let mut ok = self.response(request, 200);
         ok.headers
             .push(HeaderName::Contact, format!("<{}>", call_contact(self, id)));
-        let ok = with_sdp_response(ok, &sdp);
+        let mut ok = with_sdp_response(ok, &sdp);
+        // RFC 4028 §10: a re-INVITE is a refresh; it may also renegotiate the timer.
+        match super::timer::asked(&request.headers) {
+            super::timer::Ask::Use(se) => self.apply_session_timer_uas(now, id, se, &mut ok),
+            _ => self.session_refreshed(now, id),
+        }
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
