@@ -1,6 +1,7 @@
 //! Two UA cores calling each other through a simulated network on virtual time: every
 //! message is printed to bytes and parsed again, as on a real wire. The network can drop and
-//! duplicate messages with a seeded RNG; whatever happens, both sides must end the call.
+//! duplicate and reorder messages with a seeded RNG; whatever happens, both sides must end
+//! the call. The same flows run over UDP and TCP (whose timers differ, RFC 3261 §17).
 
 use super::*;
 use crate::sip::call::{CallEvent, CallId, EndReason};
@@ -12,8 +13,12 @@ const A: &str = "127.0.0.1:5062";
 const B: &str = "127.0.0.1:5064";
 
 fn peer(addr: &str) -> Peer {
+    peer_on(TransportKind::Udp, addr)
+}
+
+fn peer_on(transport: TransportKind, addr: &str) -> Peer {
     Peer {
-        transport: TransportKind::Udp,
+        transport,
         addr: addr.parse().unwrap(),
     }
 }
@@ -22,7 +27,10 @@ fn core(addr: &str, seed: u8) -> UserAgent {
     let config = UaConfig {
         user_agent: format!("Tincan {addr}"),
         timers: TimerConfig::default(),
-        local: vec![(TransportKind::Udp, addr.parse().unwrap())],
+        local: vec![
+            (TransportKind::Udp, addr.parse().unwrap()),
+            (TransportKind::Tcp, addr.parse().unwrap()),
+        ],
     };
     UserAgent::new(config, [seed; 32])
 }
@@ -52,6 +60,10 @@ struct Net {
     drop_acks: bool,
     /// Status codes of every response carried, in order.
     statuses: Vec<u16>,
+    /// The transport both sides use.
+    transport: TransportKind,
+    /// Deliver each batch of messages in a random order.
+    reorder: bool,
 }
 
 impl Net {
@@ -68,6 +80,8 @@ impl Net {
             mute_b: false,
             drop_acks: false,
             statuses: Vec::new(),
+            transport: TransportKind::Udp,
+            reorder: false,
         }
     }
 
@@ -85,6 +99,12 @@ impl Net {
                     self.statuses.push(r.status.as_u16());
                 }
             }
+            let (mut from_a, mut from_b) = (from_a, from_b);
+            if self.reorder {
+                self.shuffle(&mut from_a);
+                self.shuffle(&mut from_b);
+            }
+            let (pa, pb) = (peer_on(self.transport, A), peer_on(self.transport, B));
             for t in from_a {
                 let is_ack = t
                     .message
@@ -93,24 +113,31 @@ impl Net {
                 if self.mute_a || (self.drop_acks && is_ack) {
                     continue;
                 }
-                assert_eq!(t.peer, peer(B));
+                assert_eq!(t.peer, pb);
                 for _ in 0..self.copies() {
                     let now = self.now;
-                    self.b.handle_datagram(now, &t.message.to_bytes(), peer(A));
+                    self.b.handle_datagram(now, &t.message.to_bytes(), pa);
                 }
             }
             for t in from_b {
                 if self.mute_b {
                     continue;
                 }
-                assert_eq!(t.peer, peer(A));
+                assert_eq!(t.peer, pa);
                 for _ in 0..self.copies() {
                     let now = self.now;
-                    self.a.handle_datagram(now, &t.message.to_bytes(), peer(B));
+                    self.a.handle_datagram(now, &t.message.to_bytes(), pb);
                 }
             }
         }
         panic!("the network never settled");
+    }
+
+    fn shuffle(&mut self, batch: &mut [Transmit]) {
+        for i in (1..batch.len()).rev() {
+            let j = (self.rng.next_u64() % (i as u64 + 1)) as usize;
+            batch.swap(i, j);
+        }
     }
 
     fn copies(&mut self) -> usize {
@@ -184,7 +211,7 @@ impl Net {
                 id,
                 None,
                 Uri::parse("sip:bob@127.0.0.1:5064").unwrap(),
-                peer(B),
+                peer_on(self.transport, B),
                 media(40000),
             )
             .unwrap();
@@ -329,6 +356,7 @@ fn lossy_network_calls_end_consistently() {
         let mut net = Net::new();
         net.rng = Rng::from_seed([seed; 32]);
         net.loss = (0.2, 0.1);
+        net.reorder = true;
         let call = net.dial();
         net.run_out(Duration::from_secs(1));
         let Some(incoming) = net
@@ -516,4 +544,50 @@ fn missing_refreshes_end_the_session() {
         Some(EndReason::Remote),
         "B's BYE reached A"
     );
+}
+
+/// The main flows again over TCP: no retransmissions, zero wait timers (RFC 3261 §17,
+/// Table 4), and nothing left behind.
+#[test]
+fn flows_over_tcp() {
+    // Answer and hang up.
+    let mut net = Net::new();
+    net.transport = TransportKind::Tcp;
+    let call = net.dial();
+    let incoming = net.incoming_call();
+    let now = net.now;
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    net.settle();
+    net.a.hold(now, call).unwrap();
+    net.settle();
+    assert!(last_media(&net.events_b).is_some(), "hold over TCP");
+    net.a.hangup(now, call).unwrap();
+    net.settle();
+    assert_eq!(Net::ended(&net.events_b), Some(EndReason::Remote));
+    // Reliable transports skip the wait states (Timers D, J, K, I are zero); only RFC 6026's
+    // Timers L and M (64·T1 on every transport) keep the INVITE transactions a while.
+    let start = net.now;
+    net.run_out(Duration::from_secs(120));
+    assert!(
+        net.now - start <= Duration::from_secs(32),
+        "{:?}",
+        net.now - start
+    );
+    assert_eq!((net.a.transactions(), net.b.transactions()), (0, 0));
+    // Cancel while ringing.
+    let mut net = Net::new();
+    net.transport = TransportKind::Tcp;
+    let call = net.dial();
+    let now = net.now;
+    net.a.hangup(now, call).unwrap();
+    net.settle();
+    assert_eq!(Net::ended(&net.events_b), Some(EndReason::Cancelled));
+    assert_eq!(Net::ended(&net.events_a), Some(EndReason::Local));
+    // No answer: Timer B still applies on TCP.
+    let mut net = Net::new();
+    net.transport = TransportKind::Tcp;
+    net.mute_b = true;
+    net.dial();
+    net.run_out(Duration::from_secs(60));
+    assert_eq!(Net::ended(&net.events_a), Some(EndReason::Timeout));
 }
