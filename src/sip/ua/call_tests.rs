@@ -12,10 +12,6 @@ use std::time::Duration;
 const A: &str = "127.0.0.1:5062";
 const B: &str = "127.0.0.1:5064";
 
-fn peer(addr: &str) -> Peer {
-    peer_on(TransportKind::Udp, addr)
-}
-
 fn peer_on(transport: TransportKind, addr: &str) -> Peer {
     Peer {
         transport,
