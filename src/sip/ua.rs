@@ -211,6 +211,11 @@ impl UserAgent {
         self.calls.get(&call).and_then(|c| c.account)
     }
 
+    /// How many dialogs an outgoing call has while it rings (one per answering fork).
+    pub fn early_dialogs(&self, call: CallId) -> usize {
+        self.calls.get(&call).map_or(0, calls::Call::early_dialogs)
+    }
+
     /// How many calls are ongoing.
     pub fn calls(&self) -> usize {
         self.calls.len()

@@ -84,6 +84,11 @@ pub(super) struct Call {
     invite: Request,
     invite_tx: TransactionId,
     dialog: Option<Dialog>,
+    /// Early dialogs from other forks of our INVITE (§12.1.2: one per To tag).
+    forks: Vec<Dialog>,
+    /// Remote tags of forks whose 2xx we ACKed and BYE'd (§13.2.2.4), so that their
+    /// retransmitted 2xx get an ACK but no second BYE.
+    ended_forks: Vec<Text>,
     media: OfferAnswer,
     local_media: LocalMedia,
     /// The peer's offer in an incoming INVITE, answered by `answer`.
@@ -105,6 +110,13 @@ pub(super) struct Call {
 }
 
 impl Call {
+    pub(super) fn early_dialogs(&self) -> usize {
+        if self.phase == Phase::Established {
+            return 0;
+        }
+        self.dialog.iter().count() + self.forks.len()
+    }
+
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let rt = self.retransmit.as_ref().map(|r| r.next.min(r.until));
         let st = self.session_timer.map(|t| t.deadline);
@@ -173,6 +185,8 @@ impl UserAgent {
                 invite,
                 invite_tx: tx,
                 dialog: None,
+                forks: Vec::new(),
+                ended_forks: Vec::new(),
                 media,
                 local_media,
                 remote_offer: None,
@@ -446,8 +460,19 @@ impl UserAgent {
             return;
         };
         call.phase = Phase::Early;
-        if call.dialog.is_none() && response.headers.to().is_ok_and(|t| t.tag().is_some()) {
-            call.dialog = Dialog::from_uac(&call.invite, response, false).ok();
+        if response.headers.to().is_ok_and(|t| t.tag().is_some()) {
+            if let Ok(early) = Dialog::from_uac(&call.invite, response, false) {
+                let known = call
+                    .dialog
+                    .iter()
+                    .chain(&call.forks)
+                    .any(|d| d.id == early.id);
+                match &call.dialog {
+                    None => call.dialog = Some(early),
+                    Some(_) if !known => call.forks.push(early),
+                    Some(_) => {}
+                }
+            }
         }
         let mut event = None;
         if let Some(sdp) = sdp_of(&response.body) {
@@ -480,15 +505,28 @@ impl UserAgent {
         let same = call.dialog.as_ref().is_some_and(|d| d.id == fresh.id);
         if call.phase == Phase::Established {
             // A retransmitted 2xx re-gets its ACK; another fork's 2xx is ACKed and ended
-            // (§13.2.2.4).
+            // (§13.2.2.4), once.
+            let tag = fresh.id.remote_tag.clone();
+            let first_time = !same && !call.ended_forks.contains(&tag);
+            if first_time {
+                call.ended_forks.push(tag);
+            }
             self.send_ack(id, &fresh);
-            if !same {
+            if first_time {
                 self.bye_stray_fork(now, id, fresh);
             }
             return;
         }
+        // The 2xx picks its dialog among the early ones (§13.2.2.4); the rest are dropped.
+        if !same {
+            if let Some(i) = call.forks.iter().position(|d| d.id == fresh.id) {
+                let chosen = call.forks.swap_remove(i);
+                call.dialog = Some(chosen);
+            }
+        }
+        call.forks.clear();
         let dialog = match call.dialog.take() {
-            Some(mut d) if same => {
+            Some(mut d) if d.id == fresh.id => {
                 let _ = d.confirm(response);
                 d
             }

@@ -617,3 +617,94 @@ fn session_interval_too_small_gets_422() {
         Some("90")
     );
 }
+
+/// §12.1.2, §13.2.2.4: a forked INVITE. Two 180s with different To tags make two early
+/// dialogs; the 200 of the second fork is ACKed and taken; the later 200 of the first fork
+/// is ACKed and then BYE'd, and its retransmission is ACKed again without a second BYE.
+#[test]
+fn forked_invite_keeps_one_dialog_and_byes_the_other() {
+    use crate::sip::call::{CallEvent, CallId};
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let proxy = udp("127.0.0.1:5080");
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    let target = Uri::parse("sip:bob@example.com").unwrap();
+    ua.dial(now, CallId(9), None, target, proxy, media).unwrap();
+    let invite = transmits(&mut ua)
+        .remove(0)
+        .message
+        .as_request()
+        .unwrap()
+        .clone();
+    let answer_sdp = "v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    let reply = |code: u16, tag: &str, sdp: bool| {
+        let mut r = Response::new(StatusCode::new(code).unwrap());
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+        ] {
+            r.headers
+                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
+        }
+        let to = format!("{};tag={tag}", invite.headers.get(&HeaderName::To).unwrap());
+        r.headers.push(HeaderName::To, to);
+        r.headers.push(
+            HeaderName::Contact,
+            format!("<sip:bob@127.0.0.1:{}>", 6000 + tag.len()),
+        );
+        if sdp {
+            r.set_body(
+                Some("application/sdp"),
+                bytes::Bytes::from_static(answer_sdp.as_bytes()),
+            );
+        }
+        Message::Response(r).to_bytes()
+    };
+    ua.handle_datagram(now, &reply(180, "one", false), proxy);
+    ua.handle_datagram(now, &reply(180, "second", false), proxy);
+    ua.handle_datagram(now, &reply(180, "second", false), proxy);
+    assert_eq!(ua.early_dialogs(CallId(9)), 2);
+    ua.handle_datagram(now, &reply(200, "second", true), proxy);
+    let sent = transmits(&mut ua);
+    assert_eq!(sent.len(), 1);
+    let ack = sent[0].message.as_request().unwrap();
+    assert_eq!(ack.method, Method::Ack);
+    assert_eq!(ack.headers.to().unwrap().tag(), Some("second"));
+    assert!(events(&mut ua).iter().any(|e| matches!(
+        e,
+        UaEvent::Call {
+            event: CallEvent::Answered { .. },
+            ..
+        }
+    )));
+    // The first fork answers late.
+    ua.handle_datagram(now, &reply(200, "one", true), proxy);
+    let methods = |sent: &[Transmit]| -> Vec<(Method, Option<String>)> {
+        sent.iter()
+            .map(|t| {
+                let r = t.message.as_request().unwrap();
+                (
+                    r.method.clone(),
+                    r.headers.to().unwrap().tag().map(str::to_owned),
+                )
+            })
+            .collect()
+    };
+    let sent = transmits(&mut ua);
+    assert_eq!(
+        methods(&sent),
+        vec![
+            (Method::Ack, Some("one".into())),
+            (Method::Bye, Some("one".into()))
+        ]
+    );
+    ua.handle_datagram(now, &reply(200, "one", true), proxy);
+    assert_eq!(
+        methods(&transmits(&mut ua)),
+        vec![(Method::Ack, Some("one".into()))]
+    );
+    assert_eq!(ua.calls(), 1, "the chosen dialog's call goes on");
+}

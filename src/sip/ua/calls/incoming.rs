@@ -71,6 +71,8 @@ impl UserAgent {
                 invite: request.clone(),
                 invite_tx: tx,
                 dialog,
+                forks: Vec::new(),
+                ended_forks: Vec::new(),
                 media,
                 local_media: LocalMedia::new(peer.addr.ip(), 0, Vec::new()),
                 remote_offer,
