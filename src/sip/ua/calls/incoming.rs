@@ -133,7 +133,8 @@ impl UserAgent {
             .map(|(id, _)| *id)
     }
 
-    /// CANCEL for one of our incoming calls (§9.2): 200 for the CANCEL, 487 for the INVITE.
+    /// CANCEL for one of our incoming calls (§9.2): 200 for the CANCEL, and 487 for the INVITE
+    /// unless it was answered already.
     pub(in crate::sip::ua) fn on_cancel(
         &mut self,
         now: Instant,
@@ -147,7 +148,9 @@ impl UserAgent {
                 .find(|(_, c)| c.invite_tx == itx && c.phase != Phase::Established)
                 .map(|(id, _)| *id)
         });
-        let status = if call.is_some() { 200 } else { 481 };
+        // §9.2: 200 whenever the INVITE's transaction exists, even if it was already answered
+        // (then the CANCEL has no effect); 481 when there is none.
+        let status = if invite_tx.is_some() { 200 } else { 481 };
         let response = self.response(request, status);
         let _ = self.transactions.send_response(now, tx, response);
         if let (Some(id), Some(itx)) = (call, invite_tx) {
