@@ -95,6 +95,8 @@ pub(super) struct Call {
     remote_offer: Option<SessionDescription>,
     negotiated: Option<Negotiated>,
     hangup_requested: bool,
+    /// A provisional response (even 100) arrived, so a CANCEL may be sent (§9.1).
+    provisional: bool,
     cancel_sent: bool,
     rang: bool,
     redirects: u32,
@@ -192,6 +194,7 @@ impl UserAgent {
                 remote_offer: None,
                 negotiated: None,
                 hangup_requested: false,
+                provisional: false,
                 cancel_sent: false,
                 rang: false,
                 redirects: 0,
@@ -292,6 +295,10 @@ impl UserAgent {
             (Role::Incoming, Phase::Calling | Phase::Early) => self.reject(now, id, 603),
             (Role::Outgoing, Phase::Calling) => {
                 call.hangup_requested = true;
+                // §9.1: CANCEL only after a provisional response; else when one arrives.
+                if call.provisional {
+                    self.send_cancel(now, id);
+                }
                 Ok(())
             }
             (Role::Outgoing, Phase::Early) => {
@@ -435,7 +442,7 @@ impl UserAgent {
         }
         let code = response.status.as_u16();
         match code {
-            100 => {}
+            100 => self.on_trying(now, id),
             101..=199 => self.on_provisional(now, id, response),
             200..=299 => self.on_invite_success(now, id, response),
             300..=399 => self.on_redirect(now, id, response),
@@ -455,11 +462,24 @@ impl UserAgent {
         }
     }
 
+    /// §9.1: once any provisional response (100 included) arrived, a pending hang-up can
+    /// send its CANCEL.
+    fn on_trying(&mut self, now: Instant, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.provisional = true;
+        if call.hangup_requested {
+            self.send_cancel(now, id);
+        }
+    }
+
     fn on_provisional(&mut self, now: Instant, id: CallId, response: &Response) {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
         call.phase = Phase::Early;
+        call.provisional = true;
         if response.headers.to().is_ok_and(|t| t.tag().is_some()) {
             if let Ok(early) = Dialog::from_uac(&call.invite, response, false) {
                 let known = call
@@ -675,6 +695,7 @@ impl UserAgent {
                     call.invite_tx = tx;
                     call.invite = invite;
                     call.phase = Phase::Calling;
+                    call.provisional = false;
                     call.dialog = None;
                 }
             }

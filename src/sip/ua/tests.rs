@@ -708,3 +708,65 @@ fn forked_invite_keeps_one_dialog_and_byes_the_other() {
     );
     assert_eq!(ua.calls(), 1, "the chosen dialog's call goes on");
 }
+
+/// Found by the `ua` fuzz target: a hang-up after only a 100 Trying must still CANCEL
+/// (§9.1 allows it after any provisional response), or the INVITE would live on forever.
+#[test]
+fn hangup_after_100_trying_cancels() {
+    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let proxy = udp("127.0.0.1:5080");
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    ua.dial(
+        now,
+        CallId(3),
+        None,
+        Uri::parse("sip:bob@example.com").unwrap(),
+        proxy,
+        media,
+    )
+    .unwrap();
+    let invite = transmits(&mut ua)
+        .remove(0)
+        .message
+        .as_request()
+        .unwrap()
+        .clone();
+    let reply = |code: u16| {
+        let mut r = Response::new(StatusCode::new(code).unwrap());
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+        ] {
+            r.headers
+                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
+        }
+        Message::Response(r).to_bytes()
+    };
+    // Hang up before anything came back: the CANCEL waits (§9.1).
+    ua.hangup(now, CallId(3)).unwrap();
+    assert!(transmits(&mut ua).is_empty());
+    ua.handle_datagram(now, &reply(100), proxy);
+    let sent = transmits(&mut ua);
+    assert_eq!(sent.len(), 1);
+    let cancel = sent[0].message.as_request().unwrap();
+    assert_eq!(cancel.method, Method::Cancel);
+    assert_eq!(
+        cancel.headers.top_via().unwrap().branch(),
+        invite.headers.top_via().unwrap().branch()
+    );
+    ua.handle_datagram(now, &reply(487), proxy);
+    let ended = events(&mut ua).into_iter().find_map(|e| match e {
+        UaEvent::Call {
+            event: CallEvent::Ended { reason },
+            ..
+        } => Some(reason),
+        _ => None,
+    });
+    assert_eq!(ended, Some(EndReason::Local));
+}

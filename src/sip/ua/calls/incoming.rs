@@ -78,6 +78,7 @@ impl UserAgent {
                 remote_offer,
                 negotiated: None,
                 hangup_requested: false,
+                provisional: false,
                 cancel_sent: false,
                 rang: true,
                 redirects: 0,
