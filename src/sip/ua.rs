@@ -371,7 +371,7 @@ impl UserAgent {
                             let timeout = failure == TransactionFailure::Timeout;
                             self.on_call_failure(now, call, id, timeout);
                         }
-                        None => {}
+                        None => self.on_server_failure(id),
                     }
                 }
                 TransactionEvent::Terminated { id } => {
@@ -495,6 +495,21 @@ impl UserAgent {
                 None,
                 vec![(HeaderName::Unsupported, unsupported.join(", "))],
             ));
+        }
+        // §8.2.3 / RFC 4475 §3.3.15: an INVITE or OPTIONS whose Accept rules out SDP wants a
+        // body we cannot produce: 406.
+        if matches!(request.method, Method::Invite | Method::Options) {
+            if let Ok(accept) = request.headers.accept() {
+                let sdp_ok = accept.is_empty()
+                    || accept.iter().any(|m| {
+                        (m.kind.as_str() == "*" || m.kind.eq_ignore_ascii_case("application"))
+                            && (m.subtype.as_str() == "*" || m.subtype.eq_ignore_ascii_case("sdp"))
+                    });
+                if !sdp_ok {
+                    let accept = (HeaderName::Accept, "application/sdp".into());
+                    return Err((406, None, vec![accept]));
+                }
+            }
         }
         // §8.2.3: a body we cannot read: 415 with Accept.
         if let Ok(Some(ct)) = request.headers.content_type() {

@@ -161,13 +161,14 @@ impl Net {
         }
     }
 
-    /// Jumps to the earlier of the two cores' deadlines and runs it.
-    fn tick(&mut self) -> bool {
+    /// Jumps to the earlier of the two cores' deadlines, if it is not after `until`, and
+    /// runs it.
+    fn tick(&mut self, until: Instant) -> bool {
         let next = [self.a.poll_timeout(), self.b.poll_timeout()]
             .into_iter()
             .flatten()
             .min();
-        let Some(at) = next else {
+        let Some(at) = next.filter(|&at| at <= until) else {
             return false;
         };
         self.now = self.now.max(at);
@@ -178,10 +179,13 @@ impl Net {
         true
     }
 
-    /// Runs timers until both cores are idle (or `limit` of virtual time passed).
+    /// Runs timers for `limit` of virtual time, or until both cores are idle.
     fn run_out(&mut self, limit: Duration) {
-        let start = self.now;
-        while self.now - start < limit && self.tick() {}
+        let until = self.now + limit;
+        while self.tick(until) {}
+        if self.a.poll_timeout().is_some() || self.b.poll_timeout().is_some() {
+            self.now = self.now.max(until);
+        }
     }
 
     fn incoming_call(&self) -> CallId {

@@ -26,6 +26,10 @@ mod reinvite;
 mod timer;
 pub(super) use timer::MIN_SE;
 
+/// How long an incoming call rings before we answer 480 for the user (a missed call); below
+/// the transaction layer's limit so that the caller always gets a final response.
+pub const RING_TIMEOUT: Duration = Duration::from_secs(180);
+
 /// How many 3xx redirects one call follows (RFC 3261 §8.1.3.4 asks for loop protection).
 const MAX_REDIRECTS: u32 = 3;
 
@@ -109,6 +113,8 @@ pub(super) struct Call {
     glare_retry: Option<Instant>,
     /// RFC 4028 session timer, when one was negotiated.
     session_timer: Option<timer::SessionTimer>,
+    /// When an unanswered incoming call stops ringing with 480 (a missed call).
+    ring_deadline: Option<Instant>,
 }
 
 impl Call {
@@ -122,7 +128,12 @@ impl Call {
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let rt = self.retransmit.as_ref().map(|r| r.next.min(r.until));
         let st = self.session_timer.map(|t| t.deadline);
-        rt.into_iter().chain(self.glare_retry).chain(st).min()
+        let ring = self.ring_deadline;
+        rt.into_iter()
+            .chain(self.glare_retry)
+            .chain(st)
+            .chain(ring)
+            .min()
     }
 }
 
@@ -203,6 +214,7 @@ impl UserAgent {
                 reinvite: None,
                 glare_retry: None,
                 session_timer: None,
+                ring_deadline: None,
             },
         );
         Ok(())
@@ -247,6 +259,7 @@ impl UserAgent {
             return Err(CallError::UnknownCall(id));
         };
         call.phase = Phase::Established;
+        call.ring_deadline = None;
         if let Some(d) = &mut call.dialog {
             d.state = DialogState::Confirmed;
         }
@@ -519,8 +532,16 @@ impl UserAgent {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let Ok(fresh) = Dialog::from_uac(&call.invite, response, false) else {
-            return;
+        let fresh = match Dialog::from_uac(&call.invite, response, false) {
+            Ok(d) => d,
+            // A 2xx we cannot build a dialog from (no Contact, another Call-ID): we cannot ACK
+            // or BYE it, so the call has failed; the INVITE transaction ends by itself.
+            Err(e) if call.phase != Phase::Established => {
+                let code = response.status.as_u16();
+                let reason = format!("unusable {code} response: {e}");
+                return self.end_call(id, EndReason::Failed { code, reason });
+            }
+            Err(_) => return,
         };
         let same = call.dialog.as_ref().is_some_and(|d| d.id == fresh.id);
         if call.phase == Phase::Established {

@@ -91,7 +91,13 @@ impl UserAgent {
     }
 
     /// The engine's answer to a question from [`UserAgent::poll_resolve`].
-    pub fn handle_resolved(&mut self, now: Instant, lookup: LookupId, query: &Query, answer: Answer) {
+    pub fn handle_resolved(
+        &mut self,
+        now: Instant,
+        lookup: LookupId,
+        query: &Query,
+        answer: Answer,
+    ) {
         let Some(l) = self.lookups.get_mut(&lookup) else {
             return;
         };
@@ -113,7 +119,8 @@ impl UserAgent {
         }
         let target = l.locator.poll_target();
         while let Some(query) = l.locator.poll_query() {
-            self.resolves.push_back(ResolveRequest { lookup: id, query });
+            self.resolves
+                .push_back(ResolveRequest { lookup: id, query });
         }
         let Some(l) = self.lookups.get_mut(&id) else {
             return;
@@ -122,7 +129,10 @@ impl UserAgent {
         match target {
             Some(peer) => {
                 if let Some(p) = l.pending.take() {
-                    if self.dial(now, p.call, p.account, p.target, peer, p.media).is_err() {
+                    if self
+                        .dial(now, p.call, p.account, p.target, peer, p.media)
+                        .is_err()
+                    {
                         self.lookups.remove(&id);
                     }
                 } else if l.failover.take().is_some() {
@@ -147,8 +157,18 @@ impl UserAgent {
     /// RFC 3263 §4.3: tries the call's next target, now or once the resolver answers;
     /// `false` when the call has no lookup to fail over with. `reason` ends the call if no
     /// target is left.
-    pub(super) fn request_failover(&mut self, now: Instant, call: CallId, reason: EndReason) -> bool {
-        let Some(id) = self.lookups.iter().find(|(_, l)| l.call == call).map(|(id, _)| *id) else {
+    pub(super) fn request_failover(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        reason: EndReason,
+    ) -> bool {
+        let Some(id) = self
+            .lookups
+            .iter()
+            .find(|(_, l)| l.call == call)
+            .map(|(id, _)| *id)
+        else {
             return false;
         };
         if let Some(l) = self.lookups.get_mut(&id) {

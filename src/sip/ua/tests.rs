@@ -770,3 +770,223 @@ fn hangup_after_100_trying_cancels() {
     });
     assert_eq!(ended, Some(EndReason::Local));
 }
+
+const SDP_OFFER: &str = "v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+
+/// An incoming INVITE through two record-routing proxies (RFC 3665 §3.8 F4), with SDP.
+fn routed_invite() -> Vec<u8> {
+    request(
+        "INVITE sip:alice@127.0.0.1:5062 SIP/2.0",
+        "Record-Route: <sip:ss2.example.com;lr>, <sip:ss1.example.com;lr>\r\n\
+         Contact: <sip:bob@127.0.0.1:5090>\r\nContent-Type: application/sdp\r\n",
+        SDP_OFFER,
+    )
+}
+
+fn responses(sent: &[Transmit]) -> Vec<Response> {
+    sent.iter()
+        .filter_map(|t| t.message.as_response().cloned())
+        .collect()
+}
+
+fn incoming_id(events: &[UaEvent]) -> crate::sip::call::CallId {
+    events
+        .iter()
+        .find_map(|e| match e {
+            UaEvent::Call {
+                call,
+                event: crate::sip::call::CallEvent::Incoming { .. },
+            } => Some(*call),
+            _ => None,
+        })
+        .expect("an incoming call")
+}
+
+/// §12.1.1 (found with RFC 3665 §3.8 F6): the responses that create the dialog copy the
+/// INVITE's Record-Route, in order.
+#[test]
+fn dialog_creating_responses_copy_record_route() {
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    ua.handle_datagram(now, &routed_invite(), udp(PHONE));
+    let id = incoming_id(&events(&mut ua));
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    ua.answer(now, id, media).unwrap();
+    let sent = responses(&transmits(&mut ua));
+    let codes: Vec<u16> = sent.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(codes, vec![180, 200]);
+    for r in &sent {
+        let rr: Vec<String> = r
+            .headers
+            .record_route()
+            .unwrap()
+            .iter()
+            .map(|n| n.uri.to_string())
+            .collect();
+        assert_eq!(
+            rr,
+            vec!["sip:ss2.example.com;lr", "sip:ss1.example.com;lr"],
+            "{}",
+            r.status
+        );
+    }
+    // Both carry the same To tag.
+    assert_eq!(
+        sent[0].headers.to().unwrap().tag(),
+        sent[1].headers.to().unwrap().tag()
+    );
+}
+
+/// §8.1.1.8 (found with RFC 4475 `inv2543`): an INVITE without Contact cannot make a dialog.
+#[test]
+fn invite_without_contact_gets_400() {
+    let data = request("INVITE sip:alice@127.0.0.1:5062 SIP/2.0", "", "");
+    let r = answer_to(&data);
+    assert_eq!(r.status.as_u16(), 400);
+    assert!(r.reason.contains("Contact"), "{}", r.reason);
+}
+
+/// A 2xx that matches our INVITE but cannot make a dialog (another Call-ID, no Contact)
+/// fails the call instead of leaving it stuck (found by the `ua` fuzz target).
+#[test]
+fn unusable_2xx_fails_the_call() {
+    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    for mangle in ["Call-ID", "Contact"] {
+        let mut ua = ua();
+        let now = test_clock::origin();
+        let proxy = udp("127.0.0.1:5080");
+        let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+        ua.dial(
+            now,
+            CallId(4),
+            None,
+            Uri::parse("sip:bob@example.com").unwrap(),
+            proxy,
+            media,
+        )
+        .unwrap();
+        let invite = transmits(&mut ua)
+            .remove(0)
+            .message
+            .as_request()
+            .unwrap()
+            .clone();
+        let mut r = Response::new(StatusCode::new(200).unwrap());
+        for name in [HeaderName::Via, HeaderName::From, HeaderName::CSeq] {
+            r.headers
+                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
+        }
+        let to = format!("{};tag=x", invite.headers.get(&HeaderName::To).unwrap());
+        r.headers.push(HeaderName::To, to);
+        let call_id = if mangle == "Call-ID" {
+            "other@x".to_owned()
+        } else {
+            invite.headers.call_id().unwrap().to_string()
+        };
+        r.headers.push(HeaderName::CallId, call_id);
+        if mangle != "Contact" {
+            r.headers
+                .push(HeaderName::Contact, "<sip:bob@127.0.0.1:5090>");
+        }
+        ua.handle_datagram(now, &Message::Response(r).to_bytes(), proxy);
+        let ended = events(&mut ua).into_iter().find_map(|e| match e {
+            UaEvent::Call {
+                event: CallEvent::Ended { reason },
+                ..
+            } => Some(reason),
+            _ => None,
+        });
+        assert!(
+            matches!(ended, Some(EndReason::Failed { code: 200, .. })),
+            "{mangle}: {ended:?}"
+        );
+        assert_eq!(ua.calls(), 0);
+    }
+}
+
+/// An unanswered incoming call stops ringing with 480 after the ring timeout (a missed
+/// call), before the transaction layer would drop it silently (found by review of the fuzz
+/// target's strict mode).
+#[test]
+fn unanswered_call_gets_480_and_ends() {
+    use crate::sip::call::{CallEvent, EndReason};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    ua.handle_datagram(now, &routed_invite(), udp(PHONE));
+    let _ = incoming_id(&events(&mut ua));
+    transmits(&mut ua);
+    let mut t = now;
+    let mut codes = Vec::new();
+    while t - now < Duration::from_secs(400) {
+        let Some(next) = ua.poll_timeout() else { break };
+        t = next;
+        ua.handle_timeout(t);
+        codes.extend(
+            responses(&transmits(&mut ua))
+                .iter()
+                .map(|r| r.status.as_u16()),
+        );
+        if codes.contains(&480) {
+            break;
+        }
+    }
+    assert_eq!(t - now, super::calls::RING_TIMEOUT);
+    assert!(codes.contains(&480), "{codes:?}");
+    let ended = events(&mut ua).into_iter().find_map(|e| match e {
+        UaEvent::Call {
+            event: CallEvent::Ended { reason },
+            ..
+        } => Some(reason),
+        _ => None,
+    });
+    assert_eq!(ended, Some(EndReason::Timeout));
+}
+
+/// §9.2: the 200 to a CANCEL carries the To tag of the INVITE's responses.
+#[test]
+fn cancel_200_keeps_the_dialog_tag() {
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let invite = routed_invite();
+    ua.handle_datagram(now, &invite, udp(PHONE));
+    let ringing = responses(&transmits(&mut ua)).remove(0);
+    let cancel = String::from_utf8(invite)
+        .unwrap()
+        .replacen("INVITE sip:", "CANCEL sip:", 1)
+        .replace(" INVITE\r\n", " CANCEL\r\n")
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .replace("Content-Type: application/sdp\r\n", "")
+        .replace(
+            &format!("Content-Length: {}", SDP_OFFER.len()),
+            "Content-Length: 0",
+        )
+        + "\r\n\r\n";
+    ua.handle_datagram(now, cancel.as_bytes(), udp(PHONE));
+    let sent = responses(&transmits(&mut ua));
+    let codes: Vec<u16> = sent.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(codes, vec![200, 487]);
+    let tag = ringing.headers.to().unwrap().tag().map(str::to_owned);
+    for r in &sent {
+        assert_eq!(
+            r.headers.to().unwrap().tag().map(str::to_owned),
+            tag,
+            "{}",
+            r.status
+        );
+    }
+}
+
+/// RFC 4475 §3.3.15: an INVITE whose Accept rules out SDP gets 406.
+#[test]
+fn accept_without_sdp_gets_406() {
+    let data = request(
+        "INVITE sip:alice@127.0.0.1:5062 SIP/2.0",
+        "Accept: text/nobodyknowsthis\r\nContact: <sip:bob@127.0.0.1:5090>\r\n",
+        "",
+    );
+    assert_eq!(answer_to(&data).status.as_u16(), 406);
+}

@@ -41,7 +41,16 @@ impl UserAgent {
         let account = self.account_for(&request.uri);
         let (_, contact) = self.identity(account, peer);
         let tag = self.rng.tag();
-        let dialog = Dialog::from_uas(request, &tag, false, &mut self.rng).ok();
+        let dialog = match Dialog::from_uas(request, &tag, false, &mut self.rng) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                // §8.1.1.8, §12.1.1: an INVITE must give us a Contact to build a dialog on.
+                let mut r = self.response(request, e.status_code());
+                r.reason = Text::from(format!("Bad Request ({e})"));
+                let _ = self.transactions.send_response(now, tx, r);
+                return;
+            }
+        };
         let Ok(media) = OfferAnswer::new("tincan", self.rng.next_u64() >> 2, 1) else {
             return;
         };
@@ -87,6 +96,7 @@ impl UserAgent {
                 reinvite: None,
                 glare_retry: None,
                 session_timer: None,
+                ring_deadline: Some(now + super::RING_TIMEOUT),
             },
         );
         let mut ringing = self.dialog_response(id, 180);
@@ -118,6 +128,10 @@ impl UserAgent {
             }
         }
         if code < 300 {
+            // §12.1.1: responses that create the dialog carry the Record-Route of the request.
+            for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
+                r.headers.push(HeaderName::RecordRoute, rr.clone());
+            }
             r.headers.push(HeaderName::Contact, format!("<{contact}>"));
         }
         r
@@ -152,7 +166,15 @@ impl UserAgent {
         // §9.2: 200 whenever the INVITE's transaction exists, even if it was already answered
         // (then the CANCEL has no effect); 481 when there is none.
         let status = if invite_tx.is_some() { 200 } else { 481 };
-        let response = self.response(request, status);
+        let mut response = self.response(request, status);
+        // §9.2: the 200 to the CANCEL carries the same To tag as the INVITE's responses.
+        let tag = call
+            .and_then(|id| self.calls.get(&id))
+            .and_then(|c| c.dialog.as_ref());
+        if let (Some(dialog), Ok(mut to)) = (tag, request.headers.to()) {
+            to.params.set("tag", Some(dialog.id.local_tag.clone()));
+            response.headers.set(HeaderName::To, to.to_string());
+        }
         let _ = self.transactions.send_response(now, tx, response);
         if let (Some(id), Some(itx)) = (call, invite_tx) {
             let terminated = self.dialog_response(id, 487);
@@ -243,6 +265,15 @@ impl UserAgent {
             let Some(call) = self.calls.get_mut(&id) else {
                 continue;
             };
+            if call.ring_deadline.is_some_and(|t| t <= now) {
+                // Nobody answered: 480 to the caller, a missed call here.
+                call.ring_deadline = None;
+                let tx = call.invite_tx;
+                let r = self.dialog_response(id, 480);
+                let _ = self.transactions.send_response(now, tx, r);
+                self.end_call(id, EndReason::Timeout);
+                continue;
+            }
             if call.session_timer.is_some_and(|t| t.deadline <= now) {
                 self.session_timer_fired(now, id);
                 continue;
@@ -265,6 +296,21 @@ impl UserAgent {
             rt.next = now + rt.interval;
             let (tx, response) = (rt.tx, rt.response.clone());
             let _ = self.transactions.send_response(now, tx, response);
+        }
+    }
+}
+
+impl UserAgent {
+    /// A server transaction timed out or failed (no owner): an incoming call still ringing on
+    /// it is over.
+    pub(in crate::sip::ua) fn on_server_failure(&mut self, tx: TransactionId) {
+        let ringing = self
+            .calls
+            .iter()
+            .find(|(_, c)| c.invite_tx == tx && c.phase != Phase::Established)
+            .map(|(id, _)| *id);
+        if let Some(id) = ringing {
+            self.end_call(id, EndReason::Timeout);
         }
     }
 }
