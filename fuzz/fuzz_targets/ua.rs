@@ -117,7 +117,7 @@ fn account() -> AccountConfig {
             outbound_proxy: None,
             user_agent: None,
         },
-        registrar: udp(REGISTRAR),
+        registrar: Some(udp(REGISTRAR)),
     }
 }
 

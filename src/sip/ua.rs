@@ -64,8 +64,9 @@ pub struct UaConfig {
 pub struct AccountConfig {
     /// The registration settings (AOR, registrar, contact, expiry, credentials).
     pub registration: RegistrationConfig,
-    /// Where to send REGISTER (already resolved; RFC 3263 resolution is the engine's).
-    pub registrar: Peer,
+    /// Where to send REGISTER; `None` locates the outbound proxy (or else the registrar)
+    /// by RFC 3263 through [`UserAgent::poll_resolve`].
+    pub registrar: Option<Peer>,
 }
 
 /// What the core reports.
@@ -127,7 +128,12 @@ enum Owner {
 
 struct Account {
     registration: Registration,
-    registrar: Peer,
+    /// Where REGISTERs go: configured, or located (and forgotten after a failure so that the
+    /// next attempt locates again).
+    registrar: Option<Peer>,
+    configured: bool,
+    /// REGISTERs waiting for the registrar to be located.
+    queued: Vec<Request>,
 }
 
 /// The UA core.
@@ -144,6 +150,8 @@ pub struct UserAgent {
     lookups: HashMap<LookupId, resolve::Lookup>,
     next_lookup: u64,
     resolves: VecDeque<ResolveRequest>,
+    /// Registrar lookups, by account.
+    account_lookups: HashMap<LookupId, resolve::AccountLookup>,
     /// Session-Expires asked for in our INVITEs (RFC 4028 §7.1), if any.
     session_expires: Option<u32>,
     /// Who owns each client transaction.
@@ -177,6 +185,7 @@ impl UserAgent {
             lookups: HashMap::new(),
             next_lookup: 0,
             resolves: VecDeque::new(),
+            account_lookups: HashMap::new(),
             session_expires: None,
             owners: HashMap::new(),
             merge_keys: HashMap::new(),
@@ -192,7 +201,9 @@ impl UserAgent {
         registration.start(now, &mut self.rng);
         let account = Account {
             registration,
+            configured: config.registrar.is_some(),
             registrar: config.registrar,
+            queued: Vec::new(),
         };
         self.accounts.insert(id, account);
         self.pump_account(now, id);
@@ -318,9 +329,20 @@ impl UserAgent {
         }
         if unregistered && requests.is_empty() {
             self.accounts.remove(&id);
+            self.account_lookups.retain(|_, l| l.account != id);
+            return;
         }
-        for r in requests {
-            self.send_request(now, id, r, peer);
+        match peer {
+            Some(peer) => {
+                for r in requests {
+                    self.send_request(now, id, r, peer);
+                }
+            }
+            None if !requests.is_empty() => {
+                a.queued.extend(requests);
+                self.locate_registrar(now, id);
+            }
+            None => {}
         }
     }
 
@@ -363,6 +385,7 @@ impl UserAgent {
                     };
                     match self.owners.get(&id) {
                         Some(&Owner::Account(owner)) => {
+                            self.forget_located_registrar(owner);
                             self.with_registration(now, owner, |r, rng| {
                                 r.handle_failure(now, failure, rng);
                             });

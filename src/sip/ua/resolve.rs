@@ -24,6 +24,13 @@ pub struct ResolveRequest {
     pub query: Query,
 }
 
+/// The registrar lookup of one account.
+#[derive(Debug)]
+pub(super) struct AccountLookup {
+    pub(super) account: AccountId,
+    locator: Locator,
+}
+
 /// A call waiting for its first target.
 #[derive(Debug)]
 pub(super) struct PendingDial {
@@ -98,6 +105,13 @@ impl UserAgent {
         query: &Query,
         answer: Answer,
     ) {
+        if let Some(l) = self.account_lookups.get_mut(&lookup) {
+            if let Err(e) = l.locator.handle_answer(query, answer, &mut self.rng) {
+                let message = format!("ignored a DNS answer: {e}");
+                self.events.push_back(UaEvent::Warning { message });
+            }
+            return self.pump_account_lookup(now, lookup);
+        }
         let Some(l) = self.lookups.get_mut(&lookup) else {
             return;
         };
@@ -181,5 +195,80 @@ impl UserAgent {
     /// Forgets the lookups of a call that ended or got an answer.
     pub(super) fn drop_lookups(&mut self, call: CallId) {
         self.lookups.retain(|_, l| l.call != call);
+    }
+}
+
+impl UserAgent {
+    /// Starts locating the account's registrar (its outbound proxy if it has one, else the
+    /// registrar URI), unless a lookup already runs.
+    pub(super) fn locate_registrar(&mut self, now: Instant, account: AccountId) {
+        if self.account_lookups.values().any(|l| l.account == account) {
+            return;
+        }
+        let Some(cfg) = self.account_configs.get(&account) else {
+            return;
+        };
+        let next_hop = cfg
+            .outbound_proxy
+            .clone()
+            .unwrap_or_else(|| cfg.registrar.clone());
+        let supported: Vec<_> = self.config.local.iter().map(|(t, _)| *t).collect();
+        let id = LookupId(self.next_lookup);
+        self.next_lookup += 1;
+        let locator = Locator::new(&next_hop, &supported);
+        self.account_lookups
+            .insert(id, AccountLookup { account, locator });
+        self.pump_account_lookup(now, id);
+    }
+
+    fn pump_account_lookup(&mut self, now: Instant, id: LookupId) {
+        let Some(l) = self.account_lookups.get_mut(&id) else {
+            return;
+        };
+        let target = l.locator.poll_target();
+        while let Some(query) = l.locator.poll_query() {
+            self.resolves
+                .push_back(ResolveRequest { lookup: id, query });
+        }
+        let Some(l) = self.account_lookups.get(&id) else {
+            return;
+        };
+        let (account, exhausted) = (l.account, l.locator.is_exhausted());
+        match target {
+            Some(peer) => {
+                self.account_lookups.remove(&id);
+                let Some(a) = self.accounts.get_mut(&account) else {
+                    return;
+                };
+                a.registrar = Some(peer);
+                let queued = std::mem::take(&mut a.queued);
+                for r in queued {
+                    self.send_tracked(now, super::Owner::Account(account), r, peer);
+                }
+            }
+            None if exhausted => {
+                // Nowhere to send it: the REGISTER fails like a transport error would, and
+                // the registration retries later with back-off.
+                self.account_lookups.remove(&id);
+                if let Some(a) = self.accounts.get_mut(&account) {
+                    a.queued.clear();
+                }
+                let message = "the registrar could not be located".to_owned();
+                self.events.push_back(UaEvent::Warning { message });
+                let failure = crate::sip::registration::TransactionFailure::TransportError;
+                self.with_registration(now, account, |r, rng| r.handle_failure(now, failure, rng));
+            }
+            None => {}
+        }
+    }
+
+    /// After a failed REGISTER, a located registrar is located again next time (another
+    /// SRV target may answer, RFC 3263 §4.3).
+    pub(super) fn forget_located_registrar(&mut self, account: AccountId) {
+        if let Some(a) = self.accounts.get_mut(&account) {
+            if !a.configured {
+                a.registrar = None;
+            }
+        }
     }
 }

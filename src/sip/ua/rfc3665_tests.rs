@@ -149,7 +149,7 @@ fn bob_account(password: &str) -> AccountConfig {
             outbound_proxy: None,
             user_agent: None,
         },
-        registrar: registrar(),
+        registrar: Some(registrar()),
     }
 }
 

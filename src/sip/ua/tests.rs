@@ -40,7 +40,7 @@ fn account(password: &str) -> AccountConfig {
             outbound_proxy: None,
             user_agent: None,
         },
-        registrar: udp(REGISTRAR),
+        registrar: Some(udp(REGISTRAR)),
     }
 }
 
@@ -989,4 +989,97 @@ fn accept_without_sdp_gets_406() {
         "",
     );
     assert_eq!(answer_to(&data).status.as_u16(), 406);
+}
+
+/// A registrar given only by name is located (RFC 3263) before the REGISTER goes out; after
+/// a transport failure the next attempt locates it again.
+#[test]
+fn registrar_is_located_through_dns() {
+    use crate::sip::locate::{Answer, Query, SrvRecord};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let mut cfg = account("secret");
+    cfg.registrar = None;
+    ua.add_account(now, AccountId(2), cfg);
+    assert!(transmits(&mut ua).is_empty());
+    let q = resolves(&mut ua);
+    assert_eq!(
+        q[0].query,
+        Query::Naptr {
+            name: "example.com".into()
+        }
+    );
+    ua.handle_resolved(now, q[0].lookup, &q[0].query, Answer::NotFound);
+    let q = resolves(&mut ua);
+    assert_eq!(
+        q[0].query,
+        Query::Srv {
+            name: "_sip._udp.example.com".into()
+        }
+    );
+    let srv = SrvRecord {
+        priority: 0,
+        weight: 0,
+        port: 5070,
+        target: "reg.example.com".into(),
+    };
+    ua.handle_resolved(now, q[0].lookup, &q[0].query, Answer::Srv(vec![srv]));
+    let q = resolves(&mut ua);
+    assert_eq!(
+        q[0].query,
+        Query::Address {
+            name: "reg.example.com".into()
+        }
+    );
+    ua.handle_resolved(
+        now,
+        q[0].lookup,
+        &q[0].query,
+        Answer::Address(vec!["127.0.0.1".parse().unwrap()]),
+    );
+    let sent = transmits(&mut ua);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].peer, udp(REGISTRAR));
+    assert_eq!(
+        sent[0].message.as_request().unwrap().method,
+        Method::Register
+    );
+    // Nobody answers: Timer F, then the retry asks DNS again.
+    let mut t = now;
+    while resolves(&mut ua).is_empty() && t - now < Duration::from_secs(3600) {
+        t = ua.poll_timeout().unwrap();
+        ua.handle_timeout(t);
+        transmits(&mut ua);
+    }
+    assert!(
+        t - now > Duration::from_secs(32),
+        "located again only at the retry"
+    );
+}
+
+#[test]
+fn unlocatable_registrar_fails_and_retries() {
+    use crate::sip::locate::Answer;
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let mut cfg = account("secret");
+    cfg.registrar = None;
+    ua.add_account(now, AccountId(3), cfg);
+    for _ in 0..10 {
+        for q in resolves(&mut ua) {
+            ua.handle_resolved(now, q.lookup, &q.query, Answer::NotFound);
+        }
+    }
+    let ev = events(&mut ua);
+    assert!(
+        ev.iter().any(|e| matches!(
+            e,
+            UaEvent::Registration {
+                event: RegistrationEvent::Failed { code: 503, .. },
+                ..
+            }
+        )),
+        "{ev:?}"
+    );
+    assert!(ua.poll_timeout().is_some(), "a retry is scheduled");
 }

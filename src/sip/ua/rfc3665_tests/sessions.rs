@@ -54,7 +54,7 @@ fn phone(who: &str, transport: TransportKind, proxy: bool, now: Instant) -> User
         AccountId(1),
         AccountConfig {
             registration,
-            registrar,
+            registrar: Some(registrar),
         },
     );
     let register = one_request(&mut ua, registrar, &Method::Register);
