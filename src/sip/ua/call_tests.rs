@@ -7,6 +7,7 @@ use super::*;
 use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::sip::offer_answer::{Codec, LocalMedia};
 use crate::sip::test_clock;
+use crate::sip::uri::Uri;
 use std::time::Duration;
 
 const A: &str = "127.0.0.1:5062";

@@ -12,9 +12,12 @@
 
 use super::*;
 use crate::sip::digest::{DigestChallenge, DigestCredentials, respond};
+use crate::sip::header::HeaderName;
 use crate::sip::headers::{AuthValue, Contacts};
+use crate::sip::message::Response;
 use crate::sip::test_clock;
 use crate::sip::uri::SipUri;
+use crate::sip::uri::Uri;
 use std::time::Duration;
 
 mod rfc4475;

@@ -3,10 +3,14 @@
 
 use super::*;
 use crate::sip::digest::{DigestChallenge, DigestCredentials, respond};
+use crate::sip::header::HeaderName;
 use crate::sip::headers::AuthValue;
+use crate::sip::message::{Response, StatusCode};
 use crate::sip::registration::RegistrationState;
 use crate::sip::test_clock;
+use crate::sip::text::Text;
 use crate::sip::uri::SipUri;
+use crate::sip::uri::Uri;
 use std::time::Duration;
 
 const REGISTRAR: &str = "127.0.0.1:5070";
