@@ -1087,3 +1087,85 @@ fn unlocatable_registrar_fails_and_retries() {
     );
     assert!(ua.poll_timeout().is_some(), "a retry is scheduled");
 }
+
+/// §8.1.3.4: a 3xx is followed to its first Contact with a new INVITE (same Call-ID and
+/// From tag, CSeq + 1), at most three times in a row.
+#[test]
+fn redirects_are_followed_and_bounded() {
+    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let proxy = udp("127.0.0.1:5080");
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    ua.dial(
+        now,
+        CallId(6),
+        None,
+        Uri::parse("sip:bob@example.com").unwrap(),
+        proxy,
+        media,
+    )
+    .unwrap();
+    let mut invite = transmits(&mut ua)
+        .remove(0)
+        .message
+        .as_request()
+        .unwrap()
+        .clone();
+    let first = invite.clone();
+    for hop in 1..=4 {
+        let mut r = Response::new(StatusCode::new(302).unwrap());
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+        ] {
+            r.headers
+                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
+        }
+        r.headers.push(
+            HeaderName::Contact,
+            format!("<sip:bob{hop}@192.0.2.{hop}>, <sip:other@192.0.2.99>"),
+        );
+        ua.handle_datagram(now, &Message::Response(r).to_bytes(), proxy);
+        let sent = transmits(&mut ua);
+        let next = sent.iter().find_map(|t| {
+            t.message
+                .as_request()
+                .filter(|r| r.method == Method::Invite)
+        });
+        if hop == 4 {
+            assert!(next.is_none(), "a fourth redirect is not followed");
+            break;
+        }
+        let next = next.expect("a new INVITE").clone();
+        assert_eq!(next.uri.to_string(), format!("sip:bob{hop}@192.0.2.{hop}"));
+        assert_eq!(
+            next.headers.call_id().unwrap(),
+            first.headers.call_id().unwrap()
+        );
+        assert_eq!(
+            next.headers.from().unwrap().tag(),
+            first.headers.from().unwrap().tag()
+        );
+        assert_eq!(
+            next.headers.cseq().unwrap().seq,
+            invite.headers.cseq().unwrap().seq + 1
+        );
+        invite = next;
+    }
+    let ended = events(&mut ua).into_iter().find_map(|e| match e {
+        UaEvent::Call {
+            event: CallEvent::Ended { reason },
+            ..
+        } => Some(reason),
+        _ => None,
+    });
+    assert!(
+        matches!(ended, Some(EndReason::Failed { code: 302, .. })),
+        "{ended:?}"
+    );
+}
