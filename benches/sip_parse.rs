@@ -15,18 +15,19 @@ const MESSAGES: [(&str, &[u8]); 3] = [
     ("ok_200", include_bytes!("data/ok.sip")),
 ];
 
-/// Tincan: parse, then typed Via (all), From, To, CSeq, Call-ID, Contact.
+/// Tincan: parse, then typed top Via (as rsip's `via_header` gives the first), From, To,
+/// CSeq, Call-ID, Contact.
 #[inline(never)]
 fn tincan_typed(data: &[u8]) -> usize {
     let m = tincan::sip::parse_datagram(data).expect("tincan parses");
     let h = m.headers();
-    let via = h.via().expect("via");
+    let via = h.top_via().expect("via");
     let from = h.from().expect("from");
     let to = h.to().expect("to");
     let cseq = h.cseq().expect("cseq");
     let call_id = h.call_id().expect("call-id");
     let contact = h.contacts().expect("contact");
-    via.len()
+    via.params.0.len()
         + from.params.0.len()
         + to.params.0.len()
         + cseq.seq as usize
