@@ -15,6 +15,7 @@ BUILD_PKGS=(pkg-config libasound2-dev libopus-dev)
 # starts using a new tool, e.g. sip-tester baresip-core kamailio sox pulseaudio xvfb gnome-keyring.
 TEST_PKGS=(
   "${BUILD_PKGS[@]}"
+  sip-tester # SIPp, a third-party SIP peer for the interop tests
 )
 
 # The same build dependencies on other distributions (printed, not installed).

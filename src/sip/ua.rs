@@ -309,6 +309,7 @@ impl UserAgent {
         }
         if unregistered && requests.is_empty() {
             self.accounts.remove(&id);
+            self.account_configs.remove(&id);
             self.account_lookups.retain(|_, l| l.account != id);
             return;
         }

@@ -1169,3 +1169,47 @@ fn redirects_are_followed_and_bounded() {
         "{ended:?}"
     );
 }
+
+/// Several accounts register at once, each with its own registrar, Call-ID and state; removing
+/// one leaves the other alone and leaves nothing of it behind.
+#[test]
+fn several_accounts_register_independently() {
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let mut work = account("secret");
+    work.registrar = Some(udp("127.0.0.1:5070"));
+    let mut home = account("secret");
+    home.registrar = Some(udp("127.0.0.1:5071"));
+    home.registration.aor = SipUri::parse("sip:alice@home.example").unwrap();
+    ua.add_account(now, AccountId(1), work);
+    ua.add_account(now, AccountId(2), home);
+    for _ in 0..2 {
+        for t in transmits(&mut ua) {
+            let answer = registrar(&t.message);
+            ua.handle_datagram(now, &answer, t.peer);
+        }
+    }
+    let registered: Vec<AccountId> = events(&mut ua)
+        .into_iter()
+        .filter_map(|e| match e {
+            UaEvent::Registration {
+                account,
+                event: RegistrationEvent::Registered { .. },
+            } => Some(account),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(registered.len(), 2);
+    assert!(registered.contains(&AccountId(1)) && registered.contains(&AccountId(2)));
+    ua.remove_account(now, AccountId(1));
+    let sent = transmits(&mut ua);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].peer,
+        udp("127.0.0.1:5070"),
+        "only account 1 unregisters"
+    );
+    ua.handle_datagram(now, &registrar(&sent[0].message), sent[0].peer);
+    assert_eq!(ua.accounts.len(), 1);
+    assert!(!ua.account_configs.contains_key(&AccountId(1)));
+}
