@@ -404,6 +404,9 @@ impl UserAgent {
 
     /// Sends a new in-dialog request (BYE...) for the call's dialog.
     fn send_in_dialog(&mut self, now: Instant, id: CallId, method: Method) {
+        if method == Method::Bye {
+            self.cancel_reinvite(now, id);
+        }
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };

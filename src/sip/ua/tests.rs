@@ -1213,3 +1213,88 @@ fn several_accounts_register_independently() {
     assert_eq!(ua.accounts.len(), 1);
     assert!(!ua.account_configs.contains_key(&AccountId(1)));
 }
+
+/// Found by the `ua` fuzz target: a re-INVITE that only got 100 Trying when the call ends is
+/// cancelled (§9.1), so that its transaction ends instead of waiting for ever.
+#[test]
+fn pending_reinvite_is_cancelled_when_the_call_ends() {
+    use crate::sip::call::CallId;
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let peer = udp("127.0.0.1:5090");
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    ua.dial(
+        now,
+        CallId(8),
+        None,
+        Uri::parse("sip:bob@127.0.0.1:5090").unwrap(),
+        peer,
+        media,
+    )
+    .unwrap();
+    let invite = transmits(&mut ua)
+        .remove(0)
+        .message
+        .as_request()
+        .unwrap()
+        .clone();
+    let reply = |req: &Request, code: u16, sdp: bool| {
+        let mut r = Response::new(StatusCode::new(code).unwrap());
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+        ] {
+            r.headers
+                .push(name.clone(), req.headers.get(&name).unwrap().clone());
+        }
+        let to = req.headers.get(&HeaderName::To).unwrap().to_string();
+        let to = if to.contains(";tag=") {
+            to
+        } else {
+            format!("{to};tag=b")
+        };
+        r.headers.push(HeaderName::To, to);
+        r.headers
+            .push(HeaderName::Contact, "<sip:bob@127.0.0.1:5090>");
+        if sdp {
+            r.set_body(
+                Some("application/sdp"),
+                bytes::Bytes::from_static(SDP_OFFER.as_bytes()),
+            );
+        }
+        Message::Response(r).to_bytes()
+    };
+    ua.handle_datagram(now, &reply(&invite, 200, true), peer);
+    transmits(&mut ua);
+    ua.hold(now, CallId(8)).unwrap();
+    let reinvite = transmits(&mut ua)
+        .remove(0)
+        .message
+        .as_request()
+        .unwrap()
+        .clone();
+    assert_eq!(reinvite.method, Method::Invite);
+    ua.handle_datagram(now, &reply(&reinvite, 100, false), peer);
+    ua.hangup(now, CallId(8)).unwrap();
+    let sent: Vec<Method> = transmits(&mut ua)
+        .iter()
+        .filter_map(|t| t.message.as_request().map(|r| r.method.clone()))
+        .collect();
+    assert!(
+        sent.contains(&Method::Cancel) && sent.contains(&Method::Bye),
+        "{sent:?}"
+    );
+    let mut t = now;
+    while let Some(next) = ua.poll_timeout() {
+        t = next;
+        ua.handle_timeout(t);
+        transmits(&mut ua);
+        if t - now > Duration::from_secs(600) {
+            break;
+        }
+    }
+    assert_eq!(ua.transactions(), 0, "ended after {:?}", t - now);
+}

@@ -209,6 +209,7 @@ impl UserAgent {
         let response = self.response(request, status);
         let _ = self.transactions.send_response(now, tx, response);
         if request.method == Method::Bye && status == 200 {
+            self.cancel_reinvite(now, id);
             self.end_call(id, EndReason::Remote);
         }
         true

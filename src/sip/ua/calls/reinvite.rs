@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub(in crate::sip::ua) struct ReInvite {
     pub(super) tx: TransactionId,
+    /// The re-INVITE as sent, for a CANCEL if the call ends before it is answered.
+    request: Request,
     /// Its CSeq number, for the ACK of its 2xx (§13.2.2.4).
     cseq: u32,
     /// The direction before it, restored if it is refused (§14.1: the session stays as it was).
@@ -34,6 +36,22 @@ impl ReInvite {
 }
 
 impl UserAgent {
+    /// §9.1: a re-INVITE still unanswered when the call ends is cancelled, so that its
+    /// transaction does not wait for a final response for ever.
+    pub(super) fn cancel_reinvite(&mut self, now: Instant, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(re) = call.reinvite.take_if(|r| !r.answered) else {
+            return;
+        };
+        let cancel = crate::sip::transaction::build_cancel(&re.request);
+        let peer = call.peer;
+        if let Ok(tx) = self.transactions.send_request(now, cancel, peer) {
+            self.owners.insert(tx, super::super::Owner::Call(id));
+        }
+    }
+
     /// Puts the call on hold: a re-INVITE offering `sendonly` (or `inactive` when the peer
     /// already holds us), RFC 6337 §5.3.
     pub fn hold(&mut self, now: Instant, id: CallId) -> Result<(), CallError> {
@@ -88,7 +106,8 @@ impl UserAgent {
         }
         let cseq = dialog.local_seq;
         let peer = call.peer;
-        let Some((tx, _)) = self.send_tracked(now, super::super::Owner::Call(id), request, peer)
+        let Some((tx, request)) =
+            self.send_tracked(now, super::super::Owner::Call(id), request, peer)
         else {
             if let Some(call) = self.calls.get_mut(&id) {
                 call.media.cancel_offer();
@@ -98,6 +117,7 @@ impl UserAgent {
         if let Some(call) = self.calls.get_mut(&id) {
             call.reinvite = Some(ReInvite {
                 tx,
+                request,
                 cseq,
                 previous,
                 answered: false,
