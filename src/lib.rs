@@ -1,2 +1,3 @@
 //! Tincan: a desktop SIP softphone.
+pub mod engine;
 pub mod sip;

@@ -1,5 +1,7 @@
 //! The one integration-test crate: every module is a group of tests.
 
+mod engine;
 mod framing;
+mod interop_sipp;
 mod rfc4475;
 mod roundtrip;

@@ -1,0 +1,495 @@
+//! The JSON line protocol of `tincan serve`: one [`Command`] per line on stdin, one [`Event`]
+//! per line on stdout. Each line is one JSON object; commands are tagged by `"cmd"`, events
+//! by `"event"`. Call ids are JSON integers (incoming calls have the top bit set, so they are
+//! at least 2^63: read them as unsigned 64-bit). Fields that do not apply are left out.
+//!
+//! Commands:
+//!
+//! | line | meaning |
+//! | --- | --- |
+//! | `{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:5064"}` | call a SIP URI (IP literal host) |
+//! | `{"cmd":"answer","call":N}` | answer an incoming call |
+//! | `{"cmd":"reject","call":N,"code":486}` | decline with a 4xx..6xx; `code` defaults to 603 |
+//! | `{"cmd":"hangup","call":N}` | hang up, cancel or decline |
+//! | `{"cmd":"hold","call":N}` / `{"cmd":"resume","call":N}` | re-INVITE to hold or resume |
+//! | `{"cmd":"quit"}` | hang up everything and stop (end of input means the same) |
+//!
+//! Events:
+//!
+//! | `event` | other fields |
+//! | --- | --- |
+//! | `started` | `listen` ("127.0.0.1:5062") |
+//! | `incoming` | `call`, `from`, `to` (URIs), `from_name` (display name), `account` |
+//! | `ringing` | `call` |
+//! | `early_media`, `answered`, `media_updated` | `call`, and the media: `remote_rtp`, `remote_rtcp` ("ip:port"), `codec` ("PCMU"), `payload_type`, `clock_rate`, `telephone_event` (its payload type), `local_direction`, `remote_direction` ("sendrecv", "sendonly", "recvonly", "inactive"), `rtcp_mux`, `ptime` |
+//! | `ended` | `call`, `reason` (`local`, `remote`, `cancelled`, `busy`, `declined`, `timeout`, `failed`); for `failed` also `code` and `detail` |
+//! | `registration` | `account`, `state` (`registering`, `registered`, `failed`, `unregistered`), `expires`, `code`, `detail`, `retry_in_ms` |
+//! | `warning` | `message`: the core noticed something wrong that changes nothing |
+//! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
+//! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |
+//! | `stopped` | the last line |
+
+use super::{Command, Event};
+use crate::sip::call::{CallEvent, CallId, EndReason};
+use crate::sip::offer_answer::Negotiated;
+use crate::sip::registration::RegistrationEvent;
+use crate::sip::transaction::{Peer, TransportKind};
+use crate::sip::ua::UaEvent;
+use serde::{Deserialize, Serialize};
+
+/// A command line that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("bad command line: {0}")]
+pub struct CommandLineError(#[from] serde_json::Error);
+
+/// Reads one command line (surrounding whitespace allowed).
+pub fn parse_command(line: &str) -> Result<Command, CommandLineError> {
+    let wire: WireCommand = serde_json::from_str(line.trim())?;
+    Ok(wire.into())
+}
+
+/// One event as a JSON line (without the newline).
+pub fn event_line(event: &Event) -> String {
+    // Serializing these plain structs cannot fail (string keys, no maps of other keys).
+    serde_json::to_string(&WireEvent::from(event)).unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
+enum WireCommand {
+    Dial {
+        call: u64,
+        target: String,
+    },
+    Answer {
+        call: u64,
+    },
+    Reject {
+        call: u64,
+        #[serde(default = "default_reject_code")]
+        code: u16,
+    },
+    Hangup {
+        call: u64,
+    },
+    Hold {
+        call: u64,
+    },
+    Resume {
+        call: u64,
+    },
+    Quit,
+}
+
+/// RFC 3261 §21.6.4: the user does not want the call.
+fn default_reject_code() -> u16 {
+    603
+}
+
+impl From<WireCommand> for Command {
+    fn from(wire: WireCommand) -> Self {
+        match wire {
+            WireCommand::Dial { call, target } => Command::Dial {
+                call: CallId(call),
+                target,
+            },
+            WireCommand::Answer { call } => Command::Answer { call: CallId(call) },
+            WireCommand::Reject { call, code } => Command::Reject {
+                call: CallId(call),
+                code,
+            },
+            WireCommand::Hangup { call } => Command::Hangup { call: CallId(call) },
+            WireCommand::Hold { call } => Command::Hold { call: CallId(call) },
+            WireCommand::Resume { call } => Command::Resume { call: CallId(call) },
+            WireCommand::Quit => Command::Quit,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+enum WireEvent {
+    Started {
+        listen: String,
+    },
+    Incoming {
+        call: u64,
+        from: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from_name: Option<String>,
+        to: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<u32>,
+    },
+    Ringing {
+        call: u64,
+    },
+    EarlyMedia {
+        call: u64,
+        #[serde(flatten)]
+        media: WireMedia,
+    },
+    Answered {
+        call: u64,
+        #[serde(flatten)]
+        media: WireMedia,
+    },
+    MediaUpdated {
+        call: u64,
+        #[serde(flatten)]
+        media: WireMedia,
+    },
+    Ended {
+        call: u64,
+        reason: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code: Option<u16>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    Registration {
+        account: u32,
+        state: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expires: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code: Option<u16>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_in_ms: Option<u128>,
+    },
+    Warning {
+        message: String,
+    },
+    Rejected {
+        peer: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        detail: String,
+    },
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        call: Option<u64>,
+        message: String,
+    },
+    Stopped,
+}
+
+/// What an offer/answer exchange settled, flattened into the call event.
+#[derive(Serialize)]
+struct WireMedia {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_rtp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_rtcp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    codec: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload_type: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clock_rate: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    telephone_event: Option<u8>,
+    local_direction: &'static str,
+    remote_direction: &'static str,
+    rtcp_mux: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ptime: Option<u32>,
+}
+
+impl From<&Negotiated> for WireMedia {
+    fn from(m: &Negotiated) -> Self {
+        let codec = m.send_codec.as_ref();
+        WireMedia {
+            remote_rtp: m.remote_rtp.map(|a| a.to_string()),
+            remote_rtcp: m.remote_rtcp.map(|a| a.to_string()),
+            codec: codec.map(|c| c.codec.name.clone()),
+            payload_type: codec.map(|c| c.payload_type),
+            clock_rate: codec.map(|c| c.codec.clock_rate),
+            telephone_event: m.telephone_event_pt,
+            local_direction: m.local_direction.as_str(),
+            remote_direction: m.remote_direction.as_str(),
+            rtcp_mux: m.rtcp_mux,
+            ptime: m.ptime,
+        }
+    }
+}
+
+impl From<&Event> for WireEvent {
+    fn from(event: &Event) -> Self {
+        match event {
+            Event::Started { listen } => WireEvent::Started {
+                listen: listen.to_string(),
+            },
+            Event::Ua(ua) => from_ua(ua),
+            Event::Error { call, message } => WireEvent::Error {
+                call: call.map(|c| c.0),
+                message: message.clone(),
+            },
+            Event::Stopped => WireEvent::Stopped,
+        }
+    }
+}
+
+fn from_ua(event: &UaEvent) -> WireEvent {
+    match event {
+        UaEvent::Call { call, event } => from_call(*call, event),
+        UaEvent::Registration { account, event } => from_registration(account.0, event),
+        UaEvent::Warning { message } => WireEvent::Warning {
+            message: message.clone(),
+        },
+        UaEvent::Rejected {
+            peer,
+            status,
+            reason,
+        } => WireEvent::Rejected {
+            peer: peer_text(*peer),
+            status: *status,
+            detail: reason.clone(),
+        },
+    }
+}
+
+fn from_call(call: CallId, event: &CallEvent) -> WireEvent {
+    let call = call.0;
+    match event {
+        CallEvent::Incoming { account, from, to } => WireEvent::Incoming {
+            call,
+            from: from.uri.to_string(),
+            from_name: from.display.as_ref().map(|d| d.to_string()),
+            to: to.uri.to_string(),
+            account: account.map(|a| a.0),
+        },
+        CallEvent::Ringing => WireEvent::Ringing { call },
+        CallEvent::EarlyMedia { media } => WireEvent::EarlyMedia {
+            call,
+            media: media.as_ref().into(),
+        },
+        CallEvent::Answered { media } => WireEvent::Answered {
+            call,
+            media: media.as_ref().into(),
+        },
+        CallEvent::MediaUpdated { media } => WireEvent::MediaUpdated {
+            call,
+            media: media.as_ref().into(),
+        },
+        CallEvent::Ended { reason } => {
+            let (code, detail) = match reason {
+                EndReason::Failed { code, reason } => (Some(*code), Some(reason.clone())),
+                _ => (None, None),
+            };
+            WireEvent::Ended {
+                call,
+                reason: end_reason_name(reason),
+                code,
+                detail,
+            }
+        }
+    }
+}
+
+fn end_reason_name(reason: &EndReason) -> &'static str {
+    match reason {
+        EndReason::Local => "local",
+        EndReason::Remote => "remote",
+        EndReason::Cancelled => "cancelled",
+        EndReason::Busy => "busy",
+        EndReason::Declined => "declined",
+        EndReason::Timeout => "timeout",
+        EndReason::Failed { .. } => "failed",
+    }
+}
+
+fn from_registration(account: u32, event: &RegistrationEvent) -> WireEvent {
+    let (mut expires, mut code, mut detail, mut retry_in_ms) = (None, None, None, None);
+    let state = match event {
+        RegistrationEvent::Registering => "registering",
+        RegistrationEvent::Registered { expires: e } => {
+            expires = Some(*e);
+            "registered"
+        }
+        RegistrationEvent::Failed {
+            code: c,
+            reason,
+            retry_in,
+        } => {
+            code = Some(*c);
+            detail = Some(reason.clone());
+            retry_in_ms = Some(retry_in.as_millis());
+            "failed"
+        }
+        RegistrationEvent::Unregistered => "unregistered",
+    };
+    WireEvent::Registration {
+        account,
+        state,
+        expires,
+        code,
+        detail,
+        retry_in_ms,
+    }
+}
+
+/// `udp:192.0.2.7:5060`, the same form `tincan serve --listen` takes.
+fn peer_text(peer: Peer) -> String {
+    let transport = match peer.transport {
+        TransportKind::Udp => "udp",
+        TransportKind::Tcp => "tcp",
+        TransportKind::Tls => "tls",
+    };
+    format!("{transport}:{}", peer.addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn commands_parse() {
+        let table = [
+            (
+                r#"{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:5064"}"#,
+                Command::Dial {
+                    call: CallId(1),
+                    target: "sip:bob@127.0.0.1:5064".into(),
+                },
+            ),
+            (
+                r#"{"cmd":"answer","call":9223372036854775808}"#,
+                Command::Answer {
+                    call: CallId(CallId::INCOMING),
+                },
+            ),
+            (
+                r#"{"cmd":"reject","call":2,"code":486}"#,
+                Command::Reject {
+                    call: CallId(2),
+                    code: 486,
+                },
+            ),
+            (
+                r#"{"cmd":"reject","call":2}"#,
+                Command::Reject {
+                    call: CallId(2),
+                    code: 603,
+                },
+            ),
+            (
+                r#" {"cmd":"hangup","call":3} "#,
+                Command::Hangup { call: CallId(3) },
+            ),
+            (
+                r#"{"cmd":"hold","call":4}"#,
+                Command::Hold { call: CallId(4) },
+            ),
+            (
+                r#"{"cmd":"resume","call":4}"#,
+                Command::Resume { call: CallId(4) },
+            ),
+            (r#"{"cmd":"quit"}"#, Command::Quit),
+        ];
+        for (line, want) in table {
+            assert_eq!(parse_command(line).unwrap(), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn bad_commands_are_errors() {
+        for line in [
+            "",
+            "dial 1",
+            r#"{"cmd":"dance"}"#,
+            r#"{"cmd":"dial","call":1}"#,
+            r#"{"cmd":"answer","call":-1}"#,
+            r#"{"cmd":"hangup","call":1,"extra":true}"#,
+            r#"{"call":1}"#,
+        ] {
+            assert!(parse_command(line).is_err(), "{line:?} parsed");
+        }
+    }
+
+    fn line(event: &Event) -> Value {
+        serde_json::from_str(&event_line(event)).unwrap()
+    }
+
+    #[test]
+    fn engine_events_serialize() {
+        let listen = "127.0.0.1:5062".parse().unwrap();
+        assert_eq!(
+            line(&Event::Started { listen }),
+            json!({"event":"started","listen":"127.0.0.1:5062"})
+        );
+        assert_eq!(line(&Event::Stopped), json!({"event":"stopped"}));
+        let error = Event::Error {
+            call: None,
+            message: "x".into(),
+        };
+        assert_eq!(line(&error), json!({"event":"error","message":"x"}));
+        let error = Event::Error {
+            call: Some(CallId(7)),
+            message: "y".into(),
+        };
+        assert_eq!(
+            line(&error),
+            json!({"event":"error","call":7,"message":"y"})
+        );
+    }
+
+    #[test]
+    fn call_events_serialize() {
+        let call = |event| {
+            Event::Ua(UaEvent::Call {
+                call: CallId(1),
+                event,
+            })
+        };
+        assert_eq!(
+            line(&call(CallEvent::Ringing)),
+            json!({"event":"ringing","call":1})
+        );
+        let ended = call(CallEvent::Ended {
+            reason: EndReason::Remote,
+        });
+        assert_eq!(
+            line(&ended),
+            json!({"event":"ended","call":1,"reason":"remote"})
+        );
+        let failed = call(CallEvent::Ended {
+            reason: EndReason::Failed {
+                code: 503,
+                reason: "Service Unavailable".into(),
+            },
+        });
+        assert_eq!(
+            line(&failed),
+            json!({"event":"ended","call":1,"reason":"failed","code":503,
+                   "detail":"Service Unavailable"})
+        );
+    }
+
+    #[test]
+    fn core_notices_serialize() {
+        let rejected = Event::Ua(UaEvent::Rejected {
+            peer: Peer {
+                transport: TransportKind::Udp,
+                addr: "192.0.2.7:5060".parse().unwrap(),
+            },
+            status: Some(400),
+            reason: "bad".into(),
+        });
+        assert_eq!(
+            line(&rejected),
+            json!({"event":"rejected","peer":"udp:192.0.2.7:5060","status":400,"detail":"bad"})
+        );
+        let registered = Event::Ua(UaEvent::Registration {
+            account: crate::sip::ua::AccountId(2),
+            event: RegistrationEvent::Registered { expires: 600 },
+        });
+        assert_eq!(
+            line(&registered),
+            json!({"event":"registration","account":2,"state":"registered","expires":600})
+        );
+    }
+}
