@@ -718,26 +718,10 @@ fn forked_invite_keeps_one_dialog_and_byes_the_other() {
 #[test]
 fn hangup_after_100_trying_cancels() {
     use crate::sip::call::{CallEvent, CallId, EndReason};
-    use crate::sip::offer_answer::{Codec, LocalMedia};
     let mut ua = ua();
     let now = test_clock::origin();
     let proxy = udp("127.0.0.1:5080");
-    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
-    ua.dial(
-        now,
-        CallId(3),
-        None,
-        Uri::parse("sip:bob@example.com").unwrap(),
-        proxy,
-        media,
-    )
-    .unwrap();
-    let invite = transmits(&mut ua)
-        .remove(0)
-        .message
-        .as_request()
-        .unwrap()
-        .clone();
+    let invite = dial_pcmu(&mut ua, CallId(3), "sip:bob@example.com", proxy);
     let reply = |code: u16| {
         let mut r = Response::new(StatusCode::new(code).unwrap());
         for name in [
@@ -1093,26 +1077,10 @@ fn unlocatable_registrar_fails_and_retries() {
 #[test]
 fn redirects_are_followed_and_bounded() {
     use crate::sip::call::{CallEvent, CallId, EndReason};
-    use crate::sip::offer_answer::{Codec, LocalMedia};
     let mut ua = ua();
     let now = test_clock::origin();
     let proxy = udp("127.0.0.1:5080");
-    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
-    ua.dial(
-        now,
-        CallId(6),
-        None,
-        Uri::parse("sip:bob@example.com").unwrap(),
-        proxy,
-        media,
-    )
-    .unwrap();
-    let mut invite = transmits(&mut ua)
-        .remove(0)
-        .message
-        .as_request()
-        .unwrap()
-        .clone();
+    let mut invite = dial_pcmu(&mut ua, CallId(6), "sip:bob@example.com", proxy);
     let first = invite.clone();
     for hop in 1..=4 {
         let mut r = Response::new(StatusCode::new(302).unwrap());
@@ -1219,26 +1187,10 @@ fn several_accounts_register_independently() {
 #[test]
 fn pending_reinvite_is_cancelled_when_the_call_ends() {
     use crate::sip::call::CallId;
-    use crate::sip::offer_answer::{Codec, LocalMedia};
     let mut ua = ua();
     let now = test_clock::origin();
     let peer = udp("127.0.0.1:5090");
-    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
-    ua.dial(
-        now,
-        CallId(8),
-        None,
-        Uri::parse("sip:bob@127.0.0.1:5090").unwrap(),
-        peer,
-        media,
-    )
-    .unwrap();
-    let invite = transmits(&mut ua)
-        .remove(0)
-        .message
-        .as_request()
-        .unwrap()
-        .clone();
+    let invite = dial_pcmu(&mut ua, CallId(8), "sip:bob@127.0.0.1:5090", peer);
     let reply = |req: &Request, code: u16, sdp: bool| {
         let mut r = Response::new(StatusCode::new(code).unwrap());
         for name in [
@@ -1297,4 +1249,24 @@ fn pending_reinvite_is_cancelled_when_the_call_ends() {
         }
     }
     assert_eq!(ua.transactions(), 0, "ended after {:?}", t - now);
+}
+
+/// Dials `target` through `peer` offering PCMU, and returns the INVITE as sent.
+fn dial_pcmu(
+    ua: &mut UserAgent,
+    call: crate::sip::call::CallId,
+    target: &str,
+    peer: Peer,
+) -> Request {
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    let now = test_clock::origin();
+    ua.dial(now, call, None, Uri::parse(target).unwrap(), peer, media)
+        .unwrap();
+    transmits(ua)
+        .remove(0)
+        .message
+        .as_request()
+        .unwrap()
+        .clone()
 }
