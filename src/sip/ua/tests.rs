@@ -381,7 +381,7 @@ fn merged_request_gets_482() {
 /// INVITE (same Call-ID and From tag, CSeq + 1); a second 407 without `stale` ends the call.
 #[test]
 fn invite_challenge_is_answered_once() {
-    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::call::{CallId, EndReason};
     use crate::sip::offer_answer::{Codec, LocalMedia};
     let mut ua = ua();
     let now = test_clock::origin();
@@ -443,13 +443,7 @@ fn invite_challenge_is_answered_once() {
             .as_request()
             .is_some_and(|r| r.method == Method::Ack)
     }));
-    let ended = events(&mut ua).into_iter().find_map(|e| match e {
-        UaEvent::Call {
-            event: CallEvent::Ended { reason },
-            ..
-        } => Some(reason),
-        _ => None,
-    });
+    let ended = ended_reason(&mut ua);
     assert!(
         matches!(ended, Some(EndReason::Failed { code: 407, .. })),
         "{ended:?}"
@@ -553,7 +547,7 @@ fn dial_uri_locates_the_callee_and_fails_over_on_503() {
 
 #[test]
 fn unresolvable_destination_ends_the_call() {
-    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::call::{CallId, EndReason};
     use crate::sip::locate::Answer;
     use crate::sip::offer_answer::{Codec, LocalMedia};
     let mut ua = ua();
@@ -572,13 +566,7 @@ fn unresolvable_destination_ends_the_call() {
             ua.handle_resolved(now, q.lookup, &q.query, Answer::NotFound);
         }
     }
-    let ended = events(&mut ua).into_iter().find_map(|e| match e {
-        UaEvent::Call {
-            event: CallEvent::Ended { reason },
-            ..
-        } => Some(reason),
-        _ => None,
-    });
+    let ended = ended_reason(&mut ua);
     assert!(
         matches!(ended, Some(EndReason::Failed { code: 503, .. })),
         "{ended:?}"
@@ -717,7 +705,7 @@ fn forked_invite_keeps_one_dialog_and_byes_the_other() {
 /// (§9.1 allows it after any provisional response), or the INVITE would live on forever.
 #[test]
 fn hangup_after_100_trying_cancels() {
-    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::call::{CallId, EndReason};
     let mut ua = ua();
     let now = test_clock::origin();
     let proxy = udp("127.0.0.1:5080");
@@ -749,13 +737,7 @@ fn hangup_after_100_trying_cancels() {
         invite.headers.top_via().unwrap().branch()
     );
     ua.handle_datagram(now, &reply(487), proxy);
-    let ended = events(&mut ua).into_iter().find_map(|e| match e {
-        UaEvent::Call {
-            event: CallEvent::Ended { reason },
-            ..
-        } => Some(reason),
-        _ => None,
-    });
+    let ended = ended_reason(&mut ua);
     assert_eq!(ended, Some(EndReason::Local));
 }
 
@@ -899,7 +881,7 @@ fn unusable_2xx_fails_the_call() {
 /// target's strict mode).
 #[test]
 fn unanswered_call_gets_480_and_ends() {
-    use crate::sip::call::{CallEvent, EndReason};
+    use crate::sip::call::EndReason;
     let mut ua = ua();
     let now = test_clock::origin();
     ua.handle_datagram(now, &routed_invite(), udp(PHONE));
@@ -922,13 +904,7 @@ fn unanswered_call_gets_480_and_ends() {
     }
     assert_eq!(t - now, super::calls::RING_TIMEOUT);
     assert!(codes.contains(&480), "{codes:?}");
-    let ended = events(&mut ua).into_iter().find_map(|e| match e {
-        UaEvent::Call {
-            event: CallEvent::Ended { reason },
-            ..
-        } => Some(reason),
-        _ => None,
-    });
+    let ended = ended_reason(&mut ua);
     assert_eq!(ended, Some(EndReason::Timeout));
 }
 
@@ -1076,7 +1052,7 @@ fn unlocatable_registrar_fails_and_retries() {
 /// From tag, CSeq + 1), at most three times in a row.
 #[test]
 fn redirects_are_followed_and_bounded() {
-    use crate::sip::call::{CallEvent, CallId, EndReason};
+    use crate::sip::call::{CallId, EndReason};
     let mut ua = ua();
     let now = test_clock::origin();
     let proxy = udp("127.0.0.1:5080");
@@ -1125,13 +1101,7 @@ fn redirects_are_followed_and_bounded() {
         );
         invite = next;
     }
-    let ended = events(&mut ua).into_iter().find_map(|e| match e {
-        UaEvent::Call {
-            event: CallEvent::Ended { reason },
-            ..
-        } => Some(reason),
-        _ => None,
-    });
+    let ended = ended_reason(&mut ua);
     assert!(
         matches!(ended, Some(EndReason::Failed { code: 302, .. })),
         "{ended:?}"
@@ -1269,4 +1239,15 @@ fn dial_pcmu(
         .as_request()
         .unwrap()
         .clone()
+}
+
+/// The reason of the first `Ended` call event queued, if any.
+fn ended_reason(ua: &mut UserAgent) -> Option<crate::sip::call::EndReason> {
+    events(ua).into_iter().find_map(|e| match e {
+        UaEvent::Call {
+            event: crate::sip::call::CallEvent::Ended { reason },
+            ..
+        } => Some(reason),
+        _ => None,
+    })
 }
