@@ -36,11 +36,11 @@ fn main() -> ExitCode {
         Some("parse") if args.len() > 1 => parse_files(&args[1..]),
         Some("serve") => serve(&args[1..]),
         Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
+            out(USAGE);
             ExitCode::SUCCESS
         }
         None => {
-            println!("{USAGE}");
+            out(USAGE);
             ExitCode::SUCCESS
         }
         Some(other) => {
@@ -62,9 +62,9 @@ fn parse_files(files: &[String]) -> ExitCode {
             }
         };
         match describe(&data) {
-            Ok(text) => println!("== {file}: valid\n{text}"),
+            Ok(text) => out(&format!("== {file}: valid\n{text}")),
             Err(text) => {
-                println!("== {file}: {text}");
+                out(&format!("== {file}: {text}"));
                 failed = true;
             }
         }
@@ -236,4 +236,10 @@ async fn print_events(mut events: mpsc::Receiver<Event>) {
             continue;
         }
     }
+}
+
+/// Writes a line to stdout; a closed pipe (`tincan help | head`) is not an error worth a panic.
+fn out(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
