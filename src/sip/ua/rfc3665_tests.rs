@@ -20,6 +20,7 @@ use crate::sip::uri::SipUri;
 use crate::sip::uri::Uri;
 use std::time::Duration;
 
+mod more_sessions;
 mod rfc4475;
 mod sessions;
 
