@@ -16,7 +16,7 @@ use crate::sip::method::Method;
 use crate::sip::offer_answer::{LocalMedia, Negotiated, OfferAnswer, OfferAnswerError};
 use crate::sip::sdp::SessionDescription;
 use crate::sip::text::Text;
-use crate::sip::transaction::{Peer, TransactionId, build_cancel};
+use crate::sip::transaction::{Peer, TransactionId, TransportKind, build_cancel};
 use crate::sip::uri::{Host, SipUri, Uri};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
@@ -112,6 +112,10 @@ pub(super) struct Call {
     reinvite: Option<reinvite::ReInvite>,
     /// When to retry a re-INVITE refused with 491 (§14.1 back-off).
     glare_retry: Option<Instant>,
+    /// The call was placed through an explicit next hop (`dial`'s peer or the account's
+    /// outbound proxy), which then carries every request of the call (§8.1.2); otherwise
+    /// in-dialog requests go to the dialog's own next hop.
+    via_proxy: bool,
     /// RFC 4028 session timer, when one was negotiated.
     session_timer: Option<timer::SessionTimer>,
     /// When an unanswered incoming call stops ringing with 480 (a missed call).
@@ -119,6 +123,39 @@ pub(super) struct Call {
 }
 
 impl Call {
+    /// Where an in-dialog request goes (§12.2.1.1 with §8.1.2): the first route, else the
+    /// remote target, when that is an IP address; the call's peer when the call runs through
+    /// an explicit proxy or the next hop is a name (locating it is not done here yet).
+    pub(super) fn dialog_peer(&self, dialog: &Dialog) -> Peer {
+        if self.via_proxy {
+            return self.peer;
+        }
+        let uri = dialog
+            .route_set
+            .first()
+            .map_or(&dialog.remote_target, |r| &r.uri);
+        let Some(sip) = uri.as_sip() else {
+            return self.peer;
+        };
+        let Some(ip) = sip.host.ip() else {
+            return self.peer;
+        };
+        let transport = match sip.transport() {
+            Some(t) if t.eq_ignore_ascii_case("udp") => TransportKind::Udp,
+            Some(t) if t.eq_ignore_ascii_case("tcp") => TransportKind::Tcp,
+            Some(t) if t.eq_ignore_ascii_case("tls") => TransportKind::Tls,
+            _ if sip.scheme == crate::sip::uri::Scheme::Sips => TransportKind::Tls,
+            _ => self.peer.transport,
+        };
+        let port = sip
+            .port
+            .unwrap_or(crate::sip::locate::default_port(transport));
+        Peer {
+            transport,
+            addr: std::net::SocketAddr::new(ip, port),
+        }
+    }
+
     pub(super) fn early_dialogs(&self) -> usize {
         if self.phase == Phase::Established {
             return 0;
@@ -149,6 +186,22 @@ impl UserAgent {
         target: Uri,
         peer: Peer,
         local_media: LocalMedia,
+    ) -> Result<(), CallError> {
+        self.place_call(now, call, account, target, peer, local_media, true)
+    }
+
+    /// [`UserAgent::dial`], saying whether `peer` is an explicit next hop for the whole call
+    /// (`via_proxy`) or just where the first INVITE goes.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn place_call(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        account: Option<AccountId>,
+        target: Uri,
+        peer: Peer,
+        local_media: LocalMedia,
+        via_proxy: bool,
     ) -> Result<(), CallError> {
         if self.calls.contains_key(&call) {
             return Err(CallError::DuplicateCall(call));
@@ -216,6 +269,7 @@ impl UserAgent {
                 glare_retry: None,
                 session_timer: None,
                 ring_deadline: None,
+                via_proxy,
             },
         );
         Ok(())
@@ -414,7 +468,10 @@ impl UserAgent {
             return;
         };
         let request = dialog.new_request(method, &call.contact);
-        let peer = call.peer;
+        let peer = call
+            .dialog
+            .as_ref()
+            .map_or(call.peer, |d| call.dialog_peer(d));
         let _ = self.send_tracked(now, Owner::Call(id), request, peer);
     }
 
@@ -424,7 +481,7 @@ impl UserAgent {
         };
         let seq = call.invite.headers.cseq().map_or(1, |c| c.seq);
         let mut ack = dialog.ack(seq, &call.contact);
-        let peer = call.peer;
+        let peer = call.dialog_peer(dialog);
         self.add_via(&mut ack, peer);
         self.transactions.send_stateless(ack, peer);
     }

@@ -143,8 +143,13 @@ impl UserAgent {
         match target {
             Some(peer) => {
                 if let Some(p) = l.pending.take() {
+                    // The account's outbound proxy carries the whole call (§8.1.2).
+                    let proxy = p
+                        .account
+                        .and_then(|a| self.account_configs.get(&a))
+                        .is_some_and(|c| c.outbound_proxy.is_some());
                     if self
-                        .dial(now, p.call, p.account, p.target, peer, p.media)
+                        .place_call(now, p.call, p.account, p.target, peer, p.media, proxy)
                         .is_err()
                     {
                         self.lookups.remove(&id);
@@ -190,6 +195,23 @@ impl UserAgent {
         }
         self.pump_lookup(now, id);
         true
+    }
+
+    /// §8.1.3.4 with §8.1.2: a call redirected to `uri` locates it afresh; the INVITE is
+    /// resent (CSeq + 1) to its first target, or the call ends with `reason`.
+    pub(super) fn relocate(&mut self, now: Instant, call: CallId, uri: &SipUri, reason: EndReason) {
+        self.drop_lookups(call);
+        let supported: Vec<_> = self.config.local.iter().map(|(t, _)| *t).collect();
+        let id = LookupId(self.next_lookup);
+        self.next_lookup += 1;
+        let lookup = Lookup {
+            locator: Locator::new(uri, &supported),
+            pending: None,
+            call,
+            failover: Some(reason),
+        };
+        self.lookups.insert(id, lookup);
+        self.pump_lookup(now, id);
     }
 
     /// Forgets the lookups of a call that ended or got an answer.

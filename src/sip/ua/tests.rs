@@ -1251,3 +1251,135 @@ fn ended_reason(ua: &mut UserAgent) -> Option<crate::sip::call::EndReason> {
         _ => None,
     })
 }
+
+/// §8.1.3.4 with §8.1.2 (found with RFC 3665 §3.6): a call placed with `dial_uri` and no
+/// outbound proxy follows a 302 by locating the new target, here an IP literal over TCP, and
+/// a host name that needs DNS.
+#[test]
+fn redirect_of_a_located_call_locates_the_new_target() {
+    use crate::sip::call::CallId;
+    use crate::sip::locate::Query;
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    for (contact, tcp_peer) in [
+        ("<sip:bob@127.0.0.1:5099;transport=tcp>", true),
+        ("<sip:bob@chicago.example.com>", false),
+    ] {
+        let mut ua = UserAgent::new(
+            UaConfig {
+                user_agent: "Tincan test".into(),
+                timers: TimerConfig::default(),
+                local: vec![
+                    (TransportKind::Udp, "127.0.0.1:5062".parse().unwrap()),
+                    (TransportKind::Tcp, "127.0.0.1:5062".parse().unwrap()),
+                ],
+            },
+            [4; 32],
+        );
+        let now = test_clock::origin();
+        let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+        let target = Uri::parse("sip:bob@127.0.0.1:5090").unwrap();
+        ua.dial_uri(now, CallId(2), None, target, media).unwrap();
+        let invite = transmits(&mut ua)
+            .remove(0)
+            .message
+            .as_request()
+            .unwrap()
+            .clone();
+        let mut r = Response::new(StatusCode::new(302).unwrap());
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+        ] {
+            r.headers
+                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
+        }
+        r.headers.push(HeaderName::Contact, contact);
+        ua.handle_datagram(now, &Message::Response(r).to_bytes(), udp("127.0.0.1:5090"));
+        let sent = transmits(&mut ua);
+        let invites: Vec<&Transmit> = sent
+            .iter()
+            .filter(|t| {
+                t.message
+                    .as_request()
+                    .is_some_and(|r| r.method == Method::Invite)
+            })
+            .collect();
+        if tcp_peer {
+            assert_eq!(invites.len(), 1, "{contact}");
+            let expected = Peer {
+                transport: TransportKind::Tcp,
+                addr: "127.0.0.1:5099".parse().unwrap(),
+            };
+            assert_eq!(invites[0].peer, expected);
+        } else {
+            assert!(invites.is_empty(), "waits for DNS");
+            let q = resolves(&mut ua);
+            assert_eq!(
+                q[0].query,
+                Query::Naptr {
+                    name: "chicago.example.com".into()
+                }
+            );
+        }
+    }
+}
+
+/// §12.2.1.1 with §8.1.2 (found with RFC 3665 §3.7): without a proxy carrying the call and
+/// without a route set, the ACK and the BYE go to the remote target from the Contact.
+#[test]
+fn in_dialog_requests_go_to_the_remote_target() {
+    use crate::sip::call::CallId;
+    use crate::sip::offer_answer::{Codec, LocalMedia};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    let media = LocalMedia::new("127.0.0.1".parse().unwrap(), 40000, vec![Codec::pcmu()]);
+    ua.dial_uri(
+        now,
+        CallId(3),
+        None,
+        Uri::parse("sip:bob@127.0.0.1:5090").unwrap(),
+        media,
+    )
+    .unwrap();
+    let invite = transmits(&mut ua)
+        .remove(0)
+        .message
+        .as_request()
+        .unwrap()
+        .clone();
+    let mut ok = Response::new(StatusCode::new(200).unwrap());
+    for name in [
+        HeaderName::Via,
+        HeaderName::From,
+        HeaderName::CallId,
+        HeaderName::CSeq,
+    ] {
+        ok.headers
+            .push(name.clone(), invite.headers.get(&name).unwrap().clone());
+    }
+    ok.headers.push(
+        HeaderName::To,
+        format!("{};tag=b", invite.headers.get(&HeaderName::To).unwrap()),
+    );
+    ok.headers
+        .push(HeaderName::Contact, "<sip:bob@127.0.0.1:7000>");
+    ok.set_body(
+        Some("application/sdp"),
+        bytes::Bytes::from_static(SDP_OFFER.as_bytes()),
+    );
+    ua.handle_datagram(
+        now,
+        &Message::Response(ok).to_bytes(),
+        udp("127.0.0.1:5090"),
+    );
+    let ack = transmits(&mut ua).remove(0);
+    assert_eq!(ack.message.as_request().unwrap().method, Method::Ack);
+    assert_eq!(ack.peer, udp("127.0.0.1:7000"));
+    ua.hangup(now, CallId(3)).unwrap();
+    let bye = transmits(&mut ua).remove(0);
+    assert_eq!(bye.message.as_request().unwrap().method, Method::Bye);
+    assert_eq!(bye.peer, udp("127.0.0.1:7000"));
+}

@@ -97,6 +97,7 @@ impl UserAgent {
                 glare_retry: None,
                 session_timer: None,
                 ring_deadline: Some(now + super::RING_TIMEOUT),
+                via_proxy: false,
             },
         );
         let mut ringing = self.dialog_response(id, 180);

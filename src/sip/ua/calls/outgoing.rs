@@ -194,8 +194,8 @@ impl UserAgent {
         let Some(call) = self.calls.get(&id) else {
             return;
         };
+        let peer = call.dialog_peer(&dialog);
         let request = dialog.new_request(Method::Bye, &call.contact);
-        let peer = call.peer;
         let _ = self.send_tracked(now, Owner::Call(id), request, peer);
     }
 
@@ -321,6 +321,19 @@ impl UserAgent {
             return self.end_call(id, reason);
         };
         call.redirects += 1;
+        if !call.via_proxy {
+            // No proxy carries this call: the new target is located like a new call.
+            let Some(uri) = target.as_sip().cloned() else {
+                let reason = end_reason_for(response.status.as_u16(), &response.reason);
+                return self.end_call(id, reason);
+            };
+            call.invite.uri = target;
+            call.phase = super::Phase::Calling;
+            call.provisional = false;
+            call.dialog = None;
+            let reason = end_reason_for(response.status.as_u16(), &response.reason);
+            return self.relocate(now, id, &uri, reason);
+        }
         let mut invite = call.invite.clone();
         invite.headers.remove(&HeaderName::Via);
         invite.uri = target;

@@ -46,7 +46,10 @@ impl UserAgent {
             return;
         };
         let cancel = crate::sip::transaction::build_cancel(&re.request);
-        let peer = call.peer;
+        let peer = call
+            .dialog
+            .as_ref()
+            .map_or(call.peer, |d| call.dialog_peer(d));
         if let Ok(tx) = self.transactions.send_request(now, cancel, peer) {
             self.owners.insert(tx, super::super::Owner::Call(id));
         }
@@ -99,13 +102,16 @@ impl UserAgent {
             .as_ref()
             .map_or(Direction::SendRecv, |n| n.local_direction);
         let offer = call.media.create_offer(&call.local_media)?;
+        let peer = call
+            .dialog
+            .as_ref()
+            .map_or(call.peer, |d| call.dialog_peer(d));
         let dialog = call.dialog.as_mut().ok_or(CallError::WrongState(id))?;
         let mut request = with_sdp(dialog.new_request(Method::Invite, &call.contact), &offer);
         for (name, value) in extra {
             request.headers.push(name.clone(), value.as_str());
         }
         let cseq = dialog.local_seq;
-        let peer = call.peer;
         let Some((tx, request)) =
             self.send_tracked(now, super::super::Owner::Call(id), request, peer)
         else {
@@ -275,7 +281,7 @@ impl UserAgent {
             return;
         };
         let mut ack = dialog.ack(cseq, &call.contact);
-        let peer = call.peer;
+        let peer = call.dialog_peer(dialog);
         self.add_via(&mut ack, peer);
         self.transactions.send_stateless(ack, peer);
     }
