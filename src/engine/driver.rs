@@ -245,6 +245,8 @@ impl Engine {
         match self.socket.send_to(&message.to_bytes(), peer.addr).await {
             Ok(_) => Ok(()),
             Err(e) => {
+                // The core fails what was waiting on this peer (§17.1.4) and moves on.
+                self.ua.handle_unreachable(Instant::now(), peer);
                 let message = format!("cannot send to {}: {e}", peer.addr);
                 self.error(None, message).await
             }

@@ -254,6 +254,14 @@ impl UserAgent {
         self.pump(now);
     }
 
+    /// A send to `peer` failed (the engine's socket said so): the requests waiting on it fail
+    /// as transport errors (RFC 3261 §17.1.4, §18.4), which moves calls to their next located
+    /// target and registrations to their retry.
+    pub fn handle_unreachable(&mut self, now: Instant, peer: Peer) {
+        self.transactions.handle_unreachable(now, peer);
+        self.pump(now);
+    }
+
     /// Runs every timer that is due (spurious calls are harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.transactions.handle_timeout(now);

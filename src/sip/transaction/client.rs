@@ -161,6 +161,11 @@ impl InviteClient {
         self.state == InviteState::Terminated
     }
 
+    /// Where this transaction sends its request.
+    pub(super) fn peer(&self) -> Peer {
+        self.peer
+    }
+
     pub(super) fn timers(&self) -> &Timers {
         &self.timers
     }
@@ -273,6 +278,11 @@ impl NonInviteClient {
 
     pub(super) fn is_terminated(&self) -> bool {
         self.state == NonInviteState::Terminated
+    }
+
+    /// Where this transaction sends its request.
+    pub(super) fn peer(&self) -> Peer {
+        self.peer
     }
 
     pub(super) fn timers(&self) -> &Timers {

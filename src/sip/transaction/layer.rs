@@ -30,6 +30,15 @@ enum Machine {
 }
 
 impl Machine {
+    /// Where a client transaction sends its request; `None` for server transactions.
+    fn client_peer(&self) -> Option<Peer> {
+        match self {
+            Machine::InviteClient(t) => Some(t.peer()),
+            Machine::NonInviteClient(t) => Some(t.peer()),
+            _ => None,
+        }
+    }
+
     fn on_timer(&mut self, kind: TimerKind, cx: &mut Cx) {
         match self {
             Machine::InviteClient(t) => t.on_timer(kind, cx),
@@ -369,6 +378,20 @@ impl TransactionLayer {
         };
         slot.machine.on_transport_error(&mut cx);
         self.settle(id, now);
+    }
+
+    /// The transport could not reach `peer` (a send failed, RFC 3261 §17.1.4): every client
+    /// transaction sending there reports it.
+    pub fn handle_unreachable(&mut self, now: Instant, peer: Peer) {
+        let ids: Vec<TransactionId> = self
+            .slots
+            .iter()
+            .filter(|(_, slot)| slot.machine.client_peer() == Some(peer))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.handle_transport_error(now, id);
+        }
     }
 
     /// The next message to send.

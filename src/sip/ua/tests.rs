@@ -1383,3 +1383,35 @@ fn in_dialog_requests_go_to_the_remote_target() {
     assert_eq!(bye.message.as_request().unwrap().method, Method::Bye);
     assert_eq!(bye.peer, udp("127.0.0.1:7000"));
 }
+
+/// RFC 3261 §17.1.4: when the engine cannot send to a peer, the INVITE waiting there fails
+/// as a transport error (503) and the registration retries later.
+#[test]
+fn unreachable_peer_fails_what_waits_on_it() {
+    use crate::sip::call::{CallId, EndReason};
+    let mut ua = ua();
+    let now = test_clock::origin();
+    ua.add_account(now, AccountId(1), account("secret"));
+    let proxy = udp("127.0.0.1:5080");
+    let _invite = dial_pcmu(&mut ua, CallId(9), "sip:bob@example.com", proxy);
+    transmits(&mut ua);
+    events(&mut ua);
+    ua.handle_unreachable(now, proxy);
+    assert!(matches!(
+        ended_reason(&mut ua),
+        Some(EndReason::Failed { code: 503, .. })
+    ));
+    ua.handle_unreachable(now, udp(REGISTRAR));
+    let ev = events(&mut ua);
+    assert!(
+        ev.iter().any(|e| matches!(
+            e,
+            UaEvent::Registration {
+                event: RegistrationEvent::Failed { code: 503, .. },
+                ..
+            }
+        )),
+        "{ev:?}"
+    );
+    assert_eq!(ua.calls(), 0);
+}
