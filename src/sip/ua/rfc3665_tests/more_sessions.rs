@@ -19,15 +19,11 @@
 //! §3.5 (session through a SIP ALG) only differs from §3.2 in what the ALG rewrites between
 //! the two sides; each UA's messages are those of §3.1/§3.2, already checked.
 
+use super::sessions::{call_events, check_idle, cseq_of, pcmu};
 use super::*;
 use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::sip::locate::{Answer, Query, SrvRecord};
-use crate::sip::offer_answer::{Codec, LocalMedia};
 
-/// client.atlanta.example.com (`received=192.0.2.101`).
-const ALICE: &str = "192.0.2.101:5060";
-/// client.biloxi.example.com (`received=192.0.2.201`).
-const BOB: &str = "192.0.2.201:5060";
 /// client.chicago.example.com: Bob's new address in §3.7 (`received=192.0.2.100`).
 const BOB_MOVED: &str = "192.0.2.100:5060";
 /// ss1.atlanta.example.com.
@@ -36,78 +32,13 @@ const PROXY1: &str = "192.0.2.111:5060";
 const PROXY2: &str = "192.0.2.222:5060";
 /// ss3.chicago.example.com (§3.6 F9 stamps `received=192.0.2.233`).
 const PROXY3: &str = "192.0.2.233:5060";
-/// Where the accounts register (not part of the flows).
-const REGISTRAR: &str = "192.0.2.5:5060";
 const ALICE_PASSWORD: &str = "wonderland";
 const CALL: CallId = CallId(7);
 
 /// A core playing `who` ("alice" or "bob") with a registered account over `transport`:
 /// Alice's has credentials, and routes through Proxy 1 when `proxy` is set.
 fn phone(who: &str, transport: TransportKind, proxy: bool, now: Instant) -> UserAgent {
-    let (local, domain, seed) = match who {
-        "alice" => (ALICE, "atlanta.example.com", 41),
-        _ => (BOB, "biloxi.example.com", 42),
-    };
-    let mut ua = core(transport, local, seed);
-    let tcp = if transport == TransportKind::Tcp {
-        ";transport=tcp"
-    } else {
-        ""
-    };
-    let registration = RegistrationConfig {
-        aor: SipUri::parse(&format!("sip:{who}@{domain}")).unwrap(),
-        registrar: SipUri::parse(&format!("sip:{domain}")).unwrap(),
-        contact: SipUri::parse(&format!("sip:{who}@client.{domain}{tcp}")).unwrap(),
-        expires: 3600,
-        credentials: (who == "alice").then(|| DigestCredentials::new("alice", ALICE_PASSWORD)),
-        outbound_proxy: proxy.then(|| SipUri::parse("sip:ss1.atlanta.example.com").unwrap()),
-        user_agent: None,
-    };
-    let registrar = peer(transport, REGISTRAR);
-    let account = AccountConfig {
-        registration,
-        registrar: Some(registrar),
-    };
-    ua.add_account(now, AccountId(1), account);
-    let register = one_request(&mut ua, registrar, &Method::Register);
-    let echoed = echo(&register, local.split(':').next().unwrap());
-    let ok = "
-SIP/2.0 200 OK
-Via: {via}
-From: {from}
-To: {to};tag=reg
-Call-ID: {call_id}
-CSeq: {cseq} REGISTER
-";
-    ua.handle_datagram(now, &wire(ok, &vars(&echoed, &[]), ""), registrar);
-    assert!(matches!(
-        events(&mut ua).last(),
-        Some(UaEvent::Registration {
-            event: RegistrationEvent::Registered { .. },
-            ..
-        })
-    ));
-    ua
-}
-
-fn pcmu(addr: &str, port: u16) -> LocalMedia {
-    LocalMedia::new(addr.parse().unwrap(), port, vec![Codec::pcmu()])
-}
-
-fn call_events(ua: &mut UserAgent) -> Vec<(CallId, CallEvent)> {
-    events(ua)
-        .into_iter()
-        .filter_map(|e| match e {
-            UaEvent::Call { call, event } => Some((call, event)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn check_idle(ua: &mut UserAgent, now: Instant) {
-    run_timers(ua, now, Duration::from_secs(600));
-    assert_eq!(ua.calls(), 0, "calls left");
-    assert_eq!(ua.transactions(), 0, "transactions left");
+    super::sessions::phone_with(who, transport, proxy, Some(ALICE_PASSWORD), 41, now)
 }
 
 fn routes(r: &Request) -> Vec<String> {
@@ -117,11 +48,6 @@ fn routes(r: &Request) -> Vec<String> {
         .iter()
         .map(|n| n.to_string())
         .collect()
-}
-
-fn cseq_of(h: &crate::sip::header::Headers) -> (u32, Method) {
-    let c = h.cseq().unwrap();
-    (c.seq, c.method)
 }
 
 /// The two messages the core sent, as (first, second) requests of the given methods.

@@ -29,9 +29,22 @@ const CALL: CallId = CallId(1);
 /// A core playing `who` ("alice" or "bob") with a registered account for that user, over
 /// `transport`; Alice's account routes through Proxy 1 when `proxy` is set.
 fn phone(who: &str, transport: TransportKind, proxy: bool, now: Instant) -> UserAgent {
+    phone_with(who, transport, proxy, None, 31, now)
+}
+
+/// [`phone`] with Alice's `password` (when given) and `seed` for Alice's core (Bob's is the
+/// next one).
+pub(super) fn phone_with(
+    who: &str,
+    transport: TransportKind,
+    proxy: bool,
+    password: Option<&str>,
+    seed: u8,
+    now: Instant,
+) -> UserAgent {
     let (local, domain, seed) = match who {
-        "alice" => (ALICE, "atlanta.example.com", 31),
-        _ => (BOB, "biloxi.example.com", 32),
+        "alice" => (ALICE, "atlanta.example.com", seed),
+        _ => (BOB, "biloxi.example.com", seed + 1),
     };
     let mut ua = core(transport, local, seed);
     let tcp = if transport == TransportKind::Tcp {
@@ -44,7 +57,9 @@ fn phone(who: &str, transport: TransportKind, proxy: bool, now: Instant) -> User
         registrar: SipUri::parse(&format!("sip:{domain}")).unwrap(),
         contact: SipUri::parse(&format!("sip:{who}@client.{domain}{tcp}")).unwrap(),
         expires: 3600,
-        credentials: None,
+        credentials: password
+            .filter(|_| who == "alice")
+            .map(|p| DigestCredentials::new("alice", p)),
         outbound_proxy: proxy.then(|| SipUri::parse("sip:ss1.atlanta.example.com").unwrap()),
         user_agent: None,
     };
@@ -79,12 +94,12 @@ CSeq: {cseq} REGISTER
 }
 
 /// PCMU only, as in the RFC's SDP (Alice on 49172, Bob on 3456).
-fn pcmu(addr: &str, port: u16) -> LocalMedia {
+pub(super) fn pcmu(addr: &str, port: u16) -> LocalMedia {
     LocalMedia::new(addr.parse().unwrap(), port, vec![Codec::pcmu()])
 }
 
 /// The call events the core reported.
-fn call_events(ua: &mut UserAgent) -> Vec<(CallId, CallEvent)> {
+pub(super) fn call_events(ua: &mut UserAgent) -> Vec<(CallId, CallEvent)> {
     events(ua)
         .into_iter()
         .filter_map(|e| match e {
@@ -102,7 +117,7 @@ fn ended(events: &[(CallId, CallEvent)]) -> Option<EndReason> {
 }
 
 /// After a flow: timers run out with nothing left behind.
-fn check_idle(ua: &mut UserAgent, now: Instant) {
+pub(super) fn check_idle(ua: &mut UserAgent, now: Instant) {
     run_timers(ua, now, Duration::from_secs(600));
     assert_eq!(ua.calls(), 0, "calls left");
     assert_eq!(ua.transactions(), 0, "transactions left");
@@ -355,7 +370,7 @@ CSeq: 1 BYE
     check_idle(&mut ua, now);
 }
 
-fn cseq_of(h: &crate::sip::header::Headers) -> (u32, Method) {
+pub(super) fn cseq_of(h: &crate::sip::header::Headers) -> (u32, Method) {
     let c = h.cseq().unwrap();
     (c.seq, c.method)
 }
