@@ -122,7 +122,66 @@ pub(super) struct Call {
     ring_deadline: Option<Instant>,
 }
 
+impl Retransmit {
+    /// Our 2xx on transaction `tx`, first resent after T1 and given up after 64·T1
+    /// (RFC 3261 §13.3.1.4).
+    pub(super) fn new(tx: TransactionId, response: Response, now: Instant, t1: Duration) -> Self {
+        Retransmit {
+            tx,
+            response,
+            next: now + t1,
+            interval: t1,
+            until: now + 64 * t1,
+        }
+    }
+}
+
 impl Call {
+    /// A call just created by its INVITE: an outgoing one is `Calling`, an incoming one
+    /// `Early` (we send 180 at once); everything else starts empty.
+    pub(super) fn new(
+        role: Role,
+        account: Option<AccountId>,
+        peer: Peer,
+        contact: SipUri,
+        invite: Request,
+        invite_tx: TransactionId,
+        media: OfferAnswer,
+    ) -> Self {
+        Call {
+            account,
+            role,
+            phase: if role == Role::Outgoing {
+                Phase::Calling
+            } else {
+                Phase::Early
+            },
+            peer,
+            contact,
+            local_media: LocalMedia::new(peer.addr.ip(), 0, Vec::new()),
+            invite,
+            invite_tx,
+            dialog: None,
+            forks: Vec::new(),
+            ended_forks: Vec::new(),
+            media,
+            remote_offer: None,
+            negotiated: None,
+            hangup_requested: false,
+            provisional: false,
+            cancel_sent: false,
+            rang: role == Role::Incoming,
+            redirects: 0,
+            digest: None,
+            retransmit: None,
+            reinvite: None,
+            glare_retry: None,
+            session_timer: None,
+            ring_deadline: None,
+            via_proxy: false,
+        }
+    }
+
     /// Where an in-dialog request goes (§12.2.1.1 with §8.1.2): the first route, else the
     /// remote target, when that is an IP address; the call's peer when the call runs through
     /// an explicit proxy or the next hop is a name (locating it is not done here yet).
@@ -241,37 +300,10 @@ impl UserAgent {
         let Some((tx, invite)) = self.send_tracked(now, Owner::Call(call), invite, peer) else {
             return Err(CallError::WrongState(call));
         };
-        self.calls.insert(
-            call,
-            Call {
-                account,
-                role: Role::Outgoing,
-                phase: Phase::Calling,
-                peer,
-                contact,
-                invite,
-                invite_tx: tx,
-                dialog: None,
-                forks: Vec::new(),
-                ended_forks: Vec::new(),
-                media,
-                local_media,
-                remote_offer: None,
-                negotiated: None,
-                hangup_requested: false,
-                provisional: false,
-                cancel_sent: false,
-                rang: false,
-                redirects: 0,
-                digest: None,
-                retransmit: None,
-                reinvite: None,
-                glare_retry: None,
-                session_timer: None,
-                ring_deadline: None,
-                via_proxy,
-            },
-        );
+        let mut record = Call::new(Role::Outgoing, account, peer, contact, invite, tx, media);
+        record.local_media = local_media;
+        record.via_proxy = via_proxy;
+        self.calls.insert(call, record);
         Ok(())
     }
 
@@ -318,13 +350,7 @@ impl UserAgent {
         if let Some(d) = &mut call.dialog {
             d.state = DialogState::Confirmed;
         }
-        call.retransmit = Some(Retransmit {
-            tx: call.invite_tx,
-            response: ok.clone(),
-            next: now + t1,
-            interval: t1,
-            until: now + 64 * t1,
-        });
+        call.retransmit = Some(Retransmit::new(call.invite_tx, ok.clone(), now, t1));
         let tx = call.invite_tx;
         let media = call.negotiated.clone();
         let _ = self.transactions.send_response(now, tx, ok);

@@ -9,7 +9,7 @@ use crate::sip::dialog::Dialog;
 use crate::sip::header::HeaderName;
 use crate::sip::message::{Request, Response, StatusCode};
 use crate::sip::method::Method;
-use crate::sip::offer_answer::{LocalMedia, OfferAnswer};
+use crate::sip::offer_answer::OfferAnswer;
 use crate::sip::text::Text;
 use crate::sip::transaction::{Peer, TransactionId};
 use crate::sip::uri::Uri;
@@ -69,37 +69,12 @@ impl UserAgent {
             t.params.set("tag", Some(Text::from(tag.as_str())));
             t
         };
-        self.calls.insert(
-            id,
-            Call {
-                account,
-                role: Role::Incoming,
-                phase: Phase::Early,
-                peer,
-                contact,
-                invite: request.clone(),
-                invite_tx: tx,
-                dialog,
-                forks: Vec::new(),
-                ended_forks: Vec::new(),
-                media,
-                local_media: LocalMedia::new(peer.addr.ip(), 0, Vec::new()),
-                remote_offer,
-                negotiated: None,
-                hangup_requested: false,
-                provisional: false,
-                cancel_sent: false,
-                rang: true,
-                redirects: 0,
-                digest: None,
-                retransmit: None,
-                reinvite: None,
-                glare_retry: None,
-                session_timer: None,
-                ring_deadline: Some(now + super::RING_TIMEOUT),
-                via_proxy: false,
-            },
-        );
+        let invite = request.clone();
+        let mut record = Call::new(Role::Incoming, account, peer, contact, invite, tx, media);
+        record.dialog = dialog;
+        record.remote_offer = remote_offer;
+        record.ring_deadline = Some(now + super::RING_TIMEOUT);
+        self.calls.insert(id, record);
         let mut ringing = self.dialog_response(id, 180);
         ringing.headers.set(HeaderName::To, to_tagged.to_string());
         let _ = self.transactions.send_response(now, tx, ringing);

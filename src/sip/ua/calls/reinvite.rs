@@ -255,13 +255,7 @@ impl UserAgent {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        call.retransmit = Some(Retransmit {
-            tx,
-            response: ok.clone(),
-            next: now + t1,
-            interval: t1,
-            until: now + 64 * t1,
-        });
+        call.retransmit = Some(Retransmit::new(tx, ok.clone(), now, t1));
         if let Some(media) = &media {
             call.negotiated = Some(media.clone());
         }
