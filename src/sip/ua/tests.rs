@@ -393,18 +393,7 @@ fn invite_challenge_is_answered_once() {
     ua.dial(now, CallId(5), Some(AccountId(1)), target, proxy, media)
         .unwrap();
     let challenge = |req: &Request| {
-        let mut r = Response::new(StatusCode::new(407).unwrap());
-        for name in [
-            HeaderName::Via,
-            HeaderName::From,
-            HeaderName::CallId,
-            HeaderName::CSeq,
-        ] {
-            r.headers
-                .push(name.clone(), req.headers.get(&name).unwrap().clone());
-        }
-        let to = format!("{};tag=proxy", req.headers.get(&HeaderName::To).unwrap());
-        r.headers.push(HeaderName::To, to);
+        let mut r = reply(&req, 407, Some("proxy"));
         r.headers.push(HeaderName::ProxyAuthenticate, CHALLENGE);
         Message::Response(r).to_bytes()
     };
@@ -512,17 +501,7 @@ fn dial_uri_locates_the_callee_and_fails_over_on_503() {
     let invite = sent[0].message.as_request().unwrap().clone();
     assert_eq!(invite.uri.to_string(), "sip:bob@example.com");
     // The first server is overloaded: on to the next.
-    let mut busy = Response::new(StatusCode::new(503).unwrap());
-    for name in [
-        HeaderName::Via,
-        HeaderName::From,
-        HeaderName::To,
-        HeaderName::CallId,
-        HeaderName::CSeq,
-    ] {
-        busy.headers
-            .push(name.clone(), invite.headers.get(&name).unwrap().clone());
-    }
+    let busy = reply(&invite, 503, None);
     ua.handle_datagram(
         now,
         &Message::Response(busy).to_bytes(),
@@ -631,18 +610,7 @@ fn forked_invite_keeps_one_dialog_and_byes_the_other() {
         .clone();
     let answer_sdp = "v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
     let reply = |code: u16, tag: &str, sdp: bool| {
-        let mut r = Response::new(StatusCode::new(code).unwrap());
-        for name in [
-            HeaderName::Via,
-            HeaderName::From,
-            HeaderName::CallId,
-            HeaderName::CSeq,
-        ] {
-            r.headers
-                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
-        }
-        let to = format!("{};tag={tag}", invite.headers.get(&HeaderName::To).unwrap());
-        r.headers.push(HeaderName::To, to);
+        let mut r = reply(&invite, code, Some(tag));
         r.headers.push(
             HeaderName::Contact,
             format!("<sip:bob@127.0.0.1:{}>", 6000 + tag.len()),
@@ -711,17 +679,7 @@ fn hangup_after_100_trying_cancels() {
     let proxy = udp("127.0.0.1:5080");
     let invite = dial_pcmu(&mut ua, CallId(3), "sip:bob@example.com", proxy);
     let reply = |code: u16| {
-        let mut r = Response::new(StatusCode::new(code).unwrap());
-        for name in [
-            HeaderName::Via,
-            HeaderName::From,
-            HeaderName::To,
-            HeaderName::CallId,
-            HeaderName::CSeq,
-        ] {
-            r.headers
-                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
-        }
+        let r = reply(&invite, code, None);
         Message::Response(r).to_bytes()
     };
     // Hang up before anything came back: the CANCEL waits (§9.1).
@@ -1059,17 +1017,7 @@ fn redirects_are_followed_and_bounded() {
     let mut invite = dial_pcmu(&mut ua, CallId(6), "sip:bob@example.com", proxy);
     let first = invite.clone();
     for hop in 1..=4 {
-        let mut r = Response::new(StatusCode::new(302).unwrap());
-        for name in [
-            HeaderName::Via,
-            HeaderName::From,
-            HeaderName::To,
-            HeaderName::CallId,
-            HeaderName::CSeq,
-        ] {
-            r.headers
-                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
-        }
+        let mut r = reply(&invite, 302, None);
         r.headers.push(
             HeaderName::Contact,
             format!("<sip:bob{hop}@192.0.2.{hop}>, <sip:other@192.0.2.99>"),
@@ -1285,17 +1233,7 @@ fn redirect_of_a_located_call_locates_the_new_target() {
             .as_request()
             .unwrap()
             .clone();
-        let mut r = Response::new(StatusCode::new(302).unwrap());
-        for name in [
-            HeaderName::Via,
-            HeaderName::From,
-            HeaderName::To,
-            HeaderName::CallId,
-            HeaderName::CSeq,
-        ] {
-            r.headers
-                .push(name.clone(), invite.headers.get(&name).unwrap().clone());
-        }
+        let mut r = reply(&invite, 302, None);
         r.headers.push(HeaderName::Contact, contact);
         ua.handle_datagram(now, &Message::Response(r).to_bytes(), udp("127.0.0.1:5090"));
         let sent = transmits(&mut ua);
@@ -1350,20 +1288,7 @@ fn in_dialog_requests_go_to_the_remote_target() {
         .as_request()
         .unwrap()
         .clone();
-    let mut ok = Response::new(StatusCode::new(200).unwrap());
-    for name in [
-        HeaderName::Via,
-        HeaderName::From,
-        HeaderName::CallId,
-        HeaderName::CSeq,
-    ] {
-        ok.headers
-            .push(name.clone(), invite.headers.get(&name).unwrap().clone());
-    }
-    ok.headers.push(
-        HeaderName::To,
-        format!("{};tag=b", invite.headers.get(&HeaderName::To).unwrap()),
-    );
+    let mut ok = reply(&invite, 200, Some("b"));
     ok.headers
         .push(HeaderName::Contact, "<sip:bob@127.0.0.1:7000>");
     ok.set_body(
@@ -1414,4 +1339,26 @@ fn unreachable_peer_fails_what_waits_on_it() {
         "{ev:?}"
     );
     assert_eq!(ua.calls(), 0);
+}
+
+/// A response to `req` as a peer builds it (RFC 3261 §8.2.6.2): Via, From, Call-ID and CSeq
+/// copied, To copied with `tag` added when given.
+fn reply(req: &Request, code: u16, tag: Option<&str>) -> Response {
+    let mut r = Response::new(StatusCode::new(code).unwrap());
+    for name in [
+        HeaderName::Via,
+        HeaderName::From,
+        HeaderName::CallId,
+        HeaderName::CSeq,
+    ] {
+        r.headers
+            .push(name.clone(), req.headers.get(&name).unwrap().clone());
+    }
+    let to = req.headers.get(&HeaderName::To).unwrap();
+    let to = match tag {
+        Some(tag) => format!("{to};tag={tag}"),
+        None => to.to_string(),
+    };
+    r.headers.push(HeaderName::To, to);
+    r
 }
