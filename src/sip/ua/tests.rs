@@ -393,7 +393,7 @@ fn invite_challenge_is_answered_once() {
     ua.dial(now, CallId(5), Some(AccountId(1)), target, proxy, media)
         .unwrap();
     let challenge = |req: &Request| {
-        let mut r = reply(&req, 407, Some("proxy"));
+        let mut r = reply(req, 407, Some("proxy"));
         r.headers.push(HeaderName::ProxyAuthenticate, CHALLENGE);
         Message::Response(r).to_bytes()
     };
