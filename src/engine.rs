@@ -1,52 +1,91 @@
 //! The engine: the one async task that drives the sans-IO UA core (STYLE.md habits 2 and 6).
 //!
-//! [`run`] owns a UDP socket and a [`UserAgent`], and loops over one `select!`: datagrams from
-//! the socket, [`Command`]s from the application, and a sleep until the core's next deadline.
-//! After every input it drains the core (`poll_transmit`, `poll_resolve`, `poll_event`) until
-//! nothing is left, and reports what happened as [`Event`]s. It is the only place that reads
-//! the clock or the OS random source; nothing in it blocks.
+//! [`run`] owns the transports ([`net`]: UDP, TCP, TLS), the DNS resolver ([`dns`]) and a
+//! [`UserAgent`] with the configured accounts, and loops over one `select!`: network input,
+//! DNS answers, [`Command`]s from the application, and a sleep until the next deadline (the
+//! core's, or the next keep-alive). After every input it drains the core (`poll_transmit`,
+//! `poll_resolve`, `poll_event`) until nothing is left, and reports what happened as
+//! [`Event`]s. It is the only place that reads the clock or the OS random source; nothing in
+//! it blocks (files and `/etc/resolv.conf` are read on the blocking pool).
 //!
-//! This first slice speaks UDP only, has no DNS resolver (targets must be IP literals) and no
-//! audio: the SDP advertises [`EngineConfig::rtp_port`] but nothing listens there yet.
+//! No audio yet: the SDP advertises [`EngineConfig::rtp_port`] but nothing listens there.
 
+mod accounts;
+pub mod dns;
 mod driver;
 pub mod json;
+pub mod net;
+
+pub use accounts::EngineAccount;
+pub use net::Listen;
 
 use crate::sip::call::CallId;
 use crate::sip::transaction::{TimerConfig, TransportKind};
-use crate::sip::ua::{UaConfig, UaEvent, UserAgent};
+use crate::sip::ua::{AccountId, UaConfig, UaEvent, UserAgent};
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-/// How long [`Command::Quit`] lets hang-ups and retransmissions settle before stopping.
-pub const STOP_GRACE: Duration = Duration::from_secs(2);
+/// How long [`Command::Quit`] lets hang-ups and unregistrations settle before stopping.
+pub const STOP_GRACE: Duration = Duration::from_secs(4);
+/// How often keep-alives go to each registrar (RFC 5626 §4.4.1 suggests 95–120 s for UDP, but
+/// NAT bindings often last 30 s; softphones use about 25 s).
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(25);
 
 /// How the engine is set up.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
-    /// The UDP address to bind; port 0 picks a free one ([`Event::Started`] tells which).
-    pub listen: SocketAddr,
+    /// What to listen on; port 0 picks a free one ([`Event::Started`] tells which).
+    pub listen: Vec<Listen>,
     /// The User-Agent / Server header value.
     pub user_agent: String,
     /// Answer every incoming call at once (for tests and unattended peers).
     pub auto_answer: bool,
     /// The RTP port written into our SDP.
     pub rtp_port: u16,
+    /// The accounts to register (or keep for calls).
+    pub accounts: Vec<EngineAccount>,
+    /// Ask only this DNS server (tests, or a user's choice); `None` uses the system's.
+    pub dns_server: Option<SocketAddr>,
+    /// Trust the system's root certificates for TLS (besides the accounts' CA files).
+    pub system_roots: bool,
+    /// How long a quit may take at most.
+    pub stop_grace: Duration,
+    /// Keep-alive period towards registrars (`None`: no keep-alives).
+    pub keepalive: Option<Duration>,
+}
+
+impl EngineConfig {
+    /// A configuration with defaults: no accounts, system DNS and roots, keep-alives on.
+    pub fn new(listen: Vec<Listen>) -> EngineConfig {
+        EngineConfig {
+            listen,
+            user_agent: format!("Tincan/{}", env!("CARGO_PKG_VERSION")),
+            auto_answer: false,
+            rtp_port: 16384,
+            accounts: Vec::new(),
+            dns_server: None,
+            system_roots: true,
+            stop_grace: STOP_GRACE,
+            keepalive: Some(KEEPALIVE_INTERVAL),
+        }
+    }
 }
 
 /// What the application asks of the engine. Call ids of outgoing calls are minted by the
 /// application (without [`CallId::INCOMING`]); incoming ones come from [`Event::Ua`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// Call `target`, a SIP URI such as `sip:bob@192.0.2.7:5060`.
+    /// Call `target`: a SIP URI such as `sip:bob@192.0.2.7:5060`, or with an account a
+    /// plain user or number (`bob`, `+4930123`) at the account's domain.
     Dial {
         /// The id for the new call.
         call: CallId,
-        /// The URI to call.
+        /// What to call.
         target: String,
+        /// The account to call from (`None`: a direct call from our own address).
+        account: Option<AccountId>,
     },
     /// Answer an incoming call.
     Answer {
@@ -75,17 +114,18 @@ pub enum Command {
         /// Which call.
         call: CallId,
     },
-    /// Hang up every call, let that settle (at most [`STOP_GRACE`]) and stop.
+    /// Hang up every call, unregister every account, let that settle (at most
+    /// [`EngineConfig::stop_grace`]) and stop.
     Quit,
 }
 
 /// What the engine tells the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// The socket is bound; always the first event.
+    /// The sockets are bound; always the first event.
     Started {
-        /// The bound address.
-        listen: SocketAddr,
+        /// The bound addresses, per transport.
+        listen: Vec<(TransportKind, SocketAddr)>,
     },
     /// Something the UA core reported (calls, registrations, warnings, refused messages).
     Ua(UaEvent),
@@ -103,25 +143,25 @@ pub enum Event {
 /// Why the engine could not start or had to stop (protocol outcomes are [`Event`]s instead).
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    /// The UDP socket could not be bound.
-    #[error("cannot bind UDP {addr}: {source}")]
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// Why.
-        source: io::Error,
-    },
-    /// The bound socket's address could not be read.
-    #[error("cannot read the bound UDP address: {0}")]
-    LocalAddr(#[source] io::Error),
+    /// A socket could not be bound.
+    #[error(transparent)]
+    Bind(#[from] net::BindError),
+    /// TLS could not be set up at all.
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
+    /// A blocking start-up step (reading certificates, resolv.conf) did not finish.
+    #[error("start-up step failed: {0}")]
+    Startup(String),
     /// The OS random source failed (the core's seed comes from it).
     #[error("cannot read OS randomness: {0}")]
     Seed(getrandom::Error),
-    /// Receiving on the socket failed for good.
-    #[error("receiving on UDP {addr} failed: {source}")]
+    /// A socket or listener failed for good.
+    #[error("{transport:?} {addr} failed: {source}")]
     Receive {
         /// Our address.
         addr: SocketAddr,
+        /// The transport.
+        transport: TransportKind,
         /// Why.
         source: io::Error,
     },
@@ -137,22 +177,33 @@ pub async fn run(
     commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<Event>,
 ) -> Result<(), EngineError> {
-    let socket = UdpSocket::bind(config.listen)
-        .await
-        .map_err(|source| EngineError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    let local = socket.local_addr().map_err(EngineError::LocalAddr)?;
+    // Files (certificates, resolv.conf) are read on the blocking pool, never on this task.
+    let ca_files: Vec<_> = config
+        .accounts
+        .iter()
+        .filter_map(|a| a.ca_file.clone())
+        .collect();
+    let system_roots = config.system_roots;
+    let dns_server = config.dns_server;
+    let (dns_tx, dns_rx) = mpsc::channel(64);
+    let (tls, dns) = tokio::task::spawn_blocking(move || {
+        let tls = net::tls::TlsClient::load(&ca_files, system_roots);
+        (tls, dns::Dns::new(dns_server, dns_tx))
+    })
+    .await
+    .map_err(|e| EngineError::Startup(e.to_string()))?;
+    let tls = tls.map_err(|e| EngineError::Tls(e.to_string()))?;
+    let (net, net_rx) = net::Net::bind(&config.listen, tls.client).await?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
     let ua_config = UaConfig {
-        local: vec![(TransportKind::Udp, local)],
+        local: net.local().to_vec(),
         timers: TimerConfig::default(),
         user_agent: config.user_agent.clone(),
     };
     let ua = UserAgent::new(ua_config, seed);
-    driver::Engine::new(ua, socket, local, config, events)
-        .run(commands)
-        .await
+    let startup_warnings = tls.warnings;
+    let mut engine = driver::Engine::new(ua, net, dns, config, events);
+    engine.warn_all(startup_warnings).await?;
+    engine.run(commands, net_rx, dns_rx).await
 }

@@ -4,9 +4,10 @@
 //! - `tincan serve`: run the engine over UDP, driven by JSON lines on stdin and reporting JSON
 //!   lines on stdout (the vocabulary is documented in `tincan::engine::json`).
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
-use tincan::engine::{self, Command, EngineConfig, Event, json};
+use tincan::engine::json::AccountNames;
+use tincan::engine::{self, Command, EngineConfig, Event, Listen, json};
+use tincan::sip::transaction::TransportKind;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
@@ -124,19 +125,17 @@ fn serve(args: &[String]) -> ExitCode {
 }
 
 fn serve_config(args: &[String]) -> Result<EngineConfig, String> {
-    let mut config = EngineConfig {
-        listen: DEFAULT_LISTEN.parse().map_err(|e| format!("{e}"))?,
-        user_agent: format!("Tincan/{}", env!("CARGO_PKG_VERSION")),
-        auto_answer: false,
-        rtp_port: DEFAULT_RTP_PORT,
-    };
+    let mut config = EngineConfig::new(Vec::new());
+    config.rtp_port = DEFAULT_RTP_PORT;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--auto-answer" => config.auto_answer = true,
             "--listen" => {
-                let value = args.next().ok_or("--listen needs udp:IP:PORT")?;
-                config.listen = parse_listen(value)?;
+                let value = args
+                    .next()
+                    .ok_or("--listen needs udp:IP:PORT or tcp:IP:PORT")?;
+                config.listen.push(parse_listen(value)?);
             }
             "--rtp-port" => {
                 let value = args.next().ok_or("--rtp-port needs a port")?;
@@ -147,26 +146,42 @@ fn serve_config(args: &[String]) -> Result<EngineConfig, String> {
             other => return Err(format!("unknown option {other:?}")),
         }
     }
+    if config.listen.is_empty() {
+        for transport in [TransportKind::Udp, TransportKind::Tcp] {
+            let addr = DEFAULT_LISTEN.parse().map_err(|e| format!("{e}"))?;
+            config.listen.push(Listen { transport, addr });
+        }
+    }
     Ok(config)
 }
 
-/// `udp:IP:PORT` (or just `IP:PORT`); other transports are not implemented yet.
-fn parse_listen(value: &str) -> Result<SocketAddr, String> {
-    let addr = match value.split_once(':') {
-        Some(("udp", rest)) => rest,
-        Some(("tcp" | "tls", _)) => return Err(format!("{value}: only UDP is implemented")),
-        _ => value,
+/// `udp:IP:PORT`, `tcp:IP:PORT` (or just `IP:PORT`, meaning UDP); IPv6 as `udp:[::1]:5062`.
+fn parse_listen(value: &str) -> Result<Listen, String> {
+    let (transport, addr) = match value.split_once(':') {
+        Some(("udp", rest)) => (TransportKind::Udp, rest),
+        Some(("tcp", rest)) => (TransportKind::Tcp, rest),
+        Some(("tls", _)) => {
+            return Err(format!(
+                "{value}: Tincan opens TLS connections but serves none (it has no certificate)"
+            ));
+        }
+        _ => (TransportKind::Udp, value),
     };
-    addr.parse()
-        .map_err(|_| format!("--listen {value:?} is not udp:IP:PORT"))
+    let addr = addr
+        .parse()
+        .map_err(|_| format!("--listen {value:?} is not udp:IP:PORT or tcp:IP:PORT"))?;
+    Ok(Listen { transport, addr })
 }
 
 /// Runs the engine with stdin as its command source and stdout as its event sink.
 async fn serve_lines(config: EngineConfig) -> ExitCode {
     let (command_tx, command_rx) = mpsc::channel(CHANNEL_DEPTH);
     let (event_tx, event_rx) = mpsc::channel(CHANNEL_DEPTH);
-    let reader = tokio::spawn(read_commands(command_tx, event_tx.clone()));
-    let printer = tokio::spawn(print_events(event_rx));
+    let names = std::sync::Arc::new(AccountNames::new(
+        config.accounts.iter().map(|a| (a.id, a.name.clone())),
+    ));
+    let reader = tokio::spawn(read_commands(command_tx, event_tx.clone(), names.clone()));
+    let printer = tokio::spawn(print_events(event_rx, names.clone()));
     let result = engine::run(config, command_rx, event_tx).await;
     // The engine is done: stop reading, and let the printer flush what is queued.
     reader.abort();
@@ -179,7 +194,7 @@ async fn serve_lines(config: EngineConfig) -> ExitCode {
                 call: None,
                 message: e.to_string(),
             };
-            println!("{}", json::event_line(&event));
+            println!("{}", json::event_line(&event, &names));
             eprintln!("tincan serve: {e}");
             ExitCode::FAILURE
         }
@@ -187,12 +202,16 @@ async fn serve_lines(config: EngineConfig) -> ExitCode {
 }
 
 /// Forwards stdin's command lines; a bad line becomes an `error` event, end of input a quit.
-async fn read_commands(commands: mpsc::Sender<Command>, events: mpsc::Sender<Event>) {
+async fn read_commands(
+    commands: mpsc::Sender<Command>,
+    events: mpsc::Sender<Event>,
+    names: std::sync::Arc<AccountNames>,
+) {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
         let command = match lines.next_line().await {
             Ok(Some(line)) if line.trim().is_empty() => continue,
-            Ok(Some(line)) => match json::parse_command(&line) {
+            Ok(Some(line)) => match json::parse_command(&line, &names) {
                 Ok(command) => command,
                 Err(e) => {
                     let message = format!("{e} (line: {line:?})");
@@ -226,10 +245,10 @@ async fn read_commands(commands: mpsc::Sender<Command>, events: mpsc::Sender<Eve
 }
 
 /// Writes each event as one JSON line, flushed at once.
-async fn print_events(mut events: mpsc::Receiver<Event>) {
+async fn print_events(mut events: mpsc::Receiver<Event>, names: std::sync::Arc<AccountNames>) {
     let mut stdout = tokio::io::stdout();
     while let Some(event) = events.recv().await {
-        let mut line = json::event_line(&event);
+        let mut line = json::event_line(&event, &names);
         line.push('\n');
         if stdout.write_all(line.as_bytes()).await.is_err() || stdout.flush().await.is_err() {
             // Nobody reads our output any more; keep draining so the engine is not blocked.

@@ -117,6 +117,7 @@ fn account() -> AccountConfig {
             user_agent: None,
         },
         registrar: Some(udp(REGISTRAR)),
+        register: true,
     }
 }
 

@@ -1,72 +1,95 @@
-//! The engine's loop: one `select!` over the socket, the commands and the core's next
+//! The engine's loop: one `select!` over network input, DNS answers, the commands and the next
 //! deadline; after every input the core is drained (STYLE.md habit 2).
 
-use super::{Command, EngineConfig, EngineError, Event, STOP_GRACE};
+use super::dns::{Dns, Resolved};
+use super::net::{Net, NetInput};
+use super::{Command, EngineConfig, EngineError, Event};
 use crate::sip::call::{CallEvent, CallId};
 use crate::sip::locate::Answer;
 use crate::sip::offer_answer::{Codec, LocalMedia};
+use crate::sip::registration::RegistrationEvent;
+use crate::sip::text::Text;
 use crate::sip::transaction::{Peer, Transmit, TransportKind};
-use crate::sip::ua::{LookupId, ResolveRequest, UaEvent, UserAgent};
-use crate::sip::uri::Uri;
-use std::collections::BTreeSet;
-use std::io;
-use std::net::SocketAddr;
+use crate::sip::ua::{AccountId, UaEvent, UserAgent};
+use crate::sip::uri::{Host, SipUri, Uri};
+use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
-
-/// The largest datagram we accept (the UDP maximum; RFC 3261 §18.1.1 leaves size to the path).
-const MAX_DATAGRAM: usize = 65_535;
 
 /// One input to the core, as the `select!` saw it.
 enum Input {
-    Datagram(io::Result<(usize, SocketAddr)>),
+    Net(Option<NetInput>),
+    Dns(Option<Resolved>),
     Command(Option<Command>),
     Timeout,
 }
 
-/// The running engine: the core, its socket and what the loop must remember.
+/// The running engine: the core, its transports and what the loop must remember.
 pub(super) struct Engine {
     ua: UserAgent,
-    socket: UdpSocket,
-    local: SocketAddr,
+    net: Net,
+    dns: Dns,
     config: EngineConfig,
     events: mpsc::Sender<Event>,
     /// Calls that have started and not ended (hung up on [`Command::Quit`]).
     live: BTreeSet<CallId>,
+    /// Accounts not yet unregistered (waited for on [`Command::Quit`]).
+    accounts: BTreeSet<AccountId>,
     /// Set by [`Command::Quit`]: stop once settled, or at this instant at the latest.
     stop_deadline: Option<Instant>,
-    /// The last lookup told that DNS is missing (one error per lookup, not per query).
-    dns_reported: Option<LookupId>,
+    /// When keep-alives go out next.
+    next_keepalive: Option<Instant>,
+    /// Host names by address, learned from DNS answers: the name a TLS certificate must carry.
+    names: HashMap<IpAddr, String>,
 }
 
 impl Engine {
     pub(super) fn new(
         ua: UserAgent,
-        socket: UdpSocket,
-        local: SocketAddr,
+        net: Net,
+        dns: Dns,
         config: EngineConfig,
         events: mpsc::Sender<Event>,
     ) -> Self {
         Engine {
             ua,
-            socket,
-            local,
+            net,
+            dns,
             config,
             events,
             live: BTreeSet::new(),
+            accounts: BTreeSet::new(),
             stop_deadline: None,
-            dns_reported: None,
+            next_keepalive: None,
+            names: HashMap::new(),
         }
     }
 
-    /// Announces the bound address, then runs until a requested stop has settled.
+    /// Reports start-up problems that do not stop the engine.
+    pub(super) async fn warn_all(&mut self, warnings: Vec<String>) -> Result<(), EngineError> {
+        for w in warnings {
+            self.error(None, w).await?;
+        }
+        Ok(())
+    }
+
+    /// Announces the bound addresses, adds the accounts, then runs until a requested stop
+    /// has settled.
     pub(super) async fn run(
         mut self,
         mut commands: mpsc::Receiver<Command>,
+        mut net: mpsc::Receiver<NetInput>,
+        mut dns: mpsc::Receiver<Resolved>,
     ) -> Result<(), EngineError> {
-        self.emit(Event::Started { listen: self.local }).await?;
-        let mut buf = vec![0u8; MAX_DATAGRAM];
+        let listen = self.net.local().to_vec();
+        self.emit(Event::Started { listen }).await?;
+        if let Some(why) = self.dns.unavailable() {
+            let message = format!("no DNS resolver ({why}): only IP-literal hosts will work");
+            self.error(None, message).await?;
+        }
+        self.add_accounts(Instant::now());
+        self.drain().await?;
         loop {
             let wake = self.next_wake();
             let sleep = async move {
@@ -76,7 +99,8 @@ impl Engine {
                 }
             };
             let input = tokio::select! {
-                received = self.socket.recv_from(&mut buf) => Input::Datagram(received),
+                input = net.recv() => Input::Net(input),
+                answer = dns.recv() => Input::Dns(answer),
                 command = commands.recv(), if self.stop_deadline.is_none() => {
                     Input::Command(command)
                 }
@@ -84,18 +108,14 @@ impl Engine {
             };
             let now = Instant::now();
             match input {
-                Input::Datagram(Ok((len, from))) => {
-                    let peer = Peer {
-                        transport: TransportKind::Udp,
-                        addr: from,
-                    };
-                    self.ua.handle_datagram(now, &buf[..len], peer);
-                }
-                Input::Datagram(Err(e)) => self.on_receive_error(e).await?,
+                Input::Net(Some(input)) => self.on_net(now, input).await?,
+                // Both channels have senders kept by the engine itself: they never close.
+                Input::Net(None) | Input::Dns(None) => {}
+                Input::Dns(Some(resolved)) => self.on_resolved(now, resolved).await?,
                 // The application is gone: the same as an explicit quit.
                 Input::Command(None | Some(Command::Quit)) => self.begin_stop(now).await?,
                 Input::Command(Some(command)) => self.handle_command(now, command).await?,
-                Input::Timeout => self.ua.handle_timeout(now),
+                Input::Timeout => self.on_timeout(now).await?,
             }
             self.drain().await?;
             if self.is_done(Instant::now()) {
@@ -104,27 +124,47 @@ impl Engine {
         }
     }
 
-    /// When to wake without input: the core's next deadline, or the end of the stop grace.
-    fn next_wake(&self) -> Option<Instant> {
-        match (self.ua.poll_timeout(), self.stop_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+    fn add_accounts(&mut self, now: Instant) {
+        let local = self.net.local().to_vec();
+        for account in &self.config.accounts {
+            let config = account.core_config(&local, &self.config.user_agent);
+            self.ua.add_account(now, account.id, config);
+            self.accounts.insert(account.id);
         }
+        self.next_keepalive = self.config.keepalive.map(|k| now + k);
     }
 
-    /// Whether a requested stop can happen now: every call has ended and the core has
-    /// nothing due before the deadline (no retransmission pending), or the deadline passed.
+    /// When to wake without input: the core's next deadline, a keep-alive, or the end of the
+    /// stop grace.
+    fn next_wake(&self) -> Option<Instant> {
+        [
+            self.ua.poll_timeout(),
+            self.stop_deadline,
+            self.next_keepalive,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Whether a requested stop can happen now: every call has ended, every account is
+    /// unregistered and the core has nothing due before the deadline (no retransmission
+    /// pending), or the deadline passed.
     fn is_done(&self, now: Instant) -> bool {
         let Some(deadline) = self.stop_deadline else {
             return false;
         };
-        let settled = self.live.is_empty() && self.ua.poll_timeout().is_none_or(|t| t >= deadline);
+        let settled = self.live.is_empty()
+            && self.accounts.is_empty()
+            && self.ua.poll_timeout().is_none_or(|t| t >= deadline);
         settled || now >= deadline
     }
 
-    /// Starts stopping: hangs up every live call; the loop goes on until [`Self::is_done`].
+    /// Starts stopping: hangs up every live call and unregisters every account; the loop
+    /// goes on until [`Self::is_done`].
     async fn begin_stop(&mut self, now: Instant) -> Result<(), EngineError> {
-        self.stop_deadline = Some(now + STOP_GRACE);
+        self.stop_deadline = Some(now + self.config.stop_grace);
+        self.next_keepalive = None;
         let live: Vec<CallId> = self.live.iter().copied().collect();
         for call in live {
             if let Err(e) = self.ua.hangup(now, call) {
@@ -132,12 +172,102 @@ impl Engine {
                     .await?;
             }
         }
+        let accounts: Vec<AccountId> = self.accounts.iter().copied().collect();
+        for account in accounts {
+            self.ua.remove_account(now, account);
+        }
+        Ok(())
+    }
+
+    async fn on_timeout(&mut self, now: Instant) -> Result<(), EngineError> {
+        self.ua.handle_timeout(now);
+        if self.next_keepalive.is_some_and(|k| k <= now) {
+            self.next_keepalive = self.config.keepalive.map(|k| now + k);
+            for peer in self.ua.keepalive_targets() {
+                // RFC 5626 §4.4.1: CRLF on UDP (RFC 3261 §7.5 lets receivers ignore it); a
+                // double-CRLF ping on streams, which the server answers with a CRLF pong.
+                let ping = match peer.transport {
+                    TransportKind::Udp => b"\r\n".to_vec(),
+                    TransportKind::Tcp | TransportKind::Tls => b"\r\n\r\n".to_vec(),
+                };
+                self.send_bytes(peer, ping).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_net(&mut self, now: Instant, input: NetInput) -> Result<(), EngineError> {
+        match input {
+            NetInput::Datagram { peer, data } => self.ua.handle_datagram(now, &data, peer),
+            NetInput::Stream { peer, message } => self.ua.handle_message(now, *message, peer),
+            NetInput::Accepted { peer, queue } => {
+                tracing::debug!(
+                    "accepted {:?} connection from {}",
+                    peer.transport,
+                    peer.addr
+                );
+                self.net.adopt(peer, queue);
+            }
+            NetInput::Connected { peer } => {
+                tracing::debug!("{:?} connection to {} is up", peer.transport, peer.addr);
+            }
+            NetInput::Closed {
+                peer,
+                error,
+                never_opened,
+            } => {
+                self.net.forget(peer);
+                // Whatever waited on this connection fails as a transport error (§18.4);
+                // the next request opens a new connection.
+                self.ua.handle_unreachable(now, peer);
+                if let Some(error) = error {
+                    let what = if never_opened { "cannot reach" } else { "lost" };
+                    let message = format!("{what} {} {}: {error}", name(peer), peer.addr);
+                    self.error(None, message).await?;
+                }
+            }
+            NetInput::Fatal {
+                local,
+                transport,
+                error,
+            } => {
+                return Err(EngineError::Receive {
+                    addr: local,
+                    transport,
+                    source: error,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_resolved(&mut self, now: Instant, resolved: Resolved) -> Result<(), EngineError> {
+        let Resolved {
+            lookup,
+            query,
+            answer,
+            error,
+        } = resolved;
+        if let Answer::Address(addrs) = &answer {
+            for ip in addrs {
+                self.names.insert(*ip, query.name().to_owned());
+            }
+        }
+        if let Some(error) = error {
+            let message = format!("DNS lookup of {:?} failed: {error}", query.name());
+            self.error(None, message).await?;
+        }
+        self.ua.handle_resolved(now, lookup, &query, answer);
         Ok(())
     }
 
     async fn handle_command(&mut self, now: Instant, command: Command) -> Result<(), EngineError> {
         let (call, result) = match command {
-            Command::Dial { call, target } => return self.dial(now, call, &target).await,
+            Command::Dial {
+                call,
+                target,
+                account,
+            } => return self.dial(now, call, &target, account).await,
             Command::Answer { call } => {
                 let media = self.local_media();
                 (call, self.ua.answer(now, call, media))
@@ -158,9 +288,15 @@ impl Engine {
         }
     }
 
-    /// Places a call; the next hop is located from the URI itself (RFC 3263), which needs
-    /// no DNS when the host is an IP literal.
-    async fn dial(&mut self, now: Instant, call: CallId, target: &str) -> Result<(), EngineError> {
+    /// Places a call; the next hop is the account's outbound proxy, or is located from the
+    /// URI itself (RFC 3263).
+    async fn dial(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        target: &str,
+        account: Option<AccountId>,
+    ) -> Result<(), EngineError> {
         if call.is_incoming() {
             let message = format!(
                 "call id {} has the top bit set, which marks incoming calls; pick one below 2^63",
@@ -168,15 +304,17 @@ impl Engine {
             );
             return self.error(Some(call), message).await;
         }
-        let uri = match Uri::parse(target) {
+        let settings = account.map(|id| self.config.accounts.iter().find(|a| a.id == id));
+        if let Some(None) = settings {
+            let message = format!("no account with id {}", account.map_or(0, |a| a.0));
+            return self.error(Some(call), message).await;
+        }
+        let uri = match target_uri(target, settings.flatten().map(|a| &a.aor)) {
             Ok(uri) => uri,
-            Err(e) => {
-                let message = format!("cannot call {target:?}: not a SIP URI: {e}");
-                return self.error(Some(call), message).await;
-            }
+            Err(message) => return self.error(Some(call), message).await,
         };
         let media = self.local_media();
-        match self.ua.dial_uri(now, call, None, uri, media) {
+        match self.ua.dial_uri(now, call, account, uri, media) {
             Ok(()) => {
                 self.live.insert(call);
                 Ok(())
@@ -193,7 +331,14 @@ impl Engine {
             Codec::opus(),
             Codec::telephone_event(),
         ];
-        LocalMedia::new(self.local.ip(), self.config.rtp_port, codecs)
+        let ip = self
+            .net
+            .local()
+            .iter()
+            .map(|(_, a)| a.ip())
+            .find(|ip| !ip.is_unspecified())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        LocalMedia::new(ip, self.config.rtp_port, codecs)
     }
 
     /// Drains the core until it has nothing left to send, ask or say (STYLE.md habit 2).
@@ -206,7 +351,7 @@ impl Engine {
             }
             while let Some(request) = self.ua.poll_resolve() {
                 progressed = true;
-                self.no_dns(request).await?;
+                self.dns.ask(request);
             }
             while let Some(event) = self.ua.poll_event() {
                 progressed = true;
@@ -218,42 +363,26 @@ impl Engine {
         }
     }
 
-    /// Answers a DNS question with a failure: this engine has no resolver yet. The core then
-    /// tries what else RFC 3263 allows and ends the call with 503 when nothing is left.
-    async fn no_dns(&mut self, request: ResolveRequest) -> Result<(), EngineError> {
-        let ResolveRequest { lookup, query } = request;
-        self.ua
-            .handle_resolved(Instant::now(), lookup, &query, Answer::Failed);
-        if self.dns_reported == Some(lookup) {
-            return Ok(());
-        }
-        self.dns_reported = Some(lookup);
-        let message = format!(
-            "cannot look up {:?}: DNS is not implemented in this engine yet; \
-             targets must be IP literals (sip:user@192.0.2.7:5060)",
-            query.name()
-        );
-        self.error(None, message).await
-    }
-
     async fn send(&mut self, transmit: Transmit) -> Result<(), EngineError> {
         let Transmit { peer, message } = transmit;
-        if peer.transport != TransportKind::Udp {
-            let message = format!("cannot send to {}: only UDP is implemented", peer.addr);
-            return self.error(None, message).await;
-        }
-        match self.socket.send_to(&message.to_bytes(), peer.addr).await {
-            Ok(_) => Ok(()),
+        tracing::trace!(target: "tincan::sip_trace", "to {:?} {}:\n{message}", peer.transport, peer.addr);
+        self.send_bytes(peer, message.to_bytes().to_vec()).await
+    }
+
+    async fn send_bytes(&mut self, peer: Peer, data: Vec<u8>) -> Result<(), EngineError> {
+        let server_name = self.names.get(&peer.addr.ip()).cloned();
+        match self.net.send(peer, data, server_name.as_deref()).await {
+            Ok(()) => Ok(()),
             Err(e) => {
                 // The core fails what was waiting on this peer (§17.1.4) and moves on.
                 self.ua.handle_unreachable(Instant::now(), peer);
-                let message = format!("cannot send to {}: {e}", peer.addr);
+                let message = format!("cannot send to {} {}: {e}", name(peer), peer.addr);
                 self.error(None, message).await
             }
         }
     }
 
-    /// Forwards a core event, tracking live calls and answering when asked to.
+    /// Forwards a core event, tracking live calls and accounts, and answering when asked to.
     async fn on_ua_event(&mut self, event: UaEvent) -> Result<(), EngineError> {
         let incoming = match &event {
             UaEvent::Call {
@@ -268,6 +397,35 @@ impl Engine {
                 event: CallEvent::Ended { .. },
             } => {
                 self.live.remove(call);
+                None
+            }
+            UaEvent::Registration {
+                account,
+                event: RegistrationEvent::Unregistered,
+            } => {
+                self.accounts.remove(account);
+                None
+            }
+            UaEvent::Registration {
+                account,
+                event: RegistrationEvent::Failed { code, reason, .. },
+            } => {
+                tracing::warn!(
+                    "account {}: registration failed: {code} {reason}",
+                    account.0
+                );
+                None
+            }
+            UaEvent::Warning { message } => {
+                tracing::warn!("{message}");
+                None
+            }
+            UaEvent::Rejected {
+                peer,
+                status,
+                reason,
+            } => {
+                tracing::warn!("refused a message from {}: {status:?} {reason}", peer.addr);
                 None
             }
             _ => None,
@@ -292,24 +450,8 @@ impl Engine {
         }
     }
 
-    /// A failed receive. ICMP errors reported on the socket (some systems do for UDP) concern
-    /// one peer and are not fatal; anything else is.
-    async fn on_receive_error(&mut self, e: io::Error) -> Result<(), EngineError> {
-        match e.kind() {
-            io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::Interrupted => {
-                self.error(None, format!("receive error (ignored): {e}"))
-                    .await
-            }
-            _ => Err(EngineError::Receive {
-                addr: self.local,
-                source: e,
-            }),
-        }
-    }
-
     async fn error(&self, call: Option<CallId>, message: String) -> Result<(), EngineError> {
+        tracing::warn!("{message}");
         self.emit(Event::Error { call, message }).await
     }
 
@@ -319,4 +461,43 @@ impl Engine {
             .await
             .map_err(|_| EngineError::EventsClosed)
     }
+}
+
+/// A transport's name for messages.
+fn name(peer: Peer) -> &'static str {
+    match peer.transport {
+        TransportKind::Udp => "UDP",
+        TransportKind::Tcp => "TCP",
+        TransportKind::Tls => "TLS",
+    }
+}
+
+/// What a dial target means: a URI, or a user or number at the account's domain.
+fn target_uri(target: &str, aor: Option<&SipUri>) -> Result<Uri, String> {
+    let target = target.trim();
+    if target.contains(':') {
+        return Uri::parse(target)
+            .map_err(|e| format!("cannot call {target:?}: not a SIP or tel URI: {e}"));
+    }
+    let Some(aor) = aor else {
+        return Err(format!(
+            "cannot call {target:?}: without an account, give a full URI (sip:user@host)"
+        ));
+    };
+    let (user, host) = match target.split_once('@') {
+        Some((user, host)) => (user, Some(host)),
+        None => (target, None),
+    };
+    let mut uri = match host {
+        Some(host) => {
+            let text = Text::from(host);
+            let host =
+                Host::parse_in(&text, &text).map_err(|e| format!("cannot call {target:?}: {e}"))?;
+            SipUri::new(Some(user), host, None)
+        }
+        None => SipUri::new(Some(user), aor.host.clone(), aor.port),
+    };
+    uri.scheme = aor.scheme;
+    // Check the user part by printing and parsing again (escaping rules live in the parser).
+    Uri::parse(&uri.to_string()).map_err(|e| format!("cannot call {target:?}: {e}"))
 }

@@ -7,7 +7,8 @@
 //!
 //! | line | meaning |
 //! | --- | --- |
-//! | `{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:5064"}` | call a SIP URI (IP literal host) |
+//! | `{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:5064"}` | a direct call to a SIP URI, from our own address |
+//! | `{"cmd":"dial","call":2,"target":"bob","account":"work"}` | call from an account: a URI, or a user or number at the account's domain |
 //! | `{"cmd":"answer","call":N}` | answer an incoming call |
 //! | `{"cmd":"reject","call":N,"code":486}` | decline with a 4xx..6xx; `code` defaults to 603 |
 //! | `{"cmd":"hangup","call":N}` | hang up, cancel or decline |
@@ -18,12 +19,12 @@
 //!
 //! | `event` | other fields |
 //! | --- | --- |
-//! | `started` | `listen` ("127.0.0.1:5062") |
-//! | `incoming` | `call`, `from`, `to` (URIs), `from_name` (display name), `account` |
+//! | `started` | `listen` (the first address, "127.0.0.1:5062"), `addresses` (every one, "udp:127.0.0.1:5062", "tcp:…", "tls:…") |
+//! | `incoming` | `call`, `from`, `to` (URIs), `from_name` (display name), `account` (its name) |
 //! | `ringing` | `call` |
 //! | `early_media`, `answered`, `media_updated` | `call`, and the media: `remote_rtp`, `remote_rtcp` ("ip:port"), `codec` ("PCMU"), `payload_type`, `clock_rate`, `telephone_event` (its payload type), `local_direction`, `remote_direction` ("sendrecv", "sendonly", "recvonly", "inactive"), `rtcp_mux`, `ptime` |
 //! | `ended` | `call`, `reason` (`local`, `remote`, `cancelled`, `busy`, `declined`, `timeout`, `failed`); for `failed` also `code` and `detail` |
-//! | `registration` | `account`, `state` (`registering`, `registered`, `failed`, `unregistered`), `expires`, `code`, `detail`, `retry_in_ms` |
+//! | `registration` | `account` (its name), `state` (`registering`, `registered`, `failed`, `unregistered`), `expires`, `code`, `detail`, `retry_in_ms` |
 //! | `warning` | `message`: the core noticed something wrong that changes nothing |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
 //! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |
@@ -34,24 +35,74 @@ use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::sip::offer_answer::Negotiated;
 use crate::sip::registration::RegistrationEvent;
 use crate::sip::transaction::{Peer, TransportKind};
-use crate::sip::ua::UaEvent;
+use crate::sip::ua::{AccountId, UaEvent};
 use serde::{Deserialize, Serialize};
 
 /// A command line that could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("bad command line: {0}")]
-pub struct CommandLineError(#[from] serde_json::Error);
+pub enum CommandLineError {
+    /// Not JSON, or not a command.
+    #[error("bad command line: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The command names an account that is not configured.
+    #[error("no account named {0:?}")]
+    UnknownAccount(String),
+}
+
+/// The accounts' names, which the JSON lines use instead of numeric ids.
+#[derive(Debug, Clone, Default)]
+pub struct AccountNames(Vec<(AccountId, String)>);
+
+impl AccountNames {
+    /// Names for the given accounts.
+    pub fn new(names: impl IntoIterator<Item = (AccountId, String)>) -> AccountNames {
+        AccountNames(names.into_iter().collect())
+    }
+
+    /// The id of the account called `name`.
+    pub fn id(&self, name: &str) -> Option<AccountId> {
+        self.0.iter().find(|(_, n)| n == name).map(|(id, _)| *id)
+    }
+
+    /// The name of account `id` (its number when it has none).
+    pub fn name(&self, id: AccountId) -> String {
+        self.0
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or_else(|| id.0.to_string(), |(_, n)| n.clone())
+    }
+}
 
 /// Reads one command line (surrounding whitespace allowed).
-pub fn parse_command(line: &str) -> Result<Command, CommandLineError> {
+pub fn parse_command(line: &str, accounts: &AccountNames) -> Result<Command, CommandLineError> {
     let wire: WireCommand = serde_json::from_str(line.trim())?;
+    if let WireCommand::Dial {
+        call,
+        target,
+        account,
+    } = wire
+    {
+        let account = match account {
+            Some(name) => Some(
+                accounts
+                    .id(&name)
+                    .ok_or(CommandLineError::UnknownAccount(name))?,
+            ),
+            None => None,
+        };
+        return Ok(Command::Dial {
+            call: CallId(call),
+            target,
+            account,
+        });
+    }
     Ok(wire.into())
 }
 
 /// One event as a JSON line (without the newline).
-pub fn event_line(event: &Event) -> String {
+pub fn event_line(event: &Event, accounts: &AccountNames) -> String {
     // Serializing these plain structs cannot fail (string keys, no maps of other keys).
-    serde_json::to_string(&WireEvent::from(event)).unwrap_or_default()
+    serde_json::to_string(&wire_event(event, accounts)).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -60,6 +111,8 @@ enum WireCommand {
     Dial {
         call: u64,
         target: String,
+        #[serde(default)]
+        account: Option<String>,
     },
     Answer {
         call: u64,
@@ -89,9 +142,14 @@ fn default_reject_code() -> u16 {
 impl From<WireCommand> for Command {
     fn from(wire: WireCommand) -> Self {
         match wire {
-            WireCommand::Dial { call, target } => Command::Dial {
+            WireCommand::Dial {
+                call,
+                target,
+                account: _,
+            } => Command::Dial {
                 call: CallId(call),
                 target,
+                account: None,
             },
             WireCommand::Answer { call } => Command::Answer { call: CallId(call) },
             WireCommand::Reject { call, code } => Command::Reject {
@@ -111,6 +169,7 @@ impl From<WireCommand> for Command {
 enum WireEvent {
     Started {
         listen: String,
+        addresses: Vec<String>,
     },
     Incoming {
         call: u64,
@@ -119,7 +178,7 @@ enum WireEvent {
         from_name: Option<String>,
         to: String,
         #[serde(skip_serializing_if = "Option::is_none")]
-        account: Option<u32>,
+        account: Option<String>,
     },
     Ringing {
         call: u64,
@@ -148,7 +207,7 @@ enum WireEvent {
         detail: Option<String>,
     },
     Registration {
-        account: u32,
+        account: String,
         state: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
         expires: Option<u32>,
@@ -216,26 +275,38 @@ impl From<&Negotiated> for WireMedia {
     }
 }
 
-impl From<&Event> for WireEvent {
-    fn from(event: &Event) -> Self {
-        match event {
-            Event::Started { listen } => WireEvent::Started {
-                listen: listen.to_string(),
-            },
-            Event::Ua(ua) => from_ua(ua),
-            Event::Error { call, message } => WireEvent::Error {
-                call: call.map(|c| c.0),
-                message: message.clone(),
-            },
-            Event::Stopped => WireEvent::Stopped,
-        }
+fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
+    match event {
+        Event::Started { listen } => WireEvent::Started {
+            listen: listen
+                .first()
+                .map(|(_, a)| a.to_string())
+                .unwrap_or_default(),
+            addresses: listen
+                .iter()
+                .map(|(t, a)| {
+                    peer_text(Peer {
+                        transport: *t,
+                        addr: *a,
+                    })
+                })
+                .collect(),
+        },
+        Event::Ua(ua) => from_ua(ua, accounts),
+        Event::Error { call, message } => WireEvent::Error {
+            call: call.map(|c| c.0),
+            message: message.clone(),
+        },
+        Event::Stopped => WireEvent::Stopped,
     }
 }
 
-fn from_ua(event: &UaEvent) -> WireEvent {
+fn from_ua(event: &UaEvent, accounts: &AccountNames) -> WireEvent {
     match event {
-        UaEvent::Call { call, event } => from_call(*call, event),
-        UaEvent::Registration { account, event } => from_registration(account.0, event),
+        UaEvent::Call { call, event } => from_call(*call, event, accounts),
+        UaEvent::Registration { account, event } => {
+            from_registration(accounts.name(*account), event)
+        }
         UaEvent::Warning { message } => WireEvent::Warning {
             message: message.clone(),
         },
@@ -251,7 +322,7 @@ fn from_ua(event: &UaEvent) -> WireEvent {
     }
 }
 
-fn from_call(call: CallId, event: &CallEvent) -> WireEvent {
+fn from_call(call: CallId, event: &CallEvent, accounts: &AccountNames) -> WireEvent {
     let call = call.0;
     match event {
         CallEvent::Incoming { account, from, to } => WireEvent::Incoming {
@@ -259,7 +330,7 @@ fn from_call(call: CallId, event: &CallEvent) -> WireEvent {
             from: from.uri.to_string(),
             from_name: from.display.as_ref().map(|d| d.to_string()),
             to: to.uri.to_string(),
-            account: account.map(|a| a.0),
+            account: account.map(|a| accounts.name(a)),
         },
         CallEvent::Ringing => WireEvent::Ringing { call },
         CallEvent::EarlyMedia { media } => WireEvent::EarlyMedia {
@@ -301,7 +372,7 @@ fn end_reason_name(reason: &EndReason) -> &'static str {
     }
 }
 
-fn from_registration(account: u32, event: &RegistrationEvent) -> WireEvent {
+fn from_registration(account: String, event: &RegistrationEvent) -> WireEvent {
     let (mut expires, mut code, mut detail, mut retry_in_ms) = (None, None, None, None);
     let state = match event {
         RegistrationEvent::Registering => "registering",
@@ -354,6 +425,15 @@ mod tests {
                 Command::Dial {
                     call: CallId(1),
                     target: "sip:bob@127.0.0.1:5064".into(),
+                    account: None,
+                },
+            ),
+            (
+                r#"{"cmd":"dial","call":2,"target":"bob","account":"work"}"#,
+                Command::Dial {
+                    call: CallId(2),
+                    target: "bob".into(),
+                    account: Some(AccountId(7)),
                 },
             ),
             (
@@ -391,7 +471,7 @@ mod tests {
             (r#"{"cmd":"quit"}"#, Command::Quit),
         ];
         for (line, want) in table {
-            assert_eq!(parse_command(line).unwrap(), want, "{line}");
+            assert_eq!(parse_command(line, &names()).unwrap(), want, "{line}");
         }
     }
 
@@ -405,21 +485,30 @@ mod tests {
             r#"{"cmd":"answer","call":-1}"#,
             r#"{"cmd":"hangup","call":1,"extra":true}"#,
             r#"{"call":1}"#,
+            r#"{"cmd":"dial","call":1,"target":"bob","account":"home"}"#,
         ] {
-            assert!(parse_command(line).is_err(), "{line:?} parsed");
+            assert!(parse_command(line, &names()).is_err(), "{line:?} parsed");
         }
     }
 
+    fn names() -> AccountNames {
+        AccountNames::new([(AccountId(7), "work".to_owned())])
+    }
+
     fn line(event: &Event) -> Value {
-        serde_json::from_str(&event_line(event)).unwrap()
+        serde_json::from_str(&event_line(event, &names())).unwrap()
     }
 
     #[test]
     fn engine_events_serialize() {
-        let listen = "127.0.0.1:5062".parse().unwrap();
+        let listen = vec![
+            (TransportKind::Udp, "127.0.0.1:5062".parse().unwrap()),
+            (TransportKind::Tcp, "[::1]:5062".parse().unwrap()),
+        ];
         assert_eq!(
             line(&Event::Started { listen }),
-            json!({"event":"started","listen":"127.0.0.1:5062"})
+            json!({"event":"started","listen":"127.0.0.1:5062",
+                   "addresses":["udp:127.0.0.1:5062","tcp:[::1]:5062"]})
         );
         assert_eq!(line(&Event::Stopped), json!({"event":"stopped"}));
         let error = Event::Error {
@@ -484,12 +573,12 @@ mod tests {
             json!({"event":"rejected","peer":"udp:192.0.2.7:5060","status":400,"detail":"bad"})
         );
         let registered = Event::Ua(UaEvent::Registration {
-            account: crate::sip::ua::AccountId(2),
+            account: AccountId(7),
             event: RegistrationEvent::Registered { expires: 600 },
         });
         assert_eq!(
             line(&registered),
-            json!({"event":"registration","account":2,"state":"registered","expires":600})
+            json!({"event":"registration","account":"work","state":"registered","expires":600})
         );
     }
 }

@@ -159,6 +159,8 @@ impl Registration {
         let _ = now;
         self.deadline = None;
         if matches!(self.state, RegistrationState::Idle) {
+            // Nothing was ever bound (or it is gone already): done at once.
+            self.events.push_back(RegistrationEvent::Unregistered);
             return;
         }
         self.state = RegistrationState::Unregistering;

@@ -13,7 +13,7 @@ use super::message::{Message, Request};
 use super::method::Method;
 use super::parse::parse_datagram;
 use super::registration::{
-    Registration, RegistrationConfig, RegistrationEvent, TransactionFailure,
+    Registration, RegistrationConfig, RegistrationEvent, RegistrationState, TransactionFailure,
 };
 use super::rng::Rng;
 use super::transaction::{
@@ -64,6 +64,9 @@ pub struct AccountConfig {
     /// Where to send REGISTER; `None` locates the outbound proxy (or else the registrar)
     /// by RFC 3263 through [`UserAgent::poll_resolve`].
     pub registrar: Option<Peer>,
+    /// Whether to register at all; `false` keeps the identity for calls (outgoing, and
+    /// incoming ones addressed to it) without binding a contact.
+    pub register: bool,
 }
 
 /// What the core reports.
@@ -174,11 +177,13 @@ impl UserAgent {
         }
     }
 
-    /// Adds (or replaces) an account; it registers at once.
+    /// Adds (or replaces) an account; it registers at once when its config says so.
     pub fn add_account(&mut self, now: Instant, id: AccountId, config: AccountConfig) {
         self.account_configs.insert(id, config.registration.clone());
         let mut registration = Registration::new(config.registration, &mut self.rng);
-        registration.start(now, &mut self.rng);
+        if config.register {
+            registration.start(now, &mut self.rng);
+        }
         let account = Account {
             registration,
             configured: config.registrar.is_some(),
@@ -195,6 +200,21 @@ impl UserAgent {
             a.registration.stop(now, &mut self.rng);
             self.pump_account(now, id);
         }
+    }
+
+    /// Where keep-alives should go (RFC 5626 §4.4, RFC 6223): the registrar or outbound proxy
+    /// of every registered account, so that NAT bindings on the path
+    /// stay open between refreshes.
+    pub fn keepalive_targets(&self) -> Vec<Peer> {
+        let mut peers: Vec<Peer> = self
+            .accounts
+            .values()
+            .filter(|a| matches!(a.registration.state(), RegistrationState::Registered { .. }))
+            .filter_map(|a| a.registrar)
+            .collect();
+        peers.sort_by_key(|p| (p.addr, p.transport as u8));
+        peers.dedup();
+        peers
     }
 
     /// The account an ongoing call belongs to (`None` for direct calls or unknown ids).

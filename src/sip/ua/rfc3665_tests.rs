@@ -154,6 +154,7 @@ fn bob_account(password: &str) -> AccountConfig {
             user_agent: None,
         },
         registrar: Some(registrar()),
+        register: true,
     }
 }
 

@@ -45,6 +45,7 @@ fn account(password: &str) -> AccountConfig {
             user_agent: None,
         },
         registrar: Some(udp(REGISTRAR)),
+        register: true,
     }
 }
 

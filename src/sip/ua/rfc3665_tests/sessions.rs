@@ -70,6 +70,7 @@ pub(super) fn phone_with(
         AccountConfig {
             registration,
             registrar: Some(registrar),
+            register: true,
         },
     );
     let register = one_request(&mut ua, registrar, &Method::Register);
