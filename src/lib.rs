@@ -1,3 +1,5 @@
 //! Tincan: a desktop SIP softphone.
+pub mod config;
 pub mod engine;
+pub mod log;
 pub mod sip;
