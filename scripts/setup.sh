@@ -16,6 +16,9 @@ BUILD_PKGS=(pkg-config libasound2-dev libopus-dev)
 TEST_PKGS=(
   "${BUILD_PKGS[@]}"
   sip-tester # SIPp, a third-party SIP peer for the interop tests
+  kamailio kamailio-tls-modules # registrar and proxy with digest auth, over UDP, TCP and TLS
+  baresip-core # a third-party softphone for the interop tests
+  openssl # the TLS test makes its own CA
 )
 
 # The same build dependencies on other distributions (printed, not installed).

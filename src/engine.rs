@@ -15,6 +15,7 @@ pub mod dns;
 mod driver;
 pub mod json;
 pub mod net;
+pub mod setup;
 
 pub use accounts::EngineAccount;
 pub use net::Listen;
@@ -122,13 +123,19 @@ pub enum Command {
 /// What the engine tells the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// The sockets are bound; always the first event.
+    /// The sockets are bound; the first event the engine sends.
     Started {
         /// The bound addresses, per transport.
         listen: Vec<(TransportKind, SocketAddr)>,
     },
     /// Something the UA core reported (calls, registrations, warnings, refused messages).
     Ua(UaEvent),
+    /// Something is wrong but changes nothing for now: a setting was ignored, a CA file
+    /// could not be read.
+    Warning {
+        /// What.
+        message: String,
+    },
     /// A command could not be carried out, or a message could not be sent; nothing stops.
     Error {
         /// The call concerned, if any.
@@ -202,8 +209,7 @@ pub async fn run(
         user_agent: config.user_agent.clone(),
     };
     let ua = UserAgent::new(ua_config, seed);
-    let startup_warnings = tls.warnings;
-    let mut engine = driver::Engine::new(ua, net, dns, config, events);
-    engine.warn_all(startup_warnings).await?;
-    engine.run(commands, net_rx, dns_rx).await
+    driver::Engine::new(ua, net, dns, config, events)
+        .run(commands, net_rx, dns_rx, tls.warnings)
+        .await
 }

@@ -63,6 +63,14 @@ pub struct LogGuard {
 /// Why [`init`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
+    /// The log directory could not be created.
+    #[error("cannot create the log directory {}: {source}", dir.display())]
+    CreateDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The log directory or file cannot be created.
     #[error("cannot open a log file in {}: {source}", dir.display())]
     File {
@@ -128,6 +136,11 @@ fn build(
         .then(|| format::layer().with_writer(std::io::stderr));
     let (file, guard) = match &options.file_dir {
         Some(dir) => {
+            // The appender's clean-up of old files complains when the directory is missing.
+            std::fs::create_dir_all(dir).map_err(|source| LogError::CreateDir {
+                dir: dir.clone(),
+                source,
+            })?;
             let appender = Builder::new()
                 .rotation(Rotation::DAILY)
                 .filename_prefix("tincan")

@@ -25,7 +25,8 @@ pub struct EngineAccount {
     pub aor: SipUri,
     /// Digest credentials (user and password), if the server asks.
     pub credentials: Option<DigestCredentials>,
-    /// The registrar; `None` uses the AOR's domain.
+    /// The registrar; `None` uses the AOR's domain. When given, calls go through it too
+    /// unless there is an outbound proxy.
     pub registrar: Option<SipUri>,
     /// A proxy every request goes through first (loose route).
     pub outbound_proxy: Option<SipUri>,
@@ -80,10 +81,13 @@ impl EngineAccount {
             uri
         });
         let registrar = with_transport(registrar, self.transport);
+        // A registrar given explicitly is the account's server: calls go through it too when
+        // there is no outbound proxy (what users of Linphone's "SIP server" field expect).
         let outbound_proxy = self
             .outbound_proxy
             .clone()
-            .map(|p| with_transport(p, self.transport));
+            .map(|p| with_transport(p, self.transport))
+            .or_else(|| self.registrar.as_ref().map(|_| registrar.clone()));
         AccountConfig {
             registration: RegistrationConfig {
                 aor: self.aor.clone(),

@@ -66,14 +66,6 @@ impl Engine {
         }
     }
 
-    /// Reports start-up problems that do not stop the engine.
-    pub(super) async fn warn_all(&mut self, warnings: Vec<String>) -> Result<(), EngineError> {
-        for w in warnings {
-            self.error(None, w).await?;
-        }
-        Ok(())
-    }
-
     /// Announces the bound addresses, adds the accounts, then runs until a requested stop
     /// has settled.
     pub(super) async fn run(
@@ -81,9 +73,14 @@ impl Engine {
         mut commands: mpsc::Receiver<Command>,
         mut net: mpsc::Receiver<NetInput>,
         mut dns: mpsc::Receiver<Resolved>,
+        warnings: Vec<String>,
     ) -> Result<(), EngineError> {
         let listen = self.net.local().to_vec();
         self.emit(Event::Started { listen }).await?;
+        for message in warnings {
+            tracing::warn!("{message}");
+            self.emit(Event::Warning { message }).await?;
+        }
         if let Some(why) = self.dns.unavailable() {
             let message = format!("no DNS resolver ({why}): only IP-literal hosts will work");
             self.error(None, message).await?;

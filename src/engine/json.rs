@@ -25,7 +25,7 @@
 //! | `early_media`, `answered`, `media_updated` | `call`, and the media: `remote_rtp`, `remote_rtcp` ("ip:port"), `codec` ("PCMU"), `payload_type`, `clock_rate`, `telephone_event` (its payload type), `local_direction`, `remote_direction` ("sendrecv", "sendonly", "recvonly", "inactive"), `rtcp_mux`, `ptime` |
 //! | `ended` | `call`, `reason` (`local`, `remote`, `cancelled`, `busy`, `declined`, `timeout`, `failed`); for `failed` also `code` and `detail` |
 //! | `registration` | `account` (its name), `state` (`registering`, `registered`, `failed`, `unregistered`), `expires`, `code`, `detail`, `retry_in_ms` |
-//! | `warning` | `message`: the core noticed something wrong that changes nothing |
+//! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
 //! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |
 //! | `stopped` | the last line |
@@ -295,6 +295,9 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
         Event::Ua(ua) => from_ua(ua, accounts),
         Event::Error { call, message } => WireEvent::Error {
             call: call.map(|c| c.0),
+            message: message.clone(),
+        },
+        Event::Warning { message } => WireEvent::Warning {
             message: message.clone(),
         },
         Event::Stopped => WireEvent::Stopped,

@@ -2,6 +2,8 @@
 
 mod engine;
 mod framing;
+mod interop_kamailio;
 mod interop_sipp;
 mod rfc4475;
 mod roundtrip;
+mod support;

@@ -89,7 +89,7 @@ fn non_invite_retransmits_every_t2_in_proceeding() {
     );
     h.receive(response_to(&req, 200, "b1"), udp());
     h.run_to_end();
-    assert_eq!(h.transmit_times(), vec![]);
+    assert!(h.transmit_times().is_empty());
 }
 
 #[test]

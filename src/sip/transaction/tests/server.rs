@@ -77,7 +77,7 @@ fn invite_non_2xx_is_retransmitted_with_timer_g_until_the_ack() {
     h.receive(ack.clone(), udp());
     h.receive(ack, udp()); // a retransmitted ACK is absorbed too
     h.run_until(ms(14_999));
-    assert_eq!(h.transmit_times(), vec![]);
+    assert!(h.transmit_times().is_empty());
     let events = h.take_events();
     assert_eq!(events.len(), 1, "only the Request event: {events:?}");
     h.run_to_end();
@@ -144,7 +144,7 @@ fn invite_2xx_is_not_retransmitted_by_the_transaction() {
     );
     // A retransmitted INVITE is absorbed in Accepted: no new request, nothing sent.
     h.receive(invite.clone(), udp());
-    assert_eq!(h.transmit_times(), vec![]);
+    assert!(h.transmit_times().is_empty());
     // The TU retransmits the 2xx itself; the transaction sends it.
     h.answer(id, response_to(&invite, 200, "t1"));
     assert_eq!(h.transmit_times(), vec![secs(2)]);
@@ -180,7 +180,7 @@ fn non_invite_answers_retransmissions_with_the_last_response_then_timer_j() {
     let id = incoming(&mut h, &options, udp());
     // Trying: a retransmission is discarded.
     h.receive(options.clone(), udp());
-    assert_eq!(h.transmit_times(), vec![]);
+    assert!(h.transmit_times().is_empty());
     h.run_until(secs(1));
     h.answer(id, response_to(&options, 200, "t1"));
     h.run_until(secs(3));

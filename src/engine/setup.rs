@@ -1,0 +1,127 @@
+//! From the settings file to an [`EngineConfig`]: listen addresses, and accounts with their
+//! passwords. Each problem is a warning that names the account and what was wrong; a broken
+//! account is left out, never the whole configuration.
+//!
+//! Passwords come from a source given here (the keyring, a `password_file` with owner-only
+//! permissions, or a line on stdin read by the CLI); never from the command line or the
+//! settings file.
+
+use super::accounts::EngineAccount;
+use super::net::Listen;
+use crate::config::{self, AccountSettings, Config, Secret, Transport};
+use crate::sip::digest::DigestCredentials;
+use crate::sip::transaction::TransportKind;
+use crate::sip::ua::AccountId;
+use crate::sip::uri::SipUri;
+use std::collections::HashMap;
+
+/// Parses `udp:IP:PORT`, `tcp:IP:PORT` (or `IP:PORT`, meaning UDP); IPv6 as `udp:[::1]:5062`.
+pub fn parse_listen(value: &str) -> Result<Listen, String> {
+    let (transport, addr) = match value.split_once(':') {
+        Some(("udp", rest)) => (TransportKind::Udp, rest),
+        Some(("tcp", rest)) => (TransportKind::Tcp, rest),
+        Some(("tls", _)) => {
+            return Err(format!(
+                "{value}: Tincan opens TLS connections but serves none (it has no certificate)"
+            ));
+        }
+        _ => (TransportKind::Udp, value),
+    };
+    let addr = addr
+        .parse()
+        .map_err(|_| format!("{value:?} is not udp:IP:PORT or tcp:IP:PORT"))?;
+    Ok(Listen { transport, addr })
+}
+
+/// The listen addresses of `[general] listen`; entries that do not parse (TLS, say) are
+/// skipped with a warning.
+pub fn listen_from(config: &Config, warnings: &mut Vec<String>) -> Vec<Listen> {
+    let mut listen = Vec::new();
+    for entry in &config.general.listen {
+        match parse_listen(entry) {
+            Ok(l) => listen.push(l),
+            Err(e) => warnings.push(format!("general.listen: {e}; skipped")),
+        }
+    }
+    listen
+}
+
+/// The enabled accounts of `config`, numbered from 1 in file order. `passwords` holds the
+/// passwords found elsewhere (keyring, stdin), by account name; an account with a
+/// `password_file` reads it here (at start-up, before the engine runs).
+pub fn accounts_from(
+    config: &Config,
+    passwords: &HashMap<String, Secret>,
+    warnings: &mut Vec<String>,
+) -> Vec<EngineAccount> {
+    let mut accounts = Vec::new();
+    for (i, settings) in config.accounts.iter().enumerate() {
+        if !settings.enabled {
+            continue;
+        }
+        let id = AccountId(u32::try_from(i + 1).unwrap_or(u32::MAX));
+        match account(id, settings, passwords.get(&settings.name)) {
+            Ok((account, warning)) => {
+                warnings.extend(warning);
+                accounts.push(account);
+            }
+            Err(e) => warnings.push(format!("account {:?} left out: {e}", settings.name)),
+        }
+    }
+    accounts
+}
+
+/// One account; the warning says when it has no password.
+fn account(
+    id: AccountId,
+    s: &AccountSettings,
+    password: Option<&Secret>,
+) -> Result<(EngineAccount, Option<String>), String> {
+    let uri = |field: &str, value: &str| {
+        SipUri::parse(value).map_err(|e| format!("{field} {value:?} is not a SIP URI: {e}"))
+    };
+    let aor = uri("aor", &s.aor)?;
+    let mut account = EngineAccount::new(id, s.name.clone(), aor);
+    account.display_name.clone_from(&s.display_name);
+    account.registrar = s
+        .registrar
+        .as_deref()
+        .map(|r| uri("registrar", r))
+        .transpose()?;
+    account.outbound_proxy = s
+        .outbound_proxy
+        .as_deref()
+        .map(|p| uri("outbound_proxy", p))
+        .transpose()?;
+    account.transport = match s.transport {
+        Transport::Auto => None,
+        Transport::Udp => Some(TransportKind::Udp),
+        Transport::Tcp => Some(TransportKind::Tcp),
+        Transport::Tls => Some(TransportKind::Tls),
+    };
+    account.ca_file.clone_from(&s.ca_file);
+    account.expires = s.expires;
+    account.register = s.register;
+    let password = match (password, &s.password_file) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(file)) => Some(config::read_password_file(file).map_err(|e| e.to_string())?),
+        (None, None) => None,
+    };
+    let user = s
+        .auth_user
+        .clone()
+        .or_else(|| account.aor.user.as_ref().map(ToString::to_string))
+        .unwrap_or_default();
+    let warning = match password {
+        Some(p) => {
+            account.credentials = Some(DigestCredentials::new(user, p.expose()));
+            None
+        }
+        None => Some(format!(
+            "account {:?} has no password (give it a password_file, or --password-stdin); \
+             it registers only if the server asks for none",
+            s.name
+        )),
+    };
+    Ok((account, warning))
+}
