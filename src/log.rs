@@ -219,3 +219,61 @@ fn first_char(s: &str) -> String {
         .next()
         .map_or_else(|| "***".to_owned(), |c| format!("{c}***"))
 }
+
+/// A free-text message with every identifier in it masked (see [`redacted_form`]) unless the
+/// log level shows identifiers: for messages built elsewhere (errors of lower layers, the
+/// core's warnings) that may name URIs, numbers or addresses anywhere.
+pub fn scrub(text: &str) -> std::borrow::Cow<'_, str> {
+    if SHOW_IDENTIFIERS.load(Ordering::Relaxed) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(scrubbed_form(text))
+    }
+}
+
+/// [`scrub`]'s masking, whatever the level: each word (split at white space) that is, once
+/// quotes, angle brackets, parentheses and trailing punctuation are set aside, a SIP or tel URI, an IP or socket
+/// address, or a number of five digits or more (a phone number) is replaced.
+pub fn scrubbed_form(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let core_start = word
+            .find(|c: char| !matches!(c, '"' | '\'' | '<' | '(' | '{'))
+            .unwrap_or(word.len());
+        let core_end = word
+            .rfind(|c: char| !matches!(c, '"' | '\'' | '>' | ')' | '}' | ',' | ';' | ':' | '.'))
+            .map_or(core_start, |e| e + 1)
+            .max(core_start);
+        let core = &word[core_start..core_end];
+        out.push_str(&word[..core_start]);
+        if is_identifier(core) {
+            out.push_str(&redacted_form(core));
+        } else {
+            out.push_str(core);
+        }
+        out.push_str(&word[core_end..]);
+    }
+    out
+}
+
+/// Whether a word names someone or somewhere.
+fn is_identifier(word: &str) -> bool {
+    let unbracketed = word.trim_start_matches('[').trim_end_matches(']');
+    if word.parse::<SocketAddr>().is_ok() || unbracketed.parse::<IpAddr>().is_ok() {
+        return true;
+    }
+    let lower = word.to_ascii_lowercase();
+    if ["sip:", "sips:", "tel:"]
+        .iter()
+        .any(|s| lower.starts_with(s))
+    {
+        return true;
+    }
+    let digits = word.strip_prefix('+').unwrap_or(word);
+    digits.len() >= 5
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        && digits.bytes().filter(u8::is_ascii_digit).count() >= 5
+}

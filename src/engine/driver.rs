@@ -4,6 +4,7 @@
 use super::dns::{Dns, Resolved};
 use super::net::{Net, NetInput};
 use super::{Command, EngineConfig, EngineError, Event};
+use crate::log::{redact, scrub};
 use crate::sip::call::{CallEvent, CallId};
 use crate::sip::locate::Answer;
 use crate::sip::offer_answer::{Codec, LocalMedia};
@@ -78,7 +79,7 @@ impl Engine {
         let listen = self.net.local().to_vec();
         self.emit(Event::Started { listen }).await?;
         for message in warnings {
-            tracing::warn!("{message}");
+            tracing::warn!("{}", scrub(&message));
             self.emit(Event::Warning { message }).await?;
         }
         if let Some(why) = self.dns.unavailable() {
@@ -414,7 +415,7 @@ impl Engine {
                 None
             }
             UaEvent::Warning { message } => {
-                tracing::warn!("{message}");
+                tracing::warn!("{}", scrub(message));
                 None
             }
             UaEvent::Rejected {
@@ -422,7 +423,11 @@ impl Engine {
                 status,
                 reason,
             } => {
-                tracing::warn!("refused a message from {}: {status:?} {reason}", peer.addr);
+                tracing::warn!(
+                    "refused a message from {}: {status:?} {}",
+                    redact(peer.addr),
+                    scrub(reason)
+                );
                 None
             }
             _ => None,
@@ -448,7 +453,7 @@ impl Engine {
     }
 
     async fn error(&self, call: Option<CallId>, message: String) -> Result<(), EngineError> {
-        tracing::warn!("{message}");
+        tracing::warn!("{}", scrub(&message));
         self.emit(Event::Error { call, message }).await
     }
 

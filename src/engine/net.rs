@@ -320,7 +320,10 @@ async fn accept_tcp(listener: TcpListener, local: SocketAddr, inputs: mpsc::Send
                 tokio::spawn(stream::serve(stream, peer, queue, outgoing, inputs.clone()));
             }
             Err(e) if is_transient_accept_error(&e) => {
-                tracing::warn!("TCP {local}: accept failed (retrying): {e}");
+                tracing::warn!(
+                    "TCP {}: accept failed (retrying): {e}",
+                    crate::log::redact(local)
+                );
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(error) => {

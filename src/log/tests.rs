@@ -100,3 +100,28 @@ fn sip_trace_needs_the_option_and_the_trace_level() {
     );
     assert!(!log_into("debug-on", LevelFilter::DEBUG, true).contains("INVITE"));
 }
+
+#[test]
+fn free_text_is_scrubbed_of_uris_addresses_and_numbers() {
+    let cases = [
+        (
+            "cannot reach TLS 127.0.0.1:5061: handshake failed",
+            "cannot reach TLS <ip>:5061: handshake failed",
+        ),
+        (
+            "call to <sip:bob@example.com> failed",
+            "call to <sip:b***@e***> failed",
+        ),
+        ("lost [::1]:5060, retrying", "lost <ip>:5060, retrying"),
+        ("dialled +4930123456.", "dialled ***(11)."),
+        (
+            "DNS lookup of \"example.com\" failed",
+            "DNS lookup of \"example.com\" failed",
+        ),
+        ("code 503 after 32 s", "code 503 after 32 s"),
+        ("tel:+1-555-0100 busy", "***(15) busy"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(super::scrubbed_form(text), want, "{text}");
+    }
+}
