@@ -4,14 +4,8 @@
 //! - `tincan serve`: run the engine over UDP, driven by JSON lines on stdin and reporting JSON
 //!   lines on stdout (the vocabulary is documented in `tincan::engine::json`).
 
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use tincan::engine::json::AccountNames;
-use tincan::engine::{self, Command, EngineConfig, Event, Listen, json, setup};
-use tincan::{config, log};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
+use tincan::cli;
 
 const USAGE: &str = "\
 Tincan, a SIP softphone (work in progress).
@@ -38,6 +32,17 @@ Commands:
     --log-level LEVEL    error, warn, info (default), debug or trace
     --log-dir DIR        where the daily log files go (default: the OS data directory)
     --no-log-file        log to stderr only
+  tincan call TARGET [OPTIONS]
+                         place one call and print its events as JSON lines (as serve does);
+                         exit status 0 only if it was answered and then ended normally.
+                         TARGET is a SIP URI, or with --account a user or number at the
+                         account's domain. Accounts do not register for this.
+    --account NAME       call from this account of the settings file
+    --hangup-after SECS  hang up that long after the answer (default: wait for the far end)
+    --ring-timeout SECS  give up if not answered by then (default 60)
+    --audio-in WAV, --audio-out WAV
+                         accepted and ignored until audio lands
+    and --config, --listen (default: any free port), --password-stdin, --log-* as for serve
   tincan help            this text
 
 Audio, the window and serverless calling are being built.";
@@ -46,7 +51,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("parse") if args.len() > 1 => parse_files(&args[1..]),
-        Some("serve") => serve(&args[1..]),
+        Some("serve") => cli::serve(&args[1..], USAGE),
+        Some("call") => cli::call(&args[1..], USAGE),
         Some("help" | "--help" | "-h") => {
             out(USAGE);
             ExitCode::SUCCESS
@@ -101,250 +107,6 @@ fn describe(data: &[u8]) -> Result<String, String> {
         });
     }
     Ok(message.to_string())
-}
-
-/// Queue depth of the command and event channels (STYLE.md habit 7: bounded).
-const CHANNEL_DEPTH: usize = 64;
-
-/// `tincan serve`: the engine on a current-thread runtime, JSON lines in and out.
-fn serve(args: &[String]) -> ExitCode {
-    let options = match ServeOptions::parse(args) {
-        Ok(o) => o,
-        Err(message) => {
-            eprintln!("tincan serve: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let (config, warnings, _log) = match options.prepare() {
-        Ok(prepared) => prepared,
-        Err(message) => {
-            eprintln!("tincan serve: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("tincan serve: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let code = runtime.block_on(serve_lines(config, warnings));
-    // The stdin reader may sit in a blocking read on tokio's blocking pool; don't wait for it.
-    runtime.shutdown_background();
-    code
-}
-
-/// The options of `tincan serve`.
-#[derive(Default)]
-struct ServeOptions {
-    config: Option<PathBuf>,
-    listen: Vec<Listen>,
-    auto_answer: bool,
-    rtp_port: Option<u16>,
-    log_dir: Option<PathBuf>,
-    no_log_file: bool,
-    log_level: Option<String>,
-    password_stdin: Option<String>,
-}
-
-impl ServeOptions {
-    fn parse(args: &[String]) -> Result<ServeOptions, String> {
-        let mut o = ServeOptions::default();
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let mut value = |what: &str| {
-                args.next()
-                    .cloned()
-                    .ok_or_else(|| format!("{arg} needs {what}"))
-            };
-            match arg.as_str() {
-                "--auto-answer" => o.auto_answer = true,
-                "--no-log-file" => o.no_log_file = true,
-                "--config" => o.config = Some(value("a file")?.into()),
-                "--log-dir" => o.log_dir = Some(value("a directory")?.into()),
-                "--log-level" => o.log_level = Some(value("error|warn|info|debug|trace")?),
-                "--password-stdin" => o.password_stdin = Some(value("an account name")?),
-                "--listen" => {
-                    let v = value("udp:IP:PORT or tcp:IP:PORT")?;
-                    o.listen.push(setup::parse_listen(&v)?);
-                }
-                "--rtp-port" => {
-                    let v = value("a port")?;
-                    let port = v
-                        .parse()
-                        .map_err(|_| format!("--rtp-port {v:?} is not a port"))?;
-                    o.rtp_port = Some(port);
-                }
-                "--password" => {
-                    return Err("passwords are never taken on the command line (they would \
-                                show in the process list): use --password-stdin NAME or a \
-                                password_file"
-                        .into());
-                }
-                other => return Err(format!("unknown option {other:?}")),
-            }
-        }
-        Ok(o)
-    }
-
-    /// Loads the settings, starts logging and reads passwords: everything that touches files
-    /// happens here, before the engine runs. Returns the engine's config, the warnings to
-    /// report, and the log guard to keep until exit.
-    fn prepare(self) -> Result<(EngineConfig, Vec<String>, Option<log::LogGuard>), String> {
-        let path = self.config.clone().or_else(config::default_path);
-        let loaded = match &path {
-            Some(p) => config::load(p),
-            None => config::Loaded {
-                config: config::Config::default(),
-                warnings: vec!["no configuration directory on this system: using defaults".into()],
-                kept_aside: None,
-            },
-        };
-        let mut warnings = loaded.warnings;
-        if let (Some(aside), Some(p)) = (&loaded.kept_aside, &path) {
-            warnings.push(format!(
-                "{} could not be read and was kept aside as {}; using defaults",
-                p.display(),
-                aside.display()
-            ));
-        }
-        let settings = loaded.config;
-        let level_name = self
-            .log_level
-            .as_deref()
-            .unwrap_or(&settings.general.log_level);
-        let level = log::parse_level(level_name).ok_or_else(|| {
-            format!("log level {level_name:?} is not error|warn|info|debug|trace")
-        })?;
-        let file_dir = if self.no_log_file {
-            None
-        } else {
-            self.log_dir.clone().or_else(log::default_log_dir)
-        };
-        let log_options = log::LogOptions {
-            level,
-            sip_trace: settings.general.sip_trace,
-            file_dir,
-            stderr: true,
-        };
-        let guard = match log::init(&log_options) {
-            Ok(g) => Some(g),
-            Err(e) => {
-                warnings.push(format!("logging to a file is off: {e}"));
-                None
-            }
-        };
-        let mut passwords = HashMap::new();
-        if let Some(name) = &self.password_stdin {
-            let secret = config::read_password_line(std::io::stdin().lock())
-                .map_err(|e| format!("--password-stdin {name}: {e}"))?;
-            passwords.insert(name.clone(), secret);
-        }
-        let mut engine = EngineConfig::new(if self.listen.is_empty() {
-            setup::listen_from(&settings, &mut warnings)
-        } else {
-            self.listen
-        });
-        engine.accounts = setup::accounts_from(&settings, &passwords, &mut warnings);
-        engine.auto_answer = self.auto_answer || settings.general.auto_answer;
-        engine.rtp_port = self.rtp_port.unwrap_or(settings.general.rtp_port_min);
-        for w in &warnings {
-            tracing::warn!("{w}");
-        }
-        Ok((engine, warnings, guard))
-    }
-}
-
-/// Runs the engine with stdin as its command source and stdout as its event sink.
-async fn serve_lines(config: EngineConfig, warnings: Vec<String>) -> ExitCode {
-    let (command_tx, command_rx) = mpsc::channel(CHANNEL_DEPTH);
-    let (event_tx, event_rx) = mpsc::channel(CHANNEL_DEPTH);
-    let names = std::sync::Arc::new(AccountNames::new(
-        config.accounts.iter().map(|a| (a.id, a.name.clone())),
-    ));
-    for message in warnings {
-        // The receiver is drained by the printer started below; the channel holds these.
-        let _ = event_tx.try_send(Event::Warning { message });
-    }
-    let reader = tokio::spawn(read_commands(command_tx, event_tx.clone(), names.clone()));
-    let printer = tokio::spawn(print_events(event_rx, names.clone()));
-    let result = engine::run(config, command_rx, event_tx).await;
-    // The engine is done: stop reading, and let the printer flush what is queued.
-    reader.abort();
-    let _ = reader.await;
-    let _ = printer.await;
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let event = Event::Error {
-                call: None,
-                message: e.to_string(),
-            };
-            println!("{}", json::event_line(&event, &names));
-            eprintln!("tincan serve: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Forwards stdin's command lines; a bad line becomes an `error` event, end of input a quit.
-async fn read_commands(
-    commands: mpsc::Sender<Command>,
-    events: mpsc::Sender<Event>,
-    names: std::sync::Arc<AccountNames>,
-) {
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    loop {
-        let command = match lines.next_line().await {
-            Ok(Some(line)) if line.trim().is_empty() => continue,
-            Ok(Some(line)) => match json::parse_command(&line, &names) {
-                Ok(command) => command,
-                Err(e) => {
-                    let message = format!("{e} (line: {line:?})");
-                    let event = Event::Error {
-                        call: None,
-                        message,
-                    };
-                    if events.send(event).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
-            },
-            Ok(None) => Command::Quit,
-            Err(e) => {
-                let message = format!("cannot read stdin, quitting: {e}");
-                let _ = events
-                    .send(Event::Error {
-                        call: None,
-                        message,
-                    })
-                    .await;
-                Command::Quit
-            }
-        };
-        let quit = command == Command::Quit;
-        if commands.send(command).await.is_err() || quit {
-            return;
-        }
-    }
-}
-
-/// Writes each event as one JSON line, flushed at once.
-async fn print_events(mut events: mpsc::Receiver<Event>, names: std::sync::Arc<AccountNames>) {
-    let mut stdout = tokio::io::stdout();
-    while let Some(event) = events.recv().await {
-        let mut line = json::event_line(&event, &names);
-        line.push('\n');
-        if stdout.write_all(line.as_bytes()).await.is_err() || stdout.flush().await.is_err() {
-            // Nobody reads our output any more; keep draining so the engine is not blocked.
-            continue;
-        }
-    }
 }
 
 /// Writes a line to stdout; a closed pipe (`tincan help | head`) is not an error worth a panic.

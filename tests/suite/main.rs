@@ -1,5 +1,6 @@
 //! The one integration-test crate: every module is a group of tests.
 
+mod cli_call;
 mod engine;
 mod framing;
 mod interop_kamailio;

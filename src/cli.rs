@@ -1,0 +1,304 @@
+//! The command-line front ends of the engine: `tincan serve` (JSON lines in and out, for
+//! automation and tests) and `tincan call` (one call, then exit with its outcome). Both load
+//! the settings file, start logging and read passwords before the engine runs, so the
+//! engine task never touches a file.
+
+mod call;
+
+pub use call::call;
+
+use crate::engine::json::{self, AccountNames};
+use crate::engine::{self, Command, EngineConfig, Event, Listen, setup};
+use crate::{config, log};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+/// Queue depth of the command and event channels (STYLE.md habit 7: bounded).
+const CHANNEL_DEPTH: usize = 64;
+
+/// `tincan serve`: the engine on a current-thread runtime, JSON lines in and out.
+pub fn serve(args: &[String], usage: &str) -> ExitCode {
+    let options = match ServeOptions::parse(args) {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("tincan serve: {message}\n\n{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    let (config, warnings, _log) = match options.prepare() {
+        Ok(prepared) => prepared,
+        Err(message) => {
+            eprintln!("tincan serve: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tincan serve: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(serve_lines(config, warnings));
+    // The stdin reader may sit in a blocking read on tokio's blocking pool; don't wait for it.
+    runtime.shutdown_background();
+    code
+}
+
+/// The options `tincan serve` and `tincan call` share.
+#[derive(Debug, Default)]
+struct ServeOptions {
+    config: Option<PathBuf>,
+    listen: Vec<Listen>,
+    auto_answer: bool,
+    rtp_port: Option<u16>,
+    log_dir: Option<PathBuf>,
+    no_log_file: bool,
+    log_level: Option<String>,
+    password_stdin: Option<String>,
+}
+
+impl ServeOptions {
+    fn parse(args: &[String]) -> Result<ServeOptions, String> {
+        let mut o = ServeOptions::default();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            if !o.option(arg, &mut args)? {
+                return Err(format!("unknown option {arg:?}"));
+            }
+        }
+        Ok(o)
+    }
+
+    /// Takes one option (and its value from `args`); `false` when `arg` is not one of ours.
+    fn option(
+        &mut self,
+        arg: &str,
+        args: &mut std::slice::Iter<'_, String>,
+    ) -> Result<bool, String> {
+        let mut value = |what: &str| {
+            args.next()
+                .cloned()
+                .ok_or_else(|| format!("{arg} needs {what}"))
+        };
+        match arg {
+            "--auto-answer" => self.auto_answer = true,
+            "--no-log-file" => self.no_log_file = true,
+            "--config" => self.config = Some(value("a file")?.into()),
+            "--log-dir" => self.log_dir = Some(value("a directory")?.into()),
+            "--log-level" => self.log_level = Some(value("error|warn|info|debug|trace")?),
+            "--password-stdin" => self.password_stdin = Some(value("an account name")?),
+            "--listen" => {
+                let v = value("udp:IP:PORT or tcp:IP:PORT")?;
+                self.listen.push(setup::parse_listen(&v)?);
+            }
+            "--rtp-port" => {
+                let v = value("a port")?;
+                let port = v
+                    .parse()
+                    .map_err(|_| format!("--rtp-port {v:?} is not a port"))?;
+                self.rtp_port = Some(port);
+            }
+            "--password" => {
+                return Err("passwords are never taken on the command line (they would \
+                            show in the process list): use --password-stdin NAME or a \
+                            password_file"
+                    .into());
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Loads the settings, starts logging and reads passwords: everything that touches files
+    /// happens here, before the engine runs. Returns the engine's config, the warnings to
+    /// report, and the log guard to keep until exit.
+    fn prepare(self) -> Result<(EngineConfig, Vec<String>, Option<log::LogGuard>), String> {
+        let path = self.config.clone().or_else(config::default_path);
+        let loaded = match &path {
+            Some(p) => config::load(p),
+            None => config::Loaded {
+                config: config::Config::default(),
+                warnings: vec!["no configuration directory on this system: using defaults".into()],
+                kept_aside: None,
+            },
+        };
+        let mut warnings = loaded.warnings;
+        if let (Some(aside), Some(p)) = (&loaded.kept_aside, &path) {
+            warnings.push(format!(
+                "{} could not be read and was kept aside as {}; using defaults",
+                p.display(),
+                aside.display()
+            ));
+        }
+        let settings = loaded.config;
+        let level_name = self
+            .log_level
+            .as_deref()
+            .unwrap_or(&settings.general.log_level);
+        let level = log::parse_level(level_name).ok_or_else(|| {
+            format!("log level {level_name:?} is not error|warn|info|debug|trace")
+        })?;
+        let file_dir = if self.no_log_file {
+            None
+        } else {
+            self.log_dir.clone().or_else(log::default_log_dir)
+        };
+        let log_options = log::LogOptions {
+            level,
+            sip_trace: settings.general.sip_trace,
+            file_dir,
+            stderr: true,
+        };
+        let guard = match log::init(&log_options) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                warnings.push(format!("logging to a file is off: {e}"));
+                None
+            }
+        };
+        let mut passwords = HashMap::new();
+        if let Some(name) = &self.password_stdin {
+            let secret = config::read_password_line(std::io::stdin().lock())
+                .map_err(|e| format!("--password-stdin {name}: {e}"))?;
+            passwords.insert(name.clone(), secret);
+        }
+        let mut engine = EngineConfig::new(if self.listen.is_empty() {
+            setup::listen_from(&settings, &mut warnings)
+        } else {
+            self.listen
+        });
+        engine.accounts = setup::accounts_from(&settings, &passwords, &mut warnings);
+        engine.auto_answer = self.auto_answer || settings.general.auto_answer;
+        engine.rtp_port = self.rtp_port.unwrap_or(settings.general.rtp_port_min);
+        for w in &warnings {
+            tracing::warn!("{w}");
+        }
+        Ok((engine, warnings, guard))
+    }
+}
+
+/// Runs the engine with stdin as its command source and stdout as its event sink.
+async fn serve_lines(config: EngineConfig, warnings: Vec<String>) -> ExitCode {
+    let (command_tx, command_rx) = mpsc::channel(CHANNEL_DEPTH);
+    let (event_tx, event_rx) = mpsc::channel(CHANNEL_DEPTH);
+    let names = Arc::new(AccountNames::new(
+        config.accounts.iter().map(|a| (a.id, a.name.clone())),
+    ));
+    for message in warnings {
+        // The receiver is drained by the printer started below; the channel holds these.
+        let _ = event_tx.try_send(Event::Warning { message });
+    }
+    let signals = tokio::spawn(quit_on_signal(command_tx.clone()));
+    let reader = tokio::spawn(read_commands(command_tx, event_tx.clone(), names.clone()));
+    let printer = tokio::spawn(print_events(event_rx, names.clone()));
+    let result = engine::run(config, command_rx, event_tx).await;
+    // The engine is done: stop reading, and let the printer flush what is queued.
+    reader.abort();
+    signals.abort();
+    let _ = reader.await;
+    let _ = printer.await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let event = Event::Error {
+                call: None,
+                message: e.to_string(),
+            };
+            println!("{}", json::event_line(&event, &names));
+            eprintln!("tincan serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Forwards stdin's command lines; a bad line becomes an `error` event, end of input a quit.
+async fn read_commands(
+    commands: mpsc::Sender<Command>,
+    events: mpsc::Sender<Event>,
+    names: Arc<AccountNames>,
+) {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        let command = match lines.next_line().await {
+            Ok(Some(line)) if line.trim().is_empty() => continue,
+            Ok(Some(line)) => match json::parse_command(&line, &names) {
+                Ok(command) => command,
+                Err(e) => {
+                    let message = format!("{e} (line: {line:?})");
+                    let event = Event::Error {
+                        call: None,
+                        message,
+                    };
+                    if events.send(event).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            },
+            Ok(None) => Command::Quit,
+            Err(e) => {
+                let message = format!("cannot read stdin, quitting: {e}");
+                let _ = events
+                    .send(Event::Error {
+                        call: None,
+                        message,
+                    })
+                    .await;
+                Command::Quit
+            }
+        };
+        let quit = command == Command::Quit;
+        if commands.send(command).await.is_err() || quit {
+            return;
+        }
+    }
+}
+
+/// Writes each event as one JSON line, flushed at once.
+async fn print_events(mut events: mpsc::Receiver<Event>, names: Arc<AccountNames>) {
+    let mut stdout = tokio::io::stdout();
+    while let Some(event) = events.recv().await {
+        let mut line = json::event_line(&event, &names);
+        line.push('\n');
+        if stdout.write_all(line.as_bytes()).await.is_err() || stdout.flush().await.is_err() {
+            // Nobody reads our output any more; keep draining so the engine is not blocked.
+            continue;
+        }
+    }
+}
+
+/// Turns SIGINT (Ctrl-C) and SIGTERM into a graceful quit: calls are hung up and accounts
+/// unregistered, within the engine's bounded grace.
+async fn quit_on_signal(commands: mpsc::Sender<Command>) {
+    if let Err(e) = signalled().await {
+        tracing::warn!("cannot watch for signals ({e}): they will stop Tincan abruptly");
+        return;
+    }
+    tracing::info!("signal received: quitting");
+    let _ = commands.send(Command::Quit).await;
+}
+
+#[cfg(unix)]
+async fn signalled() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn signalled() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}
