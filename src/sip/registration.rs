@@ -15,7 +15,7 @@ use super::message::{Request, Response};
 use super::method::Method;
 use super::rng::Rng;
 use super::text::Text;
-use super::uri::{SipUri, Uri};
+use super::uri::{Host, SipUri, Uri};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -92,6 +92,9 @@ pub enum TransactionFailure {
 /// Retry back-off (RFC 5626 §4.5): `min(max, base * 2^failures)`, then a random 50–100 %.
 const RETRY_BASE: Duration = Duration::from_secs(30);
 const RETRY_MAX: Duration = Duration::from_secs(1800);
+/// How many times in a row the Contact is fixed from Via before the registration settles for
+/// what it has.
+const MAX_CONTACT_FIXES: u32 = 2;
 /// How many 423 answers in a row are followed before giving up (no loops with a broken
 /// registrar).
 const MAX_INTERVAL_RETRIES: u32 = 2;
@@ -112,6 +115,11 @@ pub struct Registration {
     deadline: Option<Instant>,
     failures: u32,
     interval_retries: u32,
+    /// A Contact replaced by [`Registration::fix_contact`], removed by the next REGISTER.
+    stale_contact: Option<SipUri>,
+    /// Contact fixes in a row without a stable answer (a NAT that maps every request anew
+    /// must not make us re-register forever).
+    contact_fixes: u32,
     requests: VecDeque<Request>,
     events: VecDeque<RegistrationEvent>,
 }
@@ -133,6 +141,8 @@ impl Registration {
             deadline: None,
             failures: 0,
             interval_retries: 0,
+            stale_contact: None,
+            contact_fixes: 0,
             requests: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -276,6 +286,12 @@ impl Registration {
             .params
             .set("expires", Some(Text::from(expires.to_string())));
         h.push(HeaderName::Contact, contact.to_string());
+        if let Some(stale) = self.stale_contact.take() {
+            // §10.2.2: the binding our old Contact made goes away in the same request.
+            let mut old = NameAddr::new(Uri::Sip(stale));
+            old.params.set("expires", Some(Text::from("0")));
+            h.push(HeaderName::Contact, old.to_string());
+        }
         h.push(HeaderName::Expires, expires.to_string());
         if let Some(ua) = &c.user_agent {
             h.push(HeaderName::UserAgent, ua.as_str());
@@ -302,6 +318,14 @@ impl Registration {
             self.events.push_back(RegistrationEvent::Unregistered);
             return;
         }
+        if self.contact_fixes < MAX_CONTACT_FIXES && self.fix_contact(response) {
+            self.contact_fixes += 1;
+            // RFC 3581 §4 told us where we are seen from: bind that address instead.
+            self.state = RegistrationState::Registering;
+            self.send_register(now, self.expires, rng);
+            return;
+        }
+        self.contact_fixes = 0;
         let granted = self.granted_expires(response);
         if granted == 0 {
             // A 200 that keeps no binding of ours: treat it as a failure and retry later.
@@ -313,6 +337,48 @@ impl Registration {
         self.deadline = Some(now + refresh_delay(granted));
         self.events
             .push_back(RegistrationEvent::Registered { expires: granted });
+    }
+
+    /// NAT behaviour of a softphone (RFC 3581 §4, §9): when the registrar saw our UDP REGISTER
+    /// come from another address than our Contact says (`received` and `rport` in the top
+    /// Via), the Contact becomes that address, so that requests for us reach the NAT binding
+    /// the REGISTER opened. The old binding is removed in the same REGISTER (`expires=0`).
+    /// Stream transports are left alone (their source port is the connection's, not ours),
+    /// and so is a Contact with a host name.
+    /// Returns whether the Contact changed.
+    fn fix_contact(&mut self, response: &Response) -> bool {
+        let contact = &self.config.contact;
+        let udp = contact
+            .params
+            .value("transport")
+            .is_none_or(|t| t.eq_ignore_ascii_case("udp"));
+        let Ok(via) = response.headers.top_via() else {
+            return false;
+        };
+        let (received, rport) = (via.received(), via.rport().flatten());
+        // A Contact with a host name was chosen by the user (or names a public host): keep it.
+        let literal = !matches!(contact.host, Host::Name(_));
+        if !udp || !literal || (received.is_none() && rport.is_none()) {
+            return false;
+        }
+        let host = match received {
+            Some(ip) => Host::from(ip),
+            None => via.host.clone(),
+        };
+        let port = rport.or(via.port).unwrap_or(5060);
+        if contact.host == host && contact.port.unwrap_or(5060) == port {
+            return false;
+        }
+        let mut fixed = contact.clone();
+        fixed.host = host;
+        fixed.port = Some(port);
+        self.stale_contact = Some(std::mem::replace(&mut self.config.contact, fixed));
+        true
+    }
+
+    /// The Contact we register (fixed by [`Registration::fix_contact`] when NAT was seen).
+    pub fn contact(&self) -> &SipUri {
+        &self.config.contact
     }
 
     /// §10.2.4: our binding's `expires` parameter, else the Expires header, else what we

@@ -364,3 +364,103 @@ fn registrations_are_independent() {
     let b = Registration::new(config(None), &mut rng);
     assert_ne!(a.call_id(), b.call_id());
 }
+
+fn via(received: &str, rport: u16) -> String {
+    format!("SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bKnat;received={received};rport={rport}")
+}
+
+#[test]
+fn contact_is_fixed_from_received_and_rport_and_the_old_binding_removed() {
+    let mut f = Fixture::new(None);
+    let now = f.now;
+    f.reg.start(now, &mut f.rng);
+    let first = f.request();
+    let seen = via("203.0.113.7", 40000);
+    f.answer(&first, 200, &[(HeaderName::Via, &seen)]);
+    assert_eq!(
+        f.events(),
+        [
+            RegistrationEvent::Registering,
+            RegistrationEvent::Registering
+        ]
+    );
+    let second = f.request();
+    let contacts: Vec<_> = second.headers.get_all(&HeaderName::Contact).collect();
+    assert_eq!(contacts.len(), 2, "{contacts:?}");
+    assert_eq!(
+        contacts[0].as_str(),
+        "<sip:alice@203.0.113.7:40000>;expires=3600"
+    );
+    assert_eq!(
+        contacts[1].as_str(),
+        "<sip:alice@192.0.2.10:5062>;expires=0"
+    );
+    f.answer(&second, 200, &[(HeaderName::Via, &seen)]);
+    assert_eq!(
+        f.events(),
+        [RegistrationEvent::Registered { expires: 3600 }]
+    );
+    assert_eq!(f.reg.contact().to_string(), "sip:alice@203.0.113.7:40000");
+    // The refresh carries only the new Contact.
+    f.advance();
+    let refresh = f.request();
+    let contacts: Vec<_> = refresh.headers.get_all(&HeaderName::Contact).collect();
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+}
+
+#[test]
+fn contact_stays_when_seen_from_where_it_says_or_on_streams() {
+    // Seen from our own address: nothing to fix.
+    let mut f = Fixture::new(None);
+    let now = f.now;
+    f.reg.start(now, &mut f.rng);
+    let r = f.request();
+    f.answer(&r, 200, &[(HeaderName::Via, &via("192.0.2.10", 5062))]);
+    assert_eq!(
+        f.events()[1..],
+        [RegistrationEvent::Registered { expires: 3600 }]
+    );
+    assert!(f.reg.poll_request().is_none());
+
+    // TCP: the source port is the connection's; the Contact stays.
+    let mut rng = Rng::from_seed([2; 32]);
+    let mut cfg = config(None);
+    cfg.contact = SipUri::parse("sip:alice@192.0.2.10:5062;transport=tcp").unwrap();
+    let mut f = Fixture {
+        reg: Registration::new(cfg, &mut rng),
+        rng,
+        now: clock::origin(),
+    };
+    f.reg.start(now, &mut f.rng);
+    let r = f.request();
+    f.answer(&r, 200, &[(HeaderName::Via, &via("203.0.113.7", 40000))]);
+    assert_eq!(
+        f.events()[1..],
+        [RegistrationEvent::Registered { expires: 3600 }]
+    );
+    assert_eq!(f.reg.contact().port, Some(5062));
+}
+
+#[test]
+fn a_nat_that_maps_every_request_anew_does_not_loop() {
+    let mut f = Fixture::new(None);
+    let now = f.now;
+    f.reg.start(now, &mut f.rng);
+    for port in 40000..40010 {
+        let Some(r) = f.reg.poll_request() else {
+            break;
+        };
+        f.answer(&r, 200, &[(HeaderName::Via, &via("203.0.113.7", port))]);
+    }
+    let events = f.events();
+    assert_eq!(
+        events.last(),
+        Some(&RegistrationEvent::Registered { expires: 3600 }),
+        "{events:?}"
+    );
+    let registers = events
+        .iter()
+        .filter(|e| **e == RegistrationEvent::Registering)
+        .count();
+    assert_eq!(registers, 1 + MAX_CONTACT_FIXES as usize, "{events:?}");
+}

@@ -411,7 +411,11 @@ impl UserAgent {
     /// From URI and Contact for a call on `account` (or the local account for direct calls).
     fn identity(&self, account: Option<AccountId>, peer: Peer) -> (SipUri, SipUri) {
         if let Some(cfg) = account.and_then(|a| self.account_configs.get(&a)) {
-            return (cfg.aor.clone(), cfg.contact.clone());
+            // The registration's Contact: fixed from Via when a NAT was seen (RFC 3581).
+            let contact = account
+                .and_then(|a| self.accounts.get(&a))
+                .map_or_else(|| cfg.contact.clone(), |a| a.registration.contact().clone());
+            return (cfg.aor.clone(), contact);
         }
         let local = self.local_addr(peer.transport);
         let uri = SipUri::new(Some("tincan"), Host::from(local.ip()), Some(local.port()));
