@@ -63,6 +63,7 @@ struct ServeOptions {
     no_log_file: bool,
     log_level: Option<String>,
     password_stdin: Option<String>,
+    dns_server: Option<std::net::SocketAddr>,
 }
 
 impl ServeOptions {
@@ -95,6 +96,13 @@ impl ServeOptions {
             "--log-dir" => self.log_dir = Some(value("a directory")?.into()),
             "--log-level" => self.log_level = Some(value("error|warn|info|debug|trace")?),
             "--password-stdin" => self.password_stdin = Some(value("an account name")?),
+            "--dns-server" => {
+                let v = value("IP:PORT")?;
+                let addr = v
+                    .parse()
+                    .map_err(|_| format!("--dns-server {v:?} is not IP:PORT"))?;
+                self.dns_server = Some(addr);
+            }
             "--listen" => {
                 let v = value("udp:IP:PORT or tcp:IP:PORT")?;
                 self.listen.push(setup::parse_listen(&v)?);
@@ -177,6 +185,7 @@ impl ServeOptions {
         });
         engine.accounts = setup::accounts_from(&settings, &passwords, &mut warnings);
         engine.auto_answer = self.auto_answer || settings.general.auto_answer;
+        engine.dns_server = self.dns_server;
         engine.rtp_port = self.rtp_port.unwrap_or(settings.general.rtp_port_min);
         for w in &warnings {
             tracing::warn!("{w}");

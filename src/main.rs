@@ -29,6 +29,7 @@ Commands:
     --rtp-port PORT      the RTP port advertised in SDP (no audio flows yet)
     --password-stdin NAME  read account NAME's password from the first line of stdin
                          (otherwise from the account's password_file; never from arguments)
+    --dns-server IP:PORT ask only this DNS server (default: the system's resolvers)
     --log-level LEVEL    error, warn, info (default), debug or trace
     --log-dir DIR        where the daily log files go (default: the OS data directory)
     --no-log-file        log to stderr only

@@ -2,6 +2,7 @@
 //! ports, scratch directories, and the third-party peers ([`kamailio`]). Every child process is
 //! bounded in time and stopped by its PID when the test ends, whatever happens.
 
+pub mod dns;
 pub mod kamailio;
 mod node;
 
