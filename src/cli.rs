@@ -9,7 +9,7 @@ pub use call::call;
 
 use crate::engine::json::{self, AccountNames};
 use crate::engine::{self, Command, EngineConfig, Event, Listen, setup};
-use crate::{config, log};
+use crate::{config, log, secrets};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -178,6 +178,7 @@ impl ServeOptions {
                 .map_err(|e| format!("--password-stdin {name}: {e}"))?;
             passwords.insert(name.clone(), secret);
         }
+        keyring_passwords(&settings, &mut passwords, &mut warnings);
         let mut engine = EngineConfig::new(if self.listen.is_empty() {
             setup::listen_from(&settings, &mut warnings)
         } else {
@@ -191,6 +192,74 @@ impl ServeOptions {
             tracing::warn!("{w}");
         }
         Ok((engine, warnings, guard))
+    }
+}
+
+/// Looks up, in the OS keyring, the password of every enabled account that has none from
+/// stdin or a password file. A keyring that cannot be reached is one warning, not one per
+/// account.
+fn keyring_passwords(
+    settings: &config::Config,
+    passwords: &mut HashMap<String, config::Secret>,
+    warnings: &mut Vec<String>,
+) {
+    let wanted: Vec<_> = settings
+        .accounts
+        .iter()
+        .filter(|a| a.enabled && a.password_file.is_none() && !passwords.contains_key(&a.name))
+        .collect();
+    for account in wanted {
+        match secrets::get(&account.name) {
+            Ok(Some(secret)) => {
+                passwords.insert(account.name.clone(), secret);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                warnings.push(format!(
+                    "{e}; accounts without a password_file have no password \
+                     (use a password_file or --password-stdin NAME)"
+                ));
+                return;
+            }
+        }
+    }
+}
+
+/// `tincan password set NAME` (the password is the first line of stdin) and
+/// `tincan password delete NAME`: manage an account's password in the OS keyring.
+pub fn password(args: &[String], usage: &str) -> ExitCode {
+    let (action, name) = match args {
+        [a, n] if a == "set" || a == "delete" => (a.as_str(), n.as_str()),
+        _ => {
+            eprintln!("tincan password: use `set NAME` or `delete NAME`\n\n{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = if action == "set" {
+        match config::read_password_line(std::io::stdin().lock()) {
+            Ok(secret) => {
+                secrets::set(name, &secret).map(|()| format!("stored the password of {name:?}"))
+            }
+            Err(e) => {
+                eprintln!("tincan password set: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        secrets::delete(name).map(|found| match found {
+            true => format!("removed the password of {name:?}"),
+            false => format!("the keyring held no password for {name:?}"),
+        })
+    };
+    match result {
+        Ok(message) => {
+            eprintln!("tincan password: {message}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tincan password: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

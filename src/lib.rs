@@ -3,4 +3,5 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod log;
+pub mod secrets;
 pub mod sip;

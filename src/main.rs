@@ -28,7 +28,8 @@ Commands:
     --auto-answer        answer every incoming call
     --rtp-port PORT      the RTP port advertised in SDP (no audio flows yet)
     --password-stdin NAME  read account NAME's password from the first line of stdin
-                         (otherwise from the account's password_file; never from arguments)
+                         (otherwise from the account's password_file, else the OS keyring;
+                         never from arguments)
     --dns-server IP:PORT ask only this DNS server (default: the system's resolvers)
     --log-level LEVEL    error, warn, info (default), debug or trace
     --log-dir DIR        where the daily log files go (default: the OS data directory)
@@ -44,6 +45,9 @@ Commands:
     --audio-in WAV, --audio-out WAV
                          accepted and ignored until audio lands
     and --config, --listen (default: any free port), --password-stdin, --log-* as for serve
+  tincan password set NAME      store account NAME's password (first line of stdin)
+                                in the OS keyring, where serve and call find it
+  tincan password delete NAME   remove it
   tincan help            this text
 
 Audio, the window and serverless calling are being built.";
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Some("parse") if args.len() > 1 => parse_files(&args[1..]),
         Some("serve") => cli::serve(&args[1..], USAGE),
         Some("call") => cli::call(&args[1..], USAGE),
+        Some("password") => cli::password(&args[1..], USAGE),
         Some("help" | "--help" | "-h") => {
             out(USAGE);
             ExitCode::SUCCESS

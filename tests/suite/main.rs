@@ -6,6 +6,7 @@ mod engine;
 mod framing;
 mod interop_kamailio;
 mod interop_sipp;
+mod keyring;
 mod rfc4475;
 mod roundtrip;
 mod support;

@@ -28,6 +28,16 @@ impl Node {
     /// (`<dir>/<name>.stderr`); without `--config` in `args` it reads no settings file (a
     /// path in `dir` that does not exist), so the user's own settings never leak in.
     pub fn serve(name: &'static str, args: &[String], dir: &std::path::Path) -> Node {
+        Node::serve_env(name, args, dir, &[])
+    }
+
+    /// [`Node::serve`] with extra environment variables.
+    pub fn serve_env(
+        name: &'static str,
+        args: &[String],
+        dir: &std::path::Path,
+        env: &[(String, String)],
+    ) -> Node {
         let stderr = dir.join(format!("{name}.stderr"));
         let err_file = std::fs::File::create(&stderr).expect("create stderr file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_tincan"));
@@ -39,6 +49,7 @@ impl Node {
             command.arg("--config").arg(dir.join("no-such-config.toml"));
         }
         let mut child = command
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -1,0 +1,211 @@
+//! Passwords in a real OS keyring: gnome-keyring's Secret Service in a private D-Bus session
+//! the test starts. `tincan password set` stores an account's password, a new `tincan serve`
+//! reads it back and registers at Kamailio with it, the password is found in no file under
+//! Tincan's config and log directories, and after `tincan password delete` it is gone.
+
+use crate::support::kamailio::{Kamailio, Options};
+use crate::support::{Node, Scratch, free_port, stop_child};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Duration;
+
+/// A private session bus with gnome-keyring's secrets component, unlocked.
+struct KeyringSession {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    env: Vec<(String, String)>,
+}
+
+const SESSION: &str = r#"
+printf 'keyring-test-login' | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+K=$!
+trap 'kill $K 2>/dev/null' EXIT
+for i in $(seq 100); do
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
+  sleep 0.1
+done
+echo "BUS=$DBUS_SESSION_BUS_ADDRESS"
+read _
+"#;
+
+impl KeyringSession {
+    fn start(home: &Scratch) -> KeyringSession {
+        let env = vec![
+            ("HOME".to_owned(), home.0.display().to_string()),
+            (
+                "XDG_DATA_HOME".to_owned(),
+                home.path("data").display().to_string(),
+            ),
+            (
+                "XDG_CONFIG_HOME".to_owned(),
+                home.path("config").display().to_string(),
+            ),
+        ];
+        let mut child = Command::new("timeout")
+            .args(["120", "dbus-run-session", "--", "sh", "-c", SESSION])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-run-session runs (packages dbus, gnome-keyring)");
+        let stdin = child.stdin.take();
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the session says its bus");
+        let bus = line
+            .trim()
+            .strip_prefix("BUS=")
+            .unwrap_or_else(|| panic!("no bus address: {line:?}"))
+            .to_owned();
+        let mut env = env;
+        env.push(("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus));
+        KeyringSession { child, stdin, env }
+    }
+
+    /// Runs `tincan password ARGS` in the session with `input` on stdin; returns its status.
+    fn password(&self, args: &[&str], input: &str) -> bool {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tincan"))
+            .arg("password")
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tincan password");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("write password");
+        drop(stdin);
+        let until = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.success();
+            }
+            assert!(std::time::Instant::now() < until, "tincan password hangs");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for KeyringSession {
+    fn drop(&mut self) {
+        self.stdin = None; // the script ends, its trap stops the keyring daemon
+        stop_child(&mut self.child, Duration::from_secs(3));
+    }
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_password_in_the_keyring_registers_and_is_in_no_file() {
+    let kamailio = Kamailio::start(&Options::default());
+    let home = Scratch::new("keyring-home");
+    let session = KeyringSession::start(&home);
+    let work = Scratch::new("keyring-work");
+    let config = work.path("config/config.toml");
+    std::fs::create_dir_all(work.path("config")).expect("config dir");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"alice\"\naor = \"sip:alice@127.0.0.1\"\n\
+             registrar = \"sip:127.0.0.1:{}\"\nexpires = 60\n",
+            kamailio.port
+        ),
+    )
+    .expect("write config");
+    assert!(
+        session.password(&["set", "alice"], "alicepw\n"),
+        "password set"
+    );
+
+    let args = |port: u16| {
+        vec![
+            "--config".to_owned(),
+            config.display().to_string(),
+            "--listen".to_owned(),
+            format!("udp:127.0.0.1:{port}"),
+            "--log-level".to_owned(),
+            "debug".to_owned(),
+        ]
+    };
+    let mut node = Node::serve_env("tincan", &args(free_port()), &work.0, &session.env);
+    node.expect("registration", |v| v["state"] == "registered");
+    node.send(r#"{"cmd":"quit"}"#);
+    node.expect("stopped", |_| true);
+    assert!(node.wait_success());
+    for file in files(&work.0) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(7).any(|w| w == b"alicepw"),
+            "the password is in {}",
+            file.display()
+        );
+    }
+
+    assert!(
+        session.password(&["delete", "alice"], ""),
+        "password delete"
+    );
+    let mut node = Node::serve_env("tincan2", &args(free_port()), &work.0, &session.env);
+    node.expect("warning", |v| {
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("has no password"))
+    });
+    let failed = node.expect("registration", |v| v["state"] == "failed");
+    assert_eq!(failed["code"], 401, "{failed}");
+    node.send(r#"{"cmd":"quit"}"#);
+    node.expect("stopped", |_| true);
+}
+
+#[test]
+fn without_a_keyring_the_user_is_told_and_nothing_crashes() {
+    let work = Scratch::new("keyring-none");
+    let config = work.path("config.toml");
+    std::fs::write(
+        &config,
+        "[[accounts]]\nname = \"alice\"\naor = \"sip:alice@127.0.0.1\"\nregister = false\n",
+    )
+    .expect("write config");
+    let env = vec![
+        // A bus address where nothing listens.
+        (
+            "DBUS_SESSION_BUS_ADDRESS".to_owned(),
+            format!("unix:path={}", work.path("no-bus").display()),
+        ),
+    ];
+    let args = vec![
+        "--config".to_owned(),
+        config.display().to_string(),
+        "--listen".to_owned(),
+        format!("udp:127.0.0.1:{}", free_port()),
+    ];
+    let mut node = Node::serve_env("tincan", &args, &work.0, &env);
+    node.expect_any_order("warning", |v| {
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("keyring is not available"))
+    });
+    node.send(r#"{"cmd":"quit"}"#);
+    node.expect("stopped", |_| true);
+    assert!(node.wait_success());
+}
