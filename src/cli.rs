@@ -64,6 +64,7 @@ struct ServeOptions {
     log_level: Option<String>,
     password_stdin: Option<String>,
     dns_server: Option<std::net::SocketAddr>,
+    keepalive: Option<u64>,
 }
 
 impl ServeOptions {
@@ -96,6 +97,13 @@ impl ServeOptions {
             "--log-dir" => self.log_dir = Some(value("a directory")?.into()),
             "--log-level" => self.log_level = Some(value("error|warn|info|debug|trace")?),
             "--password-stdin" => self.password_stdin = Some(value("an account name")?),
+            "--keepalive" => {
+                let v = value("seconds (0 for none)")?;
+                let secs: u64 = v
+                    .parse()
+                    .map_err(|_| format!("--keepalive {v:?} is not a number of seconds"))?;
+                self.keepalive = Some(secs);
+            }
             "--dns-server" => {
                 let v = value("IP:PORT")?;
                 let addr = v
@@ -187,6 +195,9 @@ impl ServeOptions {
         engine.accounts = setup::accounts_from(&settings, &passwords, &mut warnings);
         engine.auto_answer = self.auto_answer || settings.general.auto_answer;
         engine.dns_server = self.dns_server;
+        if let Some(secs) = self.keepalive {
+            engine.keepalive = (secs > 0).then(|| std::time::Duration::from_secs(secs));
+        }
         engine.rtp_port = self.rtp_port.unwrap_or(settings.general.rtp_port_min);
         for w in &warnings {
             tracing::warn!("{w}");

@@ -31,6 +31,7 @@ Commands:
                          (otherwise from the account's password_file, else the OS keyring;
                          never from arguments)
     --dns-server IP:PORT ask only this DNS server (default: the system's resolvers)
+    --keepalive SECS     keep-alive period towards registrars (default 25, 0 for none)
     --log-level LEVEL    error, warn, info (default), debug or trace
     --log-dir DIR        where the daily log files go (default: the OS data directory)
     --no-log-file        log to stderr only

@@ -64,3 +64,111 @@ fn bad_lines_are_errors_and_end_of_input_quits() {
     a.expect("stopped", |_| true);
     assert!(a.wait_success(), "A exit status");
 }
+
+/// A registrar of our own on a UDP socket: answers every REGISTER with 200 OK and counts the
+/// keep-alive datagrams (bare CRLFs) that arrive afterwards.
+fn fake_registrar(socket: &std::net::UdpSocket, for_how_long: std::time::Duration) -> usize {
+    let until = std::time::Instant::now() + for_how_long;
+    let mut keepalives = 0;
+    let mut buf = [0u8; 4096];
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .expect("timeout");
+    while std::time::Instant::now() < until {
+        let Ok((len, from)) = socket.recv_from(&mut buf) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&buf[..len]).to_string();
+        if text.trim_matches(['\r', '\n']).is_empty() {
+            keepalives += 1;
+            continue;
+        }
+        if !text.starts_with("REGISTER ") {
+            continue;
+        }
+        let mut reply = String::from("SIP/2.0 200 OK\r\n");
+        for line in text.split("\r\n") {
+            let lower = line.to_ascii_lowercase();
+            if ["via:", "from:", "call-id:", "cseq:", "contact:"]
+                .iter()
+                .any(|h| lower.starts_with(h))
+            {
+                reply.push_str(line);
+                reply.push_str("\r\n");
+            } else if lower.starts_with("to:") {
+                reply.push_str(line);
+                reply.push_str(";tag=fake\r\n");
+            }
+        }
+        reply.push_str("Content-Length: 0\r\n\r\n");
+        socket.send_to(reply.as_bytes(), from).expect("reply");
+    }
+    keepalives
+}
+
+#[test]
+fn keepalives_go_to_the_registrar_while_registered() {
+    let dir = Scratch::new("engine-keepalive");
+    let registrar = std::net::UdpSocket::bind("127.0.0.1:0").expect("registrar socket");
+    let port = registrar.local_addr().expect("addr").port();
+    let config = dir.path("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"solo\"\naor = \"sip:solo@127.0.0.1\"\n\
+             registrar = \"sip:127.0.0.1:{port}\"\nexpires = 600\n"
+        ),
+    )
+    .expect("config");
+    let mut a = spawn(
+        "A",
+        free_ports(1)[0],
+        &[
+            "--config",
+            &config.display().to_string(),
+            "--keepalive",
+            "1",
+        ],
+        &dir,
+    );
+    let keepalives = fake_registrar(&registrar, std::time::Duration::from_millis(3500));
+    a.expect_any_order("registration", |v| v["state"] == "registered");
+    assert!(
+        (2..=4).contains(&keepalives),
+        "{keepalives} keep-alives in 3.5 s at 1 s"
+    );
+    a.send(r#"{"cmd":"quit"}"#);
+    // The unregister gets no answer now; the quit is still bounded.
+    a.expect_within(std::time::Duration::from_secs(8), "stopped", |_| true);
+}
+
+#[test]
+fn two_engines_call_over_ipv6_and_quit_hangs_up_live_calls() {
+    let dir = Scratch::new("engine-v6");
+    let ports = free_ports(2);
+    let listen = |p: u16| format!("udp:[::1]:{p}");
+    let mut b = Node::serve(
+        "B",
+        &["--listen".into(), listen(ports[1]), "--auto-answer".into()],
+        &dir.0,
+    );
+    let mut a = Node::serve("A", &["--listen".into(), listen(ports[0])], &dir.0);
+    b.expect("started", |v| {
+        v["listen"] == format!("[::1]:{}", ports[1]).as_str()
+    });
+    a.expect("started", |_| true);
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:bob@[::1]:{}"}}"#,
+        ports[1]
+    ));
+    let answered = a.expect("answered", |v| v["call"] == 1);
+    assert_eq!(answered["remote_rtp"], "[::1]:16384", "{answered}");
+    b.expect("answered", |_| true);
+    // Quitting with the call up sends BYE before stopping.
+    a.send(r#"{"cmd":"quit"}"#);
+    a.expect("ended", |v| v["call"] == 1 && v["reason"] == "local");
+    a.expect("stopped", |_| true);
+    b.expect("ended", |v| v["reason"] == "remote");
+    b.send(r#"{"cmd":"quit"}"#);
+    b.expect("stopped", |_| true);
+}
