@@ -196,8 +196,25 @@ impl Engine {
 
     async fn on_net(&mut self, now: Instant, input: NetInput) -> Result<(), EngineError> {
         match input {
-            NetInput::Datagram { peer, data } => self.ua.handle_datagram(now, &data, peer),
-            NetInput::Stream { peer, message } => self.ua.handle_message(now, *message, peer),
+            NetInput::Datagram { peer, data } => {
+                tracing::trace!(
+                    target: "tincan::sip_trace",
+                    "from {} {}:\n{}",
+                    name(peer),
+                    peer.addr,
+                    String::from_utf8_lossy(&data)
+                );
+                self.ua.handle_datagram(now, &data, peer);
+            }
+            NetInput::Stream { peer, message } => {
+                tracing::trace!(
+                    target: "tincan::sip_trace",
+                    "from {} {}:\n{message}",
+                    name(peer),
+                    peer.addr
+                );
+                self.ua.handle_message(now, *message, peer);
+            }
             NetInput::Accepted { peer, queue } => {
                 tracing::debug!(
                     "accepted {:?} connection from {}",
@@ -363,7 +380,7 @@ impl Engine {
 
     async fn send(&mut self, transmit: Transmit) -> Result<(), EngineError> {
         let Transmit { peer, message } = transmit;
-        tracing::trace!(target: "tincan::sip_trace", "to {:?} {}:\n{message}", peer.transport, peer.addr);
+        tracing::trace!(target: "tincan::sip_trace", "to {} {}:\n{message}", name(peer), peer.addr);
         self.send_bytes(peer, message.to_bytes().to_vec()).await
     }
 

@@ -14,8 +14,13 @@ fn two_engines_call_answer_and_hang_up() {
     let dir = Scratch::new("engine-two");
     let ports = free_ports(2);
     let (port_a, port_b) = (ports[0], ports[1]);
-    let mut b = spawn("B", port_b, &["--auto-answer"], &dir);
-    let mut a = spawn("A", port_a, &[], &dir);
+    // B logs full SIP traces (a setting, at trace level); A logs at info with the setting on.
+    let traced = dir.path("traced.toml");
+    std::fs::write(&traced, "[general]\nsip_trace = true\n").expect("config");
+    let traced = traced.display().to_string();
+    let b_args = ["--auto-answer", "--config", &traced, "--log-level", "trace"];
+    let mut b = spawn("B", port_b, &b_args, &dir);
+    let mut a = spawn("A", port_a, &["--config", &traced], &dir);
     let b_listen = format!("127.0.0.1:{port_b}");
     b.expect("started", |v| v["listen"] == b_listen.as_str());
     a.expect("started", |_| true);
@@ -47,6 +52,23 @@ fn two_engines_call_answer_and_hang_up() {
     b.expect("stopped", |_| true);
     assert!(a.wait_success(), "A exit status");
     assert!(b.wait_success(), "B exit status");
+    let log_of = |name: &str| {
+        let dir = dir.path(&format!("{name}-logs"));
+        std::fs::read_dir(&dir)
+            .expect("a log directory")
+            .flatten()
+            .map(|f| std::fs::read_to_string(f.path()).unwrap_or_default())
+            .collect::<String>()
+    };
+    let b_log = log_of("B");
+    assert!(b_log.contains("tincan::sip_trace"), "{b_log}");
+    assert!(b_log.contains(&format!("INVITE sip:bob@127.0.0.1:{port_b} SIP/2.0")));
+    assert!(b_log.contains("SIP/2.0 200 OK"));
+    let a_log = log_of("A");
+    assert!(
+        !a_log.contains("INVITE sip:"),
+        "traces at info level: {a_log}"
+    );
 }
 
 #[test]
