@@ -17,7 +17,9 @@ PURE_PATHS=(
 )
 # Pure paths checked only when they exist (globs, relative to ROOT).
 PURE_PATHS_IF_PRESENT=(
+  'src/media.rs'
   'src/media/rtp*'
+  'src/media/g711*'
   'src/media/jitter*'
   'src/media/dtmf*'
   'src/media/rtcp*'

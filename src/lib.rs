@@ -3,5 +3,6 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod log;
+pub mod media;
 pub mod secrets;
 pub mod sip;
