@@ -1,6 +1,7 @@
 //! Media: what carries the voice. The packet parts are pure like the SIP core (sans-IO, no
-//! clock, no sockets): RTP ([`rtp`]), the G.711 codecs ([`g711`]). Devices and the engine's
+//! clock, no sockets): RTP ([`rtp`]), the G.711 codecs ([`g711`]), the jitter buffer ([`jitter`]). Devices and the engine's
 //! media sockets live outside this module.
 
 pub mod g711;
+pub mod jitter;
 pub mod rtp;
