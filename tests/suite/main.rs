@@ -4,6 +4,7 @@ mod cli_call;
 mod dns_locate;
 mod engine;
 mod framing;
+mod interop_baresip;
 mod interop_kamailio;
 mod interop_sipp;
 mod keyring;

@@ -1,7 +1,9 @@
 //! What the interop tests share: a `tincan serve` child driven by JSON lines ([`Node`]), free
-//! ports, scratch directories, and the third-party peers ([`kamailio`]). Every child process is
-//! bounded in time and stopped by its PID when the test ends, whatever happens.
+//! ports, scratch directories, and the third-party peers ([`kamailio`], [`baresip`]). Every
+//! child process is bounded in time and stopped by its PID when the test ends, whatever
+//! happens.
 
+pub mod baresip;
 pub mod dns;
 pub mod kamailio;
 mod node;

@@ -491,6 +491,44 @@ fn hold_needs_an_established_call() {
     );
 }
 
+/// The callee holds at once after answering, before the caller's ACK is in (found against
+/// baresip behind Kamailio): the re-INVITE is not refused but waits for the ACK (§14.1, one
+/// INVITE transaction at a time) and then goes through, without a 500 or 491.
+#[test]
+fn hold_right_after_answering_waits_for_the_ack() {
+    let mut net = Net::new();
+    net.dial();
+    let incoming = net.incoming_call();
+    let now = net.now;
+    net.b.answer(now, incoming, media(50000)).unwrap();
+    // The 200 is not even on the wire yet.
+    net.b.hold(now, incoming).unwrap();
+    // One change waits at a time, like one re-INVITE is in flight at a time.
+    assert_eq!(
+        net.b.resume(now, incoming),
+        Err(CallError::WrongState(incoming))
+    );
+    net.settle();
+    let b = last_media(&net.events_b).expect("B's hold went out after the ACK");
+    let a = last_media(&net.events_a).expect("A saw the hold");
+    assert_eq!(
+        (b.local_direction, b.remote_direction),
+        (Direction::SendOnly, Direction::RecvOnly)
+    );
+    assert_eq!(
+        (a.local_direction, a.remote_direction),
+        (Direction::RecvOnly, Direction::SendOnly)
+    );
+    assert!(
+        !net.statuses.iter().any(|&s| s == 500 || s == 491),
+        "{:?}",
+        net.statuses
+    );
+    net.run_out(Duration::from_secs(120));
+    assert_eq!((net.a.calls(), net.b.calls()), (1, 1));
+    assert_eq!((net.a.transactions(), net.b.transactions()), (0, 0));
+}
+
 /// RFC 4028: A asks for a 90 s session timer; B (supporting timers) makes A the refresher
 /// (§9 Table 2); A re-INVITEs every 45 s and the call lives on.
 #[test]

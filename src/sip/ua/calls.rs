@@ -112,6 +112,9 @@ pub(super) struct Call {
     reinvite: Option<reinvite::ReInvite>,
     /// When to retry a re-INVITE refused with 491 (§14.1 back-off).
     glare_retry: Option<Instant>,
+    /// A hold or resume asked for while our 2xx still waited for its ACK: the re-INVITE
+    /// goes out when the ACK arrives (§14.1: one INVITE transaction at a time).
+    reinvite_after_ack: bool,
     /// The call was placed through an explicit next hop (`dial`'s peer or the account's
     /// outbound proxy), which then carries every request of the call (§8.1.2); otherwise
     /// in-dialog requests go to the dialog's own next hop.
@@ -176,6 +179,7 @@ impl Call {
             retransmit: None,
             reinvite: None,
             glare_retry: None,
+            reinvite_after_ack: false,
             session_timer: None,
             ring_deadline: None,
             via_proxy: false,

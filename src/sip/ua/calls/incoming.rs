@@ -192,7 +192,7 @@ impl UserAgent {
     }
 
     /// An ACK for our 2xx (§13.3.1.4): stop retransmitting; take the answer if we offered
-    /// in the 200.
+    /// in the 200; send the re-INVITE that waited for it.
     pub(in crate::sip::ua) fn on_ack(&mut self, now: Instant, request: &Request) {
         let Some((&id, call)) = self.calls.iter_mut().find(|(_, c)| {
             c.dialog
@@ -204,7 +204,19 @@ impl UserAgent {
         if call.retransmit.take().is_none() {
             return;
         }
-        // §13.3.1.4 / §14.2: our 2xx carried an offer; the ACK carries the answer.
+        let reinvite = std::mem::take(&mut call.reinvite_after_ack);
+        self.take_answer_from_ack(now, id, request);
+        if reinvite && self.calls.contains_key(&id) {
+            let _ = self.send_reinvite(now, id);
+        }
+    }
+
+    /// §13.3.1.4 / §14.2: when our 2xx carried an offer, the ACK carries the answer; a
+    /// missing answer ends the call.
+    fn take_answer_from_ack(&mut self, now: Instant, id: CallId, request: &Request) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         if call.media.pending_offer().is_none() {
             return;
         }

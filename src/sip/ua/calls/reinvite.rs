@@ -66,6 +66,9 @@ impl UserAgent {
         self.change_direction(now, id, resume_direction)
     }
 
+    /// Changes the offered direction and re-INVITEs; while our 2xx to the peer's last INVITE
+    /// waits for its ACK, the re-INVITE waits too (§14.1 allows one INVITE transaction at a
+    /// time, and a peer following §14.2 would answer it 500) and goes out with the ACK.
     fn change_direction(
         &mut self,
         now: Instant,
@@ -74,12 +77,16 @@ impl UserAgent {
     ) -> Result<(), CallError> {
         let call = self.calls.get_mut(&id).ok_or(CallError::UnknownCall(id))?;
         let busy = call.reinvite.as_ref().is_some_and(|r| !r.answered)
-            || call.retransmit.is_some()
-            || call.glare_retry.is_some();
+            || call.glare_retry.is_some()
+            || call.reinvite_after_ack;
         if call.phase != Phase::Established || busy {
             return Err(CallError::WrongState(id));
         }
         call.local_media.direction = change(call.local_media.direction);
+        if call.retransmit.is_some() {
+            call.reinvite_after_ack = true;
+            return Ok(());
+        }
         self.send_reinvite(now, id)
     }
 
