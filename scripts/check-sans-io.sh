@@ -20,6 +20,8 @@ PURE_PATHS_IF_PRESENT=(
   'src/media.rs'
   'src/media/rtp*'
   'src/media/g711*'
+  'src/media/session*'
+  'src/media/tone*'
   'src/media/jitter*'
   'src/media/dtmf*'
   'src/media/rtcp*'

@@ -1,7 +1,10 @@
 //! Media: what carries the voice. The packet parts are pure like the SIP core (sans-IO, no
-//! clock, no sockets): RTP ([`rtp`]), the G.711 codecs ([`g711`]), the jitter buffer ([`jitter`]). Devices and the engine's
+//! clock, no sockets): RTP ([`rtp`]), the G.711 codecs ([`g711`]), the jitter buffer ([`jitter`]), one call's audio stream
+//! ([`session`]) and tones ([`tone`]). Devices and the engine's
 //! media sockets live outside this module.
 
 pub mod g711;
 pub mod jitter;
 pub mod rtp;
+pub mod session;
+pub mod tone;

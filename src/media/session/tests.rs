@@ -1,0 +1,137 @@
+//! Two sessions over a simulated network on virtual time: audio judged by what arrives.
+
+use super::*;
+use crate::media::tone::{Sine, power_share};
+use crate::sip::test_clock;
+
+const PTIME: Duration = Duration::from_millis(20);
+
+fn config(codec: AudioCodec, pt: u8, remote: &str) -> StreamConfig {
+    StreamConfig {
+        codec,
+        payload_type: PayloadType(pt),
+        ptime: PTIME,
+        remote: Some(remote.parse().unwrap()),
+        send: true,
+        receive: true,
+    }
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+/// Runs `periods` frame periods: A sends a tone to B; packets whose index `drop` says are
+/// lost. Returns what B played.
+fn run(
+    a: &mut MediaSession,
+    b: &mut MediaSession,
+    periods: u32,
+    drop: impl Fn(u32) -> bool,
+) -> Vec<i16> {
+    let start = test_clock::origin();
+    let mut tone = Sine::new(1000.0, 8000, 8000);
+    let mut played = Vec::new();
+    for i in 0..periods {
+        let now = start + PTIME * i;
+        a.send_frame(now, &tone.samples(160));
+        while let Some((to, bytes)) = a.poll_transmit() {
+            assert_eq!(to, addr("192.0.2.2:4000"));
+            if !drop(i) {
+                b.handle_packet(now, &bytes, addr("192.0.2.1:5000"))
+                    .unwrap();
+            }
+        }
+        played.extend(b.play_frame());
+    }
+    played
+}
+
+#[test]
+fn a_tone_sent_by_one_side_is_heard_by_the_other() {
+    let mut rng = Rng::from_seed([3; 32]);
+    for (codec, pt) in [(AudioCodec::Pcmu, 0), (AudioCodec::Pcma, 8)] {
+        let mut a = MediaSession::new(config(codec, pt, "192.0.2.2:4000"), &mut rng);
+        let mut b = MediaSession::new(config(codec, pt, "192.0.2.1:5000"), &mut rng);
+        let played = run(&mut a, &mut b, 50, |_| false);
+        // After the buffer filled (a few frames), every frame carries the tone.
+        for frame in played[160 * 5..].chunks(160) {
+            assert!(power_share(frame, 1000.0, 8000) > 0.9, "{codec:?}");
+        }
+        assert_eq!(a.stats().packets_sent, 50);
+        assert_eq!(b.stats().packets_received, 50);
+    }
+}
+
+#[test]
+fn losses_are_concealed_and_counted() {
+    let mut rng = Rng::from_seed([4; 32]);
+    let mut a = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
+    let mut b = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
+    // Every tenth packet lost: the repeated frame keeps the tone.
+    let played = run(&mut a, &mut b, 100, |i| i % 10 == 5);
+    let with_tone = played[160 * 5..]
+        .chunks(160)
+        .filter(|f| power_share(f, 1000.0, 8000) > 0.5)
+        .count();
+    assert!(with_tone >= 90, "{with_tone} of 95 frames kept the tone");
+    assert!(b.stats().jitter.concealed >= 9, "{:?}", b.stats());
+}
+
+#[test]
+fn symmetric_rtp_answers_where_packets_come_from() {
+    let mut rng = Rng::from_seed([5; 32]);
+    // The SDP says 10.0.0.7 (a private address); packets come from the NAT's public side.
+    let mut b = MediaSession::new(config(AudioCodec::Pcmu, 0, "10.0.0.7:4000"), &mut rng);
+    let mut a = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
+    let now = test_clock::origin();
+    a.send_frame(now, &[0; 160]);
+    let (_, bytes) = a.poll_transmit().unwrap();
+    b.handle_packet(now, &bytes, addr("203.0.113.9:61000"))
+        .unwrap();
+    b.send_frame(now, &[0; 160]);
+    assert_eq!(b.poll_transmit().unwrap().0, addr("203.0.113.9:61000"));
+}
+
+#[test]
+fn hold_sends_only_keepalives_and_resume_starts_a_talkspurt() {
+    let mut rng = Rng::from_seed([6; 32]);
+    let mut a = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
+    let start = test_clock::origin();
+    a.send_frame(start, &[100; 160]);
+    let first = RtpPacket::parse(&a.poll_transmit().unwrap().1).unwrap();
+    assert!(first.marker, "the first packet starts a talkspurt");
+    let mut held = a.config().clone();
+    held.send = false;
+    a.update(held.clone());
+    let mut sent = 0;
+    for i in 1..=500u32 {
+        a.send_frame(start + PTIME * i, &[100; 160]);
+        while a.poll_transmit().is_some() {
+            sent += 1;
+        }
+    }
+    // 10 s of hold: a keep-alive every 5 s.
+    assert_eq!(sent, 2);
+    held.send = true;
+    a.update(held);
+    a.send_frame(start + PTIME * 501, &[100; 160]);
+    let resumed = RtpPacket::parse(&a.poll_transmit().unwrap().1).unwrap();
+    assert!(resumed.marker, "resuming starts a talkspurt");
+    assert_eq!(resumed.timestamp, first.timestamp.wrapping_add(160 * 501));
+}
+
+#[test]
+fn garbage_is_counted_and_rtcp_ignored() {
+    let mut rng = Rng::from_seed([7; 32]);
+    let mut b = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
+    let now = test_clock::origin();
+    assert!(
+        b.handle_packet(now, b"hello", addr("192.0.2.1:5000"))
+            .is_err()
+    );
+    let rtcp = [0x80, 201, 0, 1, 0, 0, 0, 1];
+    assert!(b.handle_packet(now, &rtcp, addr("192.0.2.1:5001")).is_ok());
+    assert_eq!(b.stats().invalid, 1);
+    assert_eq!(b.stats().packets_received, 0);
+}
