@@ -1,181 +1,296 @@
-//! Interop with SIPp 3.6 (a third-party SIP implementation, `sip-tester` on Debian): SIPp's
-//! built-in `uac` calls `tincan serve --auto-answer`, and Tincan calls SIPp's built-in `uas`.
-//! Each scenario passes only if SIPp's own checks pass (exit code 0) and Tincan reports the
-//! call's events. Everything runs on 127.0.0.1; every process is bounded in time and killed
-//! by its handle.
+//! Interop with SIPp 3.6 (a third-party SIP implementation, `sip-tester` on Debian), as UAC
+//! and as UAS: its built-in `uac` calls `tincan serve --auto-answer` over UDP and TCP, Tincan
+//! calls its built-in `uas`, and the project's own scenarios in `tests/peers/sipp/` play a
+//! retransmitted INVITE, a lost ACK, a CANCEL while ringing and a 302 redirect. Each test passes
+//! only if SIPp's own checks pass (exit code 0) and Tincan reports the call's events; where the
+//! point is what went over the wire, SIPp's message trace is checked too. Everything runs on
+//! 127.0.0.1 with fresh ports; every process is bounded in time and stopped by its PID
+//! (support::sipp, support::Node).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::UdpSocket;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use crate::support::sipp::{Outcome, Sipp};
+use crate::support::{Node, Scratch, free_port};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
-/// A child process that is killed when the test ends, whatever happens.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+/// `tincan serve` on `udp:127.0.0.1:port` (and TCP on the same port with `tcp`), started.
+fn tincan(dir: &Scratch, port: u16, auto_answer: bool, tcp: bool) -> Node {
+    let mut args = vec!["--listen".to_owned(), format!("udp:127.0.0.1:{port}")];
+    if tcp {
+        args.extend(["--listen".to_owned(), format!("tcp:127.0.0.1:{port}")]);
     }
+    if auto_answer {
+        args.push("--auto-answer".to_owned());
+    }
+    let mut node = Node::serve("tincan", &args, &dir.0);
+    node.expect("started", |_| true);
+    node
 }
 
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Quits Tincan and checks that it stopped cleanly.
+fn quit(mut node: Node) -> Vec<Value> {
+    node.send(r#"{"cmd":"quit"}"#);
+    node.expect("stopped", |_| true);
+    assert!(node.wait_success(), "tincan exited with an error");
+    node.seen.clone()
 }
 
-fn sipp() -> Command {
-    let path = ["/usr/bin/sipp", "/usr/local/bin/sipp"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("SIPp is not installed: `scripts/setup.sh test` installs sip-tester");
-    Command::new(path)
+/// How many events named `name` were seen.
+fn count(seen: &[Value], name: &str) -> usize {
+    seen.iter().filter(|v| v["event"] == name).count()
 }
 
-/// `tincan serve` with its JSON event lines on a channel.
-struct Tincan {
-    child: Guard,
-    stdin: ChildStdin,
-    lines: Receiver<serde_json::Value>,
-    seen: Vec<serde_json::Value>,
+/// The `tag` parameter of a traced message's To header.
+fn to_tag(message: &str) -> Option<&str> {
+    let to = message
+        .lines()
+        .find(|l| l.starts_with("To:") || l.starts_with("t:"))?;
+    let tag = to.split(";tag=").nth(1)?;
+    Some(tag.split([';', ' ', '\r']).next().unwrap_or(tag))
 }
 
-impl Tincan {
-    fn start(port: u16, auto_answer: bool) -> Tincan {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tincan"));
-        cmd.args(["serve", "--listen", &format!("udp:127.0.0.1:{port}")]);
-        if auto_answer {
-            cmd.arg("--auto-answer");
-        }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tincan starts");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str(&line) {
-                    if tx.send(v).is_err() {
-                        break;
-                    }
-                }
-            }
-        });
-        let mut t = Tincan {
-            child: Guard(child),
-            stdin,
-            lines,
-            seen: Vec::new(),
-        };
-        t.wait_for("started", Duration::from_secs(10));
-        t
+/// SIPp's built-in `uac` calls Tincan once and checks the 180/200/ACK/BYE exchange.
+fn builtin_uac_calls_tincan(tcp: bool) {
+    let dir = Scratch::new("sipp-uac");
+    let port = free_port();
+    let mut node = tincan(&dir, port, true, tcp);
+    let mut sipp = Sipp::builtin("uac", "uac", &dir.0).target(format!("127.0.0.1:{port}"));
+    if tcp {
+        sipp = sipp.args(&["-t", "t1"]);
     }
-
-    fn send(&mut self, command: &serde_json::Value) {
-        writeln!(self.stdin, "{command}").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    /// Waits for an event named `name`, keeping everything seen.
-    fn wait_for(&mut self, name: &str, limit: Duration) -> serde_json::Value {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(v) = self.seen.iter().find(|v| v["event"] == name) {
-                return v.clone();
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(v) => self.seen.push(v),
-                Err(_) => panic!("no {name:?} event within {limit:?}; saw {:?}", self.seen),
-            }
-        }
-    }
-
-    fn quit(mut self) {
-        self.send(&serde_json::json!({"cmd": "quit"}));
-        self.wait_for("stopped", Duration::from_secs(10));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.0.try_wait() {
-                assert!(status.success(), "tincan exited with {status}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("tincan did not exit after quit");
-    }
-}
-
-/// Runs SIPp to completion (bounded) and returns whether all its calls passed.
-fn run_sipp(mut cmd: Command, limit: Duration) -> bool {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut guard = Guard(child);
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = guard.0.try_wait() {
-            return status.success();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("SIPp did not finish within {limit:?}");
-}
-
-fn sipp_common(cmd: &mut Command, sip_port: u16) {
-    cmd.args(["-nostdin", "-m", "1", "-timeout", "20s", "-i", "127.0.0.1"])
-        .args(["-p", &sip_port.to_string()])
-        .args(["-mp", &free_udp_port().to_string()])
-        .args(["-ci", "127.0.0.1", "-cp", &free_udp_port().to_string()]);
+    let media_port = sipp.media_port;
+    sipp.run().assert_passed();
+    let incoming = node.expect("incoming", |_| true);
+    let call = incoming["call"].as_u64().expect("call id");
+    let answered = node.expect("answered", |v| v["call"] == call);
+    assert_eq!(answered["codec"], "PCMU", "{answered}");
+    assert_eq!(
+        answered["remote_rtp"],
+        format!("127.0.0.1:{media_port}"),
+        "{answered}"
+    );
+    let ended = node.expect("ended", |v| v["call"] == call);
+    assert_eq!(ended["reason"], "remote", "{ended}");
+    quit(node);
 }
 
 #[test]
 fn sipp_calls_tincan() {
-    let port = free_udp_port();
-    let mut tincan = Tincan::start(port, true);
-    let mut cmd = sipp();
-    cmd.args(["-sn", "uac", &format!("127.0.0.1:{port}")]);
-    sipp_common(&mut cmd, free_udp_port());
-    assert!(
-        run_sipp(cmd, Duration::from_secs(30)),
-        "SIPp's uac scenario failed"
-    );
-    tincan.wait_for("incoming", Duration::from_secs(5));
-    let answered = tincan.wait_for("answered", Duration::from_secs(5));
-    assert_eq!(answered["codec"], "PCMU", "{answered}");
-    let ended = tincan.wait_for("ended", Duration::from_secs(5));
-    assert_eq!(ended["reason"], "remote", "{ended}");
-    tincan.quit();
+    builtin_uac_calls_tincan(false);
+}
+
+#[test]
+fn sipp_calls_tincan_over_tcp() {
+    builtin_uac_calls_tincan(true);
 }
 
 #[test]
 fn tincan_calls_sipp() {
-    let sipp_port = free_udp_port();
-    let mut cmd = sipp();
-    cmd.args(["-sn", "uas"]);
-    sipp_common(&mut cmd, sipp_port);
-    let sipp_thread = std::thread::spawn(move || run_sipp(cmd, Duration::from_secs(30)));
-    std::thread::sleep(Duration::from_millis(300));
-    let mut tincan = Tincan::start(free_udp_port(), false);
-    tincan.send(&serde_json::json!({
-        "cmd": "dial", "call": 1, "target": format!("sip:service@127.0.0.1:{sipp_port}")
-    }));
-    let answered = tincan.wait_for("answered", Duration::from_secs(10));
-    assert_eq!(answered["call"], 1, "{answered}");
-    tincan.send(&serde_json::json!({"cmd": "hangup", "call": 1}));
-    let ended = tincan.wait_for("ended", Duration::from_secs(10));
+    let dir = Scratch::new("sipp-uas");
+    let mut uas = Sipp::builtin("uas", "uas", &dir.0).spawn();
+    uas.wait_listening();
+    let mut node = tincan(&dir, free_port(), false, false);
+    node.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:service@127.0.0.1:{}"}}"#,
+        uas.port()
+    ));
+    let answered = node.expect("answered", |v| v["call"] == 1);
+    assert_eq!(
+        answered["remote_rtp"],
+        format!("127.0.0.1:{}", uas.media_port()),
+        "{answered}"
+    );
+    node.send(r#"{"cmd":"hangup","call":1}"#);
+    let ended = node.expect("ended", |v| v["call"] == 1);
     assert_eq!(ended["reason"], "local", "{ended}");
-    assert!(sipp_thread.join().unwrap(), "SIPp's uas scenario failed");
-    tincan.quit();
+    uas.finish().assert_passed();
+    quit(node);
+}
+
+/// Runs one of the project's UAC scenarios against Tincan and returns SIPp's outcome.
+fn scenario_calls_tincan(node_port: u16, dir: &Scratch, file: &str, extra: &[&str]) -> Outcome {
+    let outcome = Sipp::scenario("uac", file, &dir.0)
+        .target(format!("127.0.0.1:{node_port}"))
+        .args(extra)
+        .run();
+    outcome.assert_passed();
+    outcome
+}
+
+/// The INVITEs SIPp sent are one request sent again: all with the same Via (branch), and
+/// `n` of them.
+fn assert_retransmissions(outcome: &Outcome, n: usize) {
+    let invites = outcome.sent("INVITE ", "CSeq: 1 INVITE");
+    assert_eq!(invites.len(), n, "{}", outcome.report("sent"));
+    assert!(
+        invites.iter().all(|m| *m == invites[0]),
+        "{}",
+        outcome.report("sent different INVITEs")
+    );
+}
+
+/// Every response SIPp received to the INVITE is a 1xx or 2xx in one dialog (one To tag).
+fn assert_one_dialog(outcome: &Outcome) {
+    let responses = outcome.received("SIP/2.0 ", "CSeq: 1 INVITE");
+    assert!(
+        !responses.is_empty(),
+        "{}",
+        outcome.report("got no response")
+    );
+    for r in &responses {
+        let status: u16 = r
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        assert!((100..300).contains(&status), "a retransmission got:\n{r}");
+        assert_eq!(to_tag(r), to_tag(responses[0]), "a second dialog:\n{r}");
+    }
+}
+
+/// RFC 3261 §17.2.3 and RFC 6026 §7.1: the same INVITE again after the 200 OK and after the
+/// ACK is absorbed by the "Accepted" transaction (or answered with the same 200): still one
+/// call, no error response, no second dialog.
+#[test]
+fn retransmitted_invite_is_one_call() {
+    let dir = Scratch::new("sipp-retrans");
+    let port = free_port();
+    let mut node = tincan(&dir, port, true, false);
+    let outcome = scenario_calls_tincan(port, &dir, "uac_retransmitted_invite.xml", &[]);
+    assert_retransmissions(&outcome, 3);
+    assert_one_dialog(&outcome);
+
+    let incoming = node.expect("incoming", |_| true);
+    let call = incoming["call"].as_u64().expect("call id");
+    node.expect("answered", |v| v["call"] == call);
+    let ended = node.expect("ended", |v| v["call"] == call);
+    assert_eq!(ended["reason"], "remote", "{ended}");
+    let seen = quit(node);
+    assert_eq!(count(&seen, "incoming"), 1, "{seen:#?}");
+    assert_eq!(count(&seen, "answered"), 1, "{seen:#?}");
+    assert_eq!(count(&seen, "rejected"), 0, "{seen:#?}");
+}
+
+/// RFC 3261 §17.2.1: the same INVITE again while Tincan rings is answered with the 180 again
+/// (the scenario expects it) and is still one call; Tincan is told to answer only after that.
+#[test]
+fn retransmitted_invite_while_ringing_gets_the_180_again() {
+    let dir = Scratch::new("sipp-retrans-ringing");
+    let port = free_port();
+    let mut node = tincan(&dir, port, false, false);
+    let sipp = Sipp::scenario("uac", "uac_retransmitted_invite_ringing.xml", &dir.0)
+        .target(format!("127.0.0.1:{port}"))
+        .args(&["-nr"])
+        .spawn();
+    let incoming = node.expect("incoming", |_| true);
+    let call = incoming["call"].as_u64().expect("call id");
+    // SIPp makes this file once it has the second 180.
+    let marker = dir.path("ringing-twice");
+    let until = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if !marker.exists() {
+        panic!("{}", sipp.finish().report("never had the second 180"));
+    }
+    node.send(&format!(r#"{{"cmd":"answer","call":{call}}}"#));
+    let outcome = sipp.finish();
+    outcome.assert_passed();
+    assert_retransmissions(&outcome, 2);
+    assert_one_dialog(&outcome);
+    assert_eq!(outcome.received("SIP/2.0 180", "CSeq: 1 INVITE").len(), 2);
+
+    node.expect("answered", |v| v["call"] == call);
+    let ended = node.expect("ended", |v| v["call"] == call);
+    assert_eq!(ended["reason"], "remote", "{ended}");
+    let seen = quit(node);
+    assert_eq!(count(&seen, "incoming"), 1, "{seen:#?}");
+}
+
+/// RFC 3261 §13.3.1.4: while the ACK is missing, the 2xx is retransmitted at T1 and 2*T1
+/// (the scenario checks the spacing); once the ACK arrives, it stops.
+#[test]
+fn lost_ack_gets_the_200_retransmitted() {
+    let dir = Scratch::new("sipp-lost-ack");
+    let port = free_port();
+    let mut node = tincan(&dir, port, true, false);
+    let outcome = scenario_calls_tincan(port, &dir, "uac_lost_ack.xml", &["-nr"]);
+
+    // Three 200s (the first and two retransmissions) and none after the ACK, although the
+    // scenario waits past the time the next one would have been due.
+    let oks = outcome.received("SIP/2.0 200", "CSeq: 1 INVITE");
+    assert_eq!(oks.len(), 3, "{}", outcome.report("received"));
+    assert!(oks.iter().all(|m| to_tag(m) == to_tag(oks[0])));
+
+    let incoming = node.expect("incoming", |_| true);
+    let call = incoming["call"].as_u64().expect("call id");
+    node.expect("answered", |v| v["call"] == call);
+    let ended = node.expect("ended", |v| v["call"] == call);
+    assert_eq!(ended["reason"], "remote", "{ended}");
+    let seen = quit(node);
+    assert_eq!(count(&seen, "incoming"), 1, "{seen:#?}");
+}
+
+/// RFC 3261 §9.2: a CANCEL while ringing gets 200, the INVITE 487, and the ACK for the 487
+/// ends it (no 487 retransmission follows).
+#[test]
+fn early_cancel_ends_the_ringing_call() {
+    let dir = Scratch::new("sipp-cancel");
+    let port = free_port();
+    let mut node = tincan(&dir, port, false, false);
+    let outcome = scenario_calls_tincan(port, &dir, "uac_early_cancel.xml", &[]);
+
+    let final_responses = outcome.received("SIP/2.0 487", "CSeq: 1 INVITE");
+    assert_eq!(final_responses.len(), 1, "{}", outcome.report("received"));
+
+    let incoming = node.expect("incoming", |_| true);
+    let call = incoming["call"].as_u64().expect("call id");
+    let ended = node.expect("ended", |v| v["call"] == call);
+    assert_eq!(ended["reason"], "cancelled", "{ended}");
+    let seen = quit(node);
+    assert_eq!(count(&seen, "answered"), 0, "{seen:#?}");
+    assert_eq!(count(&seen, "incoming"), 1, "{seen:#?}");
+}
+
+/// RFC 3261 §8.1.3.4: Tincan calls SIPp A, which redirects with 302 to SIPp B (the built-in
+/// `uas`); Tincan ACKs the 302 (A checks it), calls B and is answered by B (its SDP), then
+/// hangs up.
+#[test]
+fn redirect_is_followed() {
+    let dir = Scratch::new("sipp-redirect");
+    let mut b = Sipp::builtin("uas-b", "uas", &dir.0).spawn();
+    b.wait_listening();
+    let redirect_port = b.port().to_string();
+    let mut a = Sipp::scenario("redirect-a", "uas_redirect.xml", &dir.0)
+        .args(&["-key", "redirect_port", &redirect_port])
+        .spawn();
+    a.wait_listening();
+
+    let mut node = tincan(&dir, free_port(), false, false);
+    node.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:service@127.0.0.1:{}"}}"#,
+        a.port()
+    ));
+    let answered = node.expect("answered", |v| v["call"] == 1);
+    assert_eq!(
+        answered["remote_rtp"],
+        format!("127.0.0.1:{}", b.media_port()),
+        "answered by someone else than B: {answered}"
+    );
+    node.send(r#"{"cmd":"hangup","call":1}"#);
+    let ended = node.expect("ended", |v| v["call"] == 1);
+    assert_eq!(ended["reason"], "local", "{ended}");
+
+    a.finish().assert_passed();
+    let b = b.finish();
+    b.assert_passed();
+    // B got the INVITE at the 302's Contact.
+    let at_contact = format!("INVITE sip:service@127.0.0.1:{redirect_port} SIP/2.0");
+    assert_eq!(
+        b.received(&at_contact, "").len(),
+        1,
+        "{}",
+        b.report("received")
+    );
+    let seen = quit(node);
+    assert_eq!(count(&seen, "ended"), 1, "{seen:#?}");
 }
