@@ -65,6 +65,8 @@ struct ServeOptions {
     password_stdin: Option<String>,
     dns_server: Option<std::net::SocketAddr>,
     keepalive: Option<u64>,
+    audio_in: Option<PathBuf>,
+    audio_out: Option<PathBuf>,
 }
 
 impl ServeOptions {
@@ -97,6 +99,8 @@ impl ServeOptions {
             "--log-dir" => self.log_dir = Some(value("a directory")?.into()),
             "--log-level" => self.log_level = Some(value("error|warn|info|debug|trace")?),
             "--password-stdin" => self.password_stdin = Some(value("an account name")?),
+            "--audio-in" => self.audio_in = Some(value("a WAV file")?.into()),
+            "--audio-out" => self.audio_out = Some(value("a WAV file")?.into()),
             "--keepalive" => {
                 let v = value("seconds (0 for none)")?;
                 let secs: u64 = v
@@ -198,7 +202,12 @@ impl ServeOptions {
         if let Some(secs) = self.keepalive {
             engine.keepalive = (secs > 0).then(|| std::time::Duration::from_secs(secs));
         }
-        engine.rtp_port = self.rtp_port.unwrap_or(settings.general.rtp_port_min);
+        engine.rtp_ports = match self.rtp_port {
+            Some(first) => (first, first.saturating_add(99)),
+            None => (settings.general.rtp_port_min, settings.general.rtp_port_max),
+        };
+        engine.audio_in = self.audio_in;
+        engine.audio_out = self.audio_out;
         for w in &warnings {
             tracing::warn!("{w}");
         }

@@ -8,12 +8,14 @@
 //! [`Event`]s. It is the only place that reads the clock or the OS random source; nothing in
 //! it blocks (files and `/etc/resolv.conf` are read on the blocking pool).
 //!
-//! No audio yet: the SDP advertises [`EngineConfig::rtp_port`] but nothing listens there.
+//! Audio: each call gets an RTP socket from [`EngineConfig::rtp_ports`] and a media session
+//! ([`media`]); the audio device is the virtual one (WAV files), sound cards come next.
 
 mod accounts;
 pub mod dns;
 mod driver;
 pub mod json;
+mod media;
 pub mod net;
 pub mod setup;
 
@@ -43,8 +45,12 @@ pub struct EngineConfig {
     pub user_agent: String,
     /// Answer every incoming call at once (for tests and unattended peers).
     pub auto_answer: bool,
-    /// The RTP port written into our SDP.
-    pub rtp_port: u16,
+    /// The RTP ports calls may use (inclusive; even ports are taken).
+    pub rtp_ports: (u16, u16),
+    /// A WAV file to use as the microphone (looped); `None` sends silence.
+    pub audio_in: Option<std::path::PathBuf>,
+    /// A WAV file to record what is played into; `None` discards it.
+    pub audio_out: Option<std::path::PathBuf>,
     /// The accounts to register (or keep for calls).
     pub accounts: Vec<EngineAccount>,
     /// Ask only this DNS server (tests, or a user's choice); `None` uses the system's.
@@ -64,7 +70,9 @@ impl EngineConfig {
             listen,
             user_agent: format!("Tincan/{}", env!("CARGO_PKG_VERSION")),
             auto_answer: false,
-            rtp_port: 16384,
+            rtp_ports: (16384, 16483),
+            audio_in: None,
+            audio_out: None,
             accounts: Vec::new(),
             dns_server: None,
             system_roots: true,
@@ -156,6 +164,9 @@ pub enum EngineError {
     /// TLS could not be set up at all.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// The audio device could not be opened (an unreadable input file).
+    #[error("audio: {0}")]
+    Audio(String),
     /// A blocking start-up step (reading certificates, resolv.conf) did not finish.
     #[error("start-up step failed: {0}")]
     Startup(String),
@@ -193,13 +204,16 @@ pub async fn run(
     let system_roots = config.system_roots;
     let dns_server = config.dns_server;
     let (dns_tx, dns_rx) = mpsc::channel(64);
-    let (tls, dns) = tokio::task::spawn_blocking(move || {
+    let (audio_in, audio_out) = (config.audio_in.clone(), config.audio_out.clone());
+    let (tls, dns, device) = tokio::task::spawn_blocking(move || {
         let tls = net::tls::TlsClient::load(&ca_files, system_roots);
-        (tls, dns::Dns::new(dns_server, dns_tx))
+        let device = crate::audio::VirtualDevice::open(audio_in.as_deref(), audio_out);
+        (tls, dns::Dns::new(dns_server, dns_tx), device)
     })
     .await
     .map_err(|e| EngineError::Startup(e.to_string()))?;
     let tls = tls.map_err(|e| EngineError::Tls(e.to_string()))?;
+    let device = device.map_err(|e| EngineError::Audio(e.to_string()))?;
     let (net, net_rx) = net::Net::bind(&config.listen, tls.client).await?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
@@ -209,7 +223,16 @@ pub async fn run(
         user_agent: config.user_agent.clone(),
     };
     let ua = UserAgent::new(ua_config, seed);
-    driver::Engine::new(ua, net, dns, config, events)
+    let media_ip = net
+        .local()
+        .iter()
+        .map(|(_, a)| a.ip())
+        .find(|ip| !ip.is_unspecified())
+        .or_else(|| net.local().first().map(|(_, a)| a.ip()))
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
+    let media = media::Media::new(media_ip, config.rtp_ports, device, seed, net.inputs());
+    driver::Engine::new(ua, net, dns, media, config, events)
         .run(commands, net_rx, dns_rx, tls.warnings)
         .await
 }

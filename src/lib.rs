@@ -1,4 +1,5 @@
 //! Tincan: a desktop SIP softphone.
+pub mod audio;
 pub mod cli;
 pub mod config;
 pub mod engine;

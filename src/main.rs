@@ -26,7 +26,11 @@ Commands:
     --listen T:IP:PORT   where to listen, repeatable: udp:127.0.0.1:5062, tcp:[::1]:5062
                          (default: [general] listen of the settings file)
     --auto-answer        answer every incoming call
-    --rtp-port PORT      the RTP port advertised in SDP (no audio flows yet)
+    --rtp-port PORT      the first of 100 RTP ports for calls (default: [general]
+                         rtp_port_min..rtp_port_max of the settings, 16384..16483)
+    --audio-in WAV       the virtual microphone: a WAV file, looped (default: silence)
+    --audio-out WAV      the virtual speaker: what every call played is written there
+                         (8 kHz mono) when the engine stops
     --password-stdin NAME  read account NAME's password from the first line of stdin
                          (otherwise from the account's password_file, else the OS keyring;
                          never from arguments)
@@ -43,15 +47,15 @@ Commands:
     --account NAME       call from this account of the settings file
     --hangup-after SECS  hang up that long after the answer (default: wait for the far end)
     --ring-timeout SECS  give up if not answered by then (default 60)
-    --audio-in WAV, --audio-out WAV
-                         accepted and ignored until audio lands
-    and --config, --listen (default: any free port), --password-stdin, --log-* as for serve
+    and --config, --listen (default: any free port), --audio-in, --audio-out,
+    --password-stdin, --log-* as for serve
   tincan password set NAME      store account NAME's password (first line of stdin)
                                 in the OS keyring, where serve and call find it
   tincan password delete NAME   remove it
   tincan help            this text
 
-Audio, the window and serverless calling are being built.";
+Audio flows with G.711 (PCMU, PCMA) through the virtual device (WAV files); sound cards,
+Opus, the window and serverless calling are being built.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -25,8 +25,6 @@ struct CallOptions {
     hangup_after: Option<Duration>,
     ring_timeout: Duration,
     engine: ServeOptions,
-    /// Warnings about the arguments, reported with the settings' warnings.
-    notes: Vec<String>,
 }
 
 impl CallOptions {
@@ -36,7 +34,6 @@ impl CallOptions {
         let mut hangup_after = None;
         let mut ring_timeout = DEFAULT_RING_TIMEOUT;
         let mut engine = ServeOptions::default();
-        let mut notes = Vec::new();
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let mut seconds = |name: &str| -> Result<Duration, String> {
@@ -52,15 +49,6 @@ impl CallOptions {
                 "--ring-timeout" => ring_timeout = seconds("--ring-timeout")?,
                 "--account" => {
                     account = Some(args.next().ok_or("--account needs a name")?.clone());
-                }
-                // Accepted now so scripts keep working; audio lands with the media work.
-                "--audio-in" | "--audio-out" => {
-                    let file = args
-                        .next()
-                        .ok_or_else(|| format!("{arg} needs a WAV file"))?;
-                    notes.push(format!(
-                        "{arg} {file}: audio is not implemented yet; ignored"
-                    ));
                 }
                 a if a.starts_with("--") => {
                     if !engine.option(a, &mut args)? {
@@ -79,7 +67,6 @@ impl CallOptions {
             hangup_after,
             ring_timeout,
             engine,
-            notes,
         })
     }
 }
@@ -99,10 +86,9 @@ pub fn call(args: &[String], usage: &str) -> ExitCode {
         hangup_after,
         ring_timeout,
         engine: engine_options,
-        notes,
     } = options;
     let listen_given = !engine_options.listen.is_empty();
-    let (mut config, mut warnings, _log) = match engine_options.prepare() {
+    let (mut config, warnings, _log) = match engine_options.prepare() {
         Ok(prepared) => prepared,
         Err(message) => {
             eprintln!("tincan call: {message}");
@@ -127,7 +113,6 @@ pub fn call(args: &[String], usage: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    warnings.extend(notes);
     for message in warnings {
         println!("{}", json::event_line(&Event::Warning { message }, &names));
     }

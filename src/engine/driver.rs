@@ -2,6 +2,7 @@
 //! deadline; after every input the core is drained (STYLE.md habit 2).
 
 use super::dns::{Dns, Resolved};
+use super::media::Media;
 use super::net::{Net, NetInput};
 use super::{Command, EngineConfig, EngineError, Event};
 use crate::log::{redact, scrub};
@@ -31,6 +32,7 @@ pub(super) struct Engine {
     ua: UserAgent,
     net: Net,
     dns: Dns,
+    media: Media,
     config: EngineConfig,
     events: mpsc::Sender<Event>,
     /// Calls that have started and not ended (hung up on [`Command::Quit`]).
@@ -50,6 +52,7 @@ impl Engine {
         ua: UserAgent,
         net: Net,
         dns: Dns,
+        media: Media,
         config: EngineConfig,
         events: mpsc::Sender<Event>,
     ) -> Self {
@@ -57,6 +60,7 @@ impl Engine {
             ua,
             net,
             dns,
+            media,
             config,
             events,
             live: BTreeSet::new(),
@@ -117,6 +121,7 @@ impl Engine {
             }
             self.drain().await?;
             if self.is_done(Instant::now()) {
+                self.save_recording().await?;
                 return self.emit(Event::Stopped).await;
             }
         }
@@ -139,6 +144,7 @@ impl Engine {
             self.ua.poll_timeout(),
             self.stop_deadline,
             self.next_keepalive,
+            self.media.next_tick(),
         ]
         .into_iter()
         .flatten()
@@ -179,6 +185,7 @@ impl Engine {
 
     async fn on_timeout(&mut self, now: Instant) -> Result<(), EngineError> {
         self.ua.handle_timeout(now);
+        self.media.tick(now);
         if self.next_keepalive.is_some_and(|k| k <= now) {
             self.next_keepalive = self.config.keepalive.map(|k| now + k);
             for peer in self.ua.keepalive_targets() {
@@ -215,6 +222,7 @@ impl Engine {
                 );
                 self.ua.handle_message(now, *message, peer);
             }
+            NetInput::Media { call, from, data } => self.media.packet(now, call, &data, from),
             NetInput::Accepted { peer, queue } => {
                 tracing::debug!(
                     "accepted {:?} connection from {}",
@@ -283,18 +291,31 @@ impl Engine {
                 target,
                 account,
             } => return self.dial(now, call, &target, account).await,
-            Command::Answer { call } => {
-                let media = self.local_media();
-                (call, self.ua.answer(now, call, media))
-            }
+            Command::Answer { call } => match self.local_media(call) {
+                Ok(media) => (call, self.ua.answer(now, call, media)),
+                Err(message) => return self.error(Some(call), message).await,
+            },
             Command::Reject { call, code } if !(400..=699).contains(&code) => {
                 let message = format!("cannot reject with {code}: use a status from 400 to 699");
                 return self.error(Some(call), message).await;
             }
             Command::Reject { call, code } => (call, self.ua.reject(now, call, code)),
             Command::Hangup { call } => (call, self.ua.hangup(now, call)),
-            Command::Hold { call } => (call, self.ua.hold(now, call)),
-            Command::Resume { call } => (call, self.ua.resume(now, call)),
+            Command::Hold { call } => {
+                let result = self.ua.hold(now, call);
+                if result.is_ok() {
+                    self.media.set_held(call, true);
+                }
+                (call, result)
+            }
+            Command::Resume { call } => {
+                let result = self.ua.resume(now, call);
+                if result.is_ok() {
+                    // The answer to the re-INVITE turns sending on again (MediaUpdated).
+                    self.media.set_held(call, false);
+                }
+                (call, result)
+            }
             Command::Quit => return self.begin_stop(now).await,
         };
         match result {
@@ -328,7 +349,10 @@ impl Engine {
             Ok(uri) => uri,
             Err(message) => return self.error(Some(call), message).await,
         };
-        let media = self.local_media();
+        let media = match self.local_media(call) {
+            Ok(m) => m,
+            Err(message) => return self.error(Some(call), message).await,
+        };
         match self.ua.dial_uri(now, call, account, uri, media) {
             Ok(()) => {
                 self.live.insert(call);
@@ -338,14 +362,14 @@ impl Engine {
         }
     }
 
-    /// What we offer and answer: our address, the configured RTP port, every codec we know.
-    fn local_media(&self) -> LocalMedia {
-        let codecs = vec![
-            Codec::pcmu(),
-            Codec::pcma(),
-            Codec::opus(),
-            Codec::telephone_event(),
-        ];
+    /// What we offer and answer for `call`: our address, the call's own RTP port (bound
+    /// now), and the codecs we can play (G.711 until Opus lands).
+    fn local_media(&mut self, call: CallId) -> Result<LocalMedia, String> {
+        let port = self
+            .media
+            .port_for(call)
+            .map_err(|e| format!("no RTP port for the call: {e}"))?;
+        let codecs = vec![Codec::pcmu(), Codec::pcma(), Codec::telephone_event()];
         let ip = self
             .net
             .local()
@@ -353,7 +377,22 @@ impl Engine {
             .map(|(_, a)| a.ip())
             .find(|ip| !ip.is_unspecified())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        LocalMedia::new(ip, self.config.rtp_port, codecs)
+        Ok(LocalMedia::new(ip, port, codecs))
+    }
+
+    /// Writes the virtual speaker's recording, off the engine task.
+    async fn save_recording(&mut self) -> Result<(), EngineError> {
+        let Some((path, audio)) = self.media.take_recording() else {
+            return Ok(());
+        };
+        let written = tokio::task::spawn_blocking(move || crate::audio::wav::write(&path, &audio))
+            .await
+            .map_err(|e| EngineError::Startup(e.to_string()))?;
+        if let Err(e) = written {
+            self.error(None, format!("cannot write the recording: {e}"))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Drains the core until it has nothing left to send, ask or say (STYLE.md habit 2).
@@ -412,6 +451,19 @@ impl Engine {
                 event: CallEvent::Ended { .. },
             } => {
                 self.live.remove(call);
+                self.media.close(*call);
+                None
+            }
+            UaEvent::Call {
+                call,
+                event:
+                    CallEvent::Answered { media }
+                    | CallEvent::EarlyMedia { media }
+                    | CallEvent::MediaUpdated { media },
+            } => {
+                if let Some(warning) = self.media.negotiated(Instant::now(), *call, Some(media)) {
+                    self.emit(Event::Warning { message: warning }).await?;
+                }
                 None
             }
             UaEvent::Registration {
@@ -458,8 +510,10 @@ impl Engine {
             // RFC 3261 §21.4.18: we are going away, so temporarily unavailable.
             self.ua.reject(now, call, 480)
         } else if self.config.auto_answer {
-            let media = self.local_media();
-            self.ua.answer(now, call, media)
+            match self.local_media(call) {
+                Ok(media) => self.ua.answer(now, call, media),
+                Err(message) => return self.error(Some(call), message).await,
+            }
         } else {
             Ok(())
         };

@@ -68,6 +68,15 @@ pub enum NetInput {
         /// Whether the connection was never established (connect or handshake failed).
         never_opened: bool,
     },
+    /// A datagram on a call's RTP socket.
+    Media {
+        /// The call.
+        call: crate::sip::call::CallId,
+        /// Who sent it.
+        from: SocketAddr,
+        /// The datagram.
+        data: Vec<u8>,
+    },
     /// A UDP socket or TCP listener failed for good.
     Fatal {
         /// Our address.
@@ -160,6 +169,11 @@ impl Net {
             net.local.push((TransportKind::Tls, tcp));
         }
         Ok((net, rx))
+    }
+
+    /// A sender for the input channel (media sockets feed it too).
+    pub fn inputs(&self) -> mpsc::Sender<NetInput> {
+        self.inputs.clone()
     }
 
     /// Our address per transport (what the SIP core writes into Via and Contact).

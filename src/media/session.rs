@@ -70,8 +70,10 @@ impl AudioCodec {
 pub struct StreamConfig {
     /// The codec.
     pub codec: AudioCodec,
-    /// Its payload type.
+    /// The payload type we send it with (the peer's number for it).
     pub payload_type: PayloadType,
+    /// The payload type it arrives with (our number for it).
+    pub receive_payload_type: PayloadType,
     /// The packet time.
     pub ptime: Duration,
     /// Where the SDP says to send.
@@ -199,7 +201,7 @@ impl MediaSession {
             self.remote = Some(from);
             self.latched = true;
         }
-        if packet.payload_type != self.config.payload_type {
+        if packet.payload_type != self.config.receive_payload_type {
             // Comfort noise, telephone-event (handled elsewhere), or a stray payload.
             return Ok(());
         }

@@ -184,7 +184,8 @@ fn two_engines_call_over_ipv6_and_quit_hangs_up_live_calls() {
         ports[1]
     ));
     let answered = a.expect("answered", |v| v["call"] == 1);
-    assert_eq!(answered["remote_rtp"], "[::1]:16384", "{answered}");
+    let rtp = answered["remote_rtp"].as_str().unwrap_or_default();
+    assert!(rtp.starts_with("[::1]:"), "{answered}");
     b.expect("answered", |_| true);
     // Quitting with the call up sends BYE before stopping.
     a.send(r#"{"cmd":"quit"}"#);

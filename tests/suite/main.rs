@@ -1,5 +1,6 @@
 //! The one integration-test crate: every module is a group of tests.
 
+mod audio;
 mod cli_call;
 mod dns_locate;
 mod engine;

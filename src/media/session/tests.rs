@@ -10,6 +10,7 @@ fn config(codec: AudioCodec, pt: u8, remote: &str) -> StreamConfig {
     StreamConfig {
         codec,
         payload_type: PayloadType(pt),
+        receive_payload_type: PayloadType(pt),
         ptime: PTIME,
         remote: Some(remote.parse().unwrap()),
         send: true,

@@ -61,6 +61,7 @@ pub struct Baresip {
     /// The socket commands are sent from, so the replies come back to it.
     cons: UdpSocket,
     log: PathBuf,
+    snd: PathBuf,
     _scratch: Scratch,
 }
 
@@ -82,7 +83,9 @@ impl Baresip {
         let config = template
             .replace("@SIP_PORT@", &sip_port.to_string())
             .replace("@CONS_PORT@", &cons_port.to_string())
-            .replace("@MODULE_PATH@", module_path());
+            .replace("@MODULE_PATH@", module_path())
+            .replace("@SND_PATH@", &scratch.path("snd").display().to_string());
+        std::fs::create_dir_all(scratch.path("snd")).expect("create the recordings dir");
         std::fs::write(scratch.path("config"), config).expect("write baresip config");
         let answermode = match options.answer {
             AnswerMode::Auto => "auto",
@@ -122,6 +125,7 @@ impl Baresip {
             cons_port,
             cons,
             log,
+            snd: scratch.path("snd"),
             _scratch: scratch,
         };
         b.wait_ready();
@@ -191,6 +195,16 @@ impl Baresip {
     }
 
     /// Everything baresip wrote so far (stdout and stderr).
+    /// What baresip received in its calls so far: its `sndfile` module's `*-dec.wav` files.
+    pub fn received_recordings(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.snd)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.to_string_lossy().ends_with("-dec.wav"));
+        files.sort();
+        files
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

@@ -1,0 +1,76 @@
+//! Audio devices. For now the virtual device: a WAV file as the microphone (looped) and a WAV
+//! file as the speaker, paced by the engine's media clock, so that calls can be automated and
+//! tests can hear what arrives. Sound cards (cpal) come next.
+//!
+//! The virtual device works at 8 kHz mono, the G.711 rate; input files of any rate and channel
+//! count are converted when loaded.
+
+pub mod wav;
+
+use std::path::PathBuf;
+
+/// The rate the virtual device runs at.
+pub const VIRTUAL_RATE: u32 = 8000;
+
+/// A WAV microphone and a WAV speaker.
+#[derive(Debug, Default)]
+pub struct VirtualDevice {
+    input: Vec<i16>,
+    position: usize,
+    output: Option<(PathBuf, Vec<i16>)>,
+}
+
+impl VirtualDevice {
+    /// Loads the input file (blocking file I/O: call it off the engine task) and notes where
+    /// the output goes. Either may be absent: no input is silence, no output discards.
+    pub fn open(
+        input: Option<&std::path::Path>,
+        output: Option<PathBuf>,
+    ) -> Result<VirtualDevice, wav::WavError> {
+        let input = match input {
+            Some(path) => {
+                let audio = wav::read(path)?;
+                wav::resample(&audio.samples, audio.rate, VIRTUAL_RATE)
+            }
+            None => Vec::new(),
+        };
+        Ok(VirtualDevice {
+            input,
+            position: 0,
+            output: output.map(|p| (p, Vec::new())),
+        })
+    }
+
+    /// The next `n` captured samples (the input file, looped; silence without one).
+    pub fn capture(&mut self, n: usize) -> Vec<i16> {
+        if self.input.is_empty() {
+            return vec![0; n];
+        }
+        (0..n)
+            .map(|_| {
+                let s = self.input[self.position];
+                self.position = (self.position + 1) % self.input.len();
+                s
+            })
+            .collect()
+    }
+
+    /// Plays `samples` (appends them to the recording).
+    pub fn play(&mut self, samples: &[i16]) {
+        if let Some((_, recording)) = &mut self.output {
+            recording.extend_from_slice(samples);
+        }
+    }
+
+    /// The recording so far and where it goes, leaving the device recording afresh.
+    pub fn take_recording(&mut self) -> Option<(PathBuf, wav::Mono)> {
+        let (path, samples) = self.output.as_mut()?;
+        Some((
+            path.clone(),
+            wav::Mono {
+                rate: VIRTUAL_RATE,
+                samples: std::mem::take(samples),
+            },
+        ))
+    }
+}
