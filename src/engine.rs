@@ -123,6 +123,13 @@ pub enum Command {
         /// Which call.
         call: CallId,
     },
+    /// Send DTMF digits (0-9, *, #, A-D) as RFC 4733 telephone events.
+    Dtmf {
+        /// Which call.
+        call: CallId,
+        /// The digits, sent one after the other.
+        digits: String,
+    },
     /// Hang up every call, unregister every account, let that settle (at most
     /// [`EngineConfig::stop_grace`]) and stop.
     Quit,
@@ -138,6 +145,13 @@ pub enum Event {
     },
     /// Something the UA core reported (calls, registrations, warnings, refused messages).
     Ua(UaEvent),
+    /// A DTMF digit arrived on a call.
+    Dtmf {
+        /// Which call.
+        call: CallId,
+        /// The digit.
+        digit: char,
+    },
     /// Something is wrong but changes nothing for now: a setting was ignored, a CA file
     /// could not be read.
     Warning {

@@ -21,6 +21,7 @@ Commands:
                            {\"cmd\":\"answer\",\"call\":N}  {\"cmd\":\"reject\",\"call\":N,\"code\":486}
                            {\"cmd\":\"hangup\",\"call\":N}  {\"cmd\":\"hold\",\"call\":N}
                            {\"cmd\":\"resume\",\"call\":N}  {\"cmd\":\"quit\"}
+                           {\"cmd\":\"dtmf\",\"call\":N,\"digits\":\"123#\"}
                          End of input quits (calls are hung up, accounts unregistered).
     --config FILE        the settings file (default: config.toml in the OS config directory)
     --listen T:IP:PORT   where to listen, repeatable: udp:127.0.0.1:5062, tcp:[::1]:5062

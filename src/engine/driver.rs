@@ -222,7 +222,11 @@ impl Engine {
                 );
                 self.ua.handle_message(now, *message, peer);
             }
-            NetInput::Media { call, from, data } => self.media.packet(now, call, &data, from),
+            NetInput::Media { call, from, data } => {
+                for digit in self.media.packet(now, call, &data, from) {
+                    self.emit(Event::Dtmf { call, digit }).await?;
+                }
+            }
             NetInput::Accepted { peer, queue } => {
                 tracing::debug!(
                     "accepted {:?} connection from {}",
@@ -315,6 +319,12 @@ impl Engine {
                     self.media.set_held(call, false);
                 }
                 (call, result)
+            }
+            Command::Dtmf { call, digits } => {
+                return match self.media.send_dtmf(call, &digits) {
+                    Ok(()) => Ok(()),
+                    Err(message) => self.error(Some(call), message).await,
+                };
             }
             Command::Quit => return self.begin_stop(now).await,
         };

@@ -13,6 +13,7 @@
 //! | `{"cmd":"reject","call":N,"code":486}` | decline with a 4xx..6xx; `code` defaults to 603 |
 //! | `{"cmd":"hangup","call":N}` | hang up, cancel or decline |
 //! | `{"cmd":"hold","call":N}` / `{"cmd":"resume","call":N}` | re-INVITE to hold or resume |
+//! | `{"cmd":"dtmf","call":N,"digits":"123#"}` | send DTMF (RFC 4733 telephone events) |
 //! | `{"cmd":"quit"}` | hang up everything and stop (end of input means the same) |
 //!
 //! Events:
@@ -25,6 +26,7 @@
 //! | `early_media`, `answered`, `media_updated` | `call`, and the media: `remote_rtp`, `remote_rtcp` ("ip:port"), `codec` ("PCMU"), `payload_type`, `clock_rate`, `telephone_event` (its payload type), `local_direction`, `remote_direction` ("sendrecv", "sendonly", "recvonly", "inactive"), `rtcp_mux`, `ptime` |
 //! | `ended` | `call`, `reason` (`local`, `remote`, `cancelled`, `busy`, `declined`, `timeout`, `failed`); for `failed` also `code` and `detail` |
 //! | `registration` | `account` (its name), `state` (`registering`, `registered`, `failed`, `unregistered`), `expires`, `code`, `detail`, `retry_in_ms` |
+//! | `dtmf` | `call`, `digit` ("5"): a DTMF digit arrived |
 //! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
 //! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |
@@ -131,6 +133,10 @@ enum WireCommand {
     Resume {
         call: u64,
     },
+    Dtmf {
+        call: u64,
+        digits: String,
+    },
     Quit,
 }
 
@@ -159,6 +165,10 @@ impl From<WireCommand> for Command {
             WireCommand::Hangup { call } => Command::Hangup { call: CallId(call) },
             WireCommand::Hold { call } => Command::Hold { call: CallId(call) },
             WireCommand::Resume { call } => Command::Resume { call: CallId(call) },
+            WireCommand::Dtmf { call, digits } => Command::Dtmf {
+                call: CallId(call),
+                digits,
+            },
             WireCommand::Quit => Command::Quit,
         }
     }
@@ -220,6 +230,10 @@ enum WireEvent {
     },
     Warning {
         message: String,
+    },
+    Dtmf {
+        call: u64,
+        digit: String,
     },
     Rejected {
         peer: String,
@@ -296,6 +310,10 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
         Event::Error { call, message } => WireEvent::Error {
             call: call.map(|c| c.0),
             message: message.clone(),
+        },
+        Event::Dtmf { call, digit } => WireEvent::Dtmf {
+            call: call.0,
+            digit: digit.to_string(),
         },
         Event::Warning { message } => WireEvent::Warning {
             message: message.clone(),
@@ -470,6 +488,13 @@ mod tests {
             (
                 r#"{"cmd":"resume","call":4}"#,
                 Command::Resume { call: CallId(4) },
+            ),
+            (
+                r#"{"cmd":"dtmf","call":4,"digits":"12#"}"#,
+                Command::Dtmf {
+                    call: CallId(4),
+                    digits: "12#".into(),
+                },
             ),
             (r#"{"cmd":"quit"}"#, Command::Quit),
         ];

@@ -153,7 +153,15 @@ impl Media {
             media.local_direction,
             Direction::SendRecv | Direction::RecvOnly
         );
+        let telephone_event = media.telephone_event_pt.and_then(|send| {
+            let receive = media
+                .receive_codecs
+                .iter()
+                .find(|(_, c)| c.name.eq_ignore_ascii_case("telephone-event"))?;
+            Some((PayloadType(send), PayloadType(*receive.0)))
+        });
         let config = StreamConfig {
+            telephone_event,
             codec: audio,
             payload_type: PayloadType(codec.payload_type),
             receive_payload_type: PayloadType(receive_payload_type),
@@ -193,14 +201,31 @@ impl Media {
         }
     }
 
-    /// A datagram that arrived on `call`'s RTP socket.
-    pub(super) fn packet(&mut self, now: Instant, call: CallId, data: &[u8], from: SocketAddr) {
+    /// A datagram that arrived on `call`'s RTP socket; returns the DTMF digits it completed.
+    pub(super) fn packet(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        data: &[u8],
+        from: SocketAddr,
+    ) -> Vec<char> {
         let Some(session) = self.calls.get_mut(&call).and_then(|c| c.session.as_mut()) else {
-            return;
+            return Vec::new();
         };
         if let Err(e) = session.handle_packet(now, data, from) {
             tracing::debug!("call {}: dropped a media packet: {e}", call.0);
         }
+        std::iter::from_fn(|| session.poll_dtmf()).collect()
+    }
+
+    /// Sends DTMF digits on `call` (RFC 4733 telephone events).
+    pub(super) fn send_dtmf(&mut self, call: CallId, digits: &str) -> Result<(), String> {
+        let session = self
+            .calls
+            .get_mut(&call)
+            .and_then(|c| c.session.as_mut())
+            .ok_or_else(|| format!("call {} has no audio to send DTMF on", call.0))?;
+        session.send_dtmf(digits).map_err(|e| e.to_string())
     }
 
     /// When the media clock ticks next.

@@ -13,6 +13,7 @@
 //!   the last one, fading (G.711 has no concealment of its own; ITU-T G.711 Appendix I does the
 //!   same in spirit), then silence.
 
+use super::dtmf::{DtmfReceiver, DtmfSender, SendStep};
 use super::g711;
 use super::jitter::{JitterBuffer, JitterStats, Playout};
 use super::rtp::{PayloadType, RtpError, RtpPacket, Ssrc, is_rtcp};
@@ -74,6 +75,9 @@ pub struct StreamConfig {
     pub payload_type: PayloadType,
     /// The payload type it arrives with (our number for it).
     pub receive_payload_type: PayloadType,
+    /// RFC 4733 telephone events: the payload type we send them with and the one they arrive
+    /// with, when negotiated.
+    pub telephone_event: Option<(PayloadType, PayloadType)>,
     /// The packet time.
     pub ptime: Duration,
     /// Where the SDP says to send.
@@ -121,6 +125,22 @@ pub struct MediaSession {
     transmits: VecDeque<(SocketAddr, Vec<u8>)>,
     stats: MediaStats,
     scratch: Vec<u8>,
+    dtmf_out: DtmfSender,
+    /// The timestamp of the event being sent (all its packets carry it).
+    dtmf_timestamp: u32,
+    dtmf_in: DtmfReceiver,
+    digits: VecDeque<char>,
+}
+
+/// Why digits cannot be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DtmfError {
+    /// The far end did not offer or accept telephone-event.
+    #[error("the far end takes no RFC 4733 telephone events")]
+    NotNegotiated,
+    /// Not a DTMF digit (0-9, *, #, A-D).
+    #[error("{0:?} is not a DTMF digit")]
+    BadDigit(char),
 }
 
 impl MediaSession {
@@ -142,6 +162,10 @@ impl MediaSession {
             transmits: VecDeque::new(),
             stats: MediaStats::default(),
             scratch: Vec::new(),
+            dtmf_out: DtmfSender::new(rate, config.ptime.as_millis() as u32),
+            dtmf_timestamp: 0,
+            dtmf_in: DtmfReceiver::default(),
+            digits: VecDeque::new(),
             config,
         }
     }
@@ -201,6 +225,14 @@ impl MediaSession {
             self.remote = Some(from);
             self.latched = true;
         }
+        if let Some((_, te)) = self.config.telephone_event {
+            if packet.payload_type == te {
+                if let Some(d) = self.dtmf_in.receive(packet.timestamp, &packet.payload) {
+                    self.digits.push_back(d);
+                }
+                return Ok(());
+            }
+        }
         if packet.payload_type != self.config.receive_payload_type {
             // Comfort noise, telephone-event (handled elsewhere), or a stray payload.
             return Ok(());
@@ -216,6 +248,9 @@ impl MediaSession {
     /// and then. The timestamp advances either way (RFC 3550 §5.1: it follows the sampling
     /// clock, also when nothing is sent).
     pub fn send_frame(&mut self, now: Instant, samples: &[i16]) {
+        if self.dtmf_out.is_busy() && self.send_event(now) {
+            return;
+        }
         let keepalive_due = self
             .last_sent
             .is_none_or(|t| now.saturating_duration_since(t) >= KEEPALIVE);
@@ -245,6 +280,58 @@ impl MediaSession {
             self.marker = true;
         }
         self.timestamp = self.timestamp.wrapping_add(frame as u32);
+    }
+
+    /// Queues DTMF digits, sent as telephone events in the packet times that follow (audio
+    /// pauses meanwhile).
+    pub fn send_dtmf(&mut self, digits: &str) -> Result<(), DtmfError> {
+        if self.config.telephone_event.is_none() {
+            return Err(DtmfError::NotNegotiated);
+        }
+        self.dtmf_out.queue(digits).map_err(DtmfError::BadDigit)
+    }
+
+    /// The next digit received, in order.
+    pub fn poll_dtmf(&mut self) -> Option<char> {
+        self.digits.pop_front()
+    }
+
+    /// One packet time of DTMF: an event packet, or the pause between digits. Returns
+    /// `false` when audio should be sent instead.
+    fn send_event(&mut self, now: Instant) -> bool {
+        let Some((te, _)) = self.config.telephone_event else {
+            return false;
+        };
+        let frame = self.frame_samples() as u32;
+        let step = self.dtmf_out.step();
+        let sent = match step {
+            SendStep::Audio => return false,
+            SendStep::Pause => true,
+            SendStep::Event(event) => {
+                if event.marker {
+                    self.dtmf_timestamp = self.timestamp;
+                }
+                if let Some(to) = self.remote.filter(|_| self.config.send) {
+                    let mut packet = RtpPacket::new(
+                        te,
+                        self.sequence,
+                        self.dtmf_timestamp,
+                        self.ssrc,
+                        event.payload.to_bytes().to_vec(),
+                    );
+                    packet.marker = event.marker;
+                    self.sequence = self.sequence.wrapping_add(1);
+                    self.stats.packets_sent += 1;
+                    self.transmits.push_back((to, packet.to_bytes()));
+                    self.last_sent = Some(now);
+                }
+                true
+            }
+        };
+        // Audio after the digits starts a new talkspurt.
+        self.marker = true;
+        self.timestamp = self.timestamp.wrapping_add(frame);
+        sent
     }
 
     /// The frame to play now (silence when nothing is received or playing is off).

@@ -128,3 +128,34 @@ fn each_side_hears_the_other_ones_tone_and_hold_silences_it() {
     );
     assert!(count(&b_frames, after) * 10 >= n * 9, "B after resume");
 }
+
+#[test]
+fn dtmf_digits_sent_by_one_side_arrive_as_events_at_the_other() {
+    let dir = Scratch::new("audio-dtmf");
+    let ports = free_ports(2);
+    let mut b = serve("B", ports[1], &dir, &["--auto-answer".into()]);
+    let mut a = serve("A", ports[0], &dir, &[]);
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:{}"}}"#,
+        ports[1]
+    ));
+    let answered = a.expect("answered", |v| v["call"] == 1);
+    assert!(answered["telephone_event"].is_u64(), "{answered}");
+    let call = b.expect("answered", |_| true)["call"].clone();
+    a.send(r#"{"cmd":"dtmf","call":1,"digits":"19*#"}"#);
+    a.send(r#"{"cmd":"dtmf","call":1,"digits":"5x"}"#);
+    a.expect("error", |v| v["call"] == 1);
+    let mut got = String::new();
+    for _ in 0..4 {
+        let v = b.expect("dtmf", |v| v["call"] == call);
+        got.push_str(v["digit"].as_str().unwrap_or("?"));
+    }
+    assert_eq!(got, "19*#");
+    // And the other way.
+    b.send(&format!(r#"{{"cmd":"dtmf","call":{call},"digits":"0"}}"#));
+    assert_eq!(a.expect("dtmf", |v| v["call"] == 1)["digit"], "0");
+    a.send(r#"{"cmd":"quit"}"#);
+    a.expect("stopped", |_| true);
+    b.send(r#"{"cmd":"quit"}"#);
+    b.expect("stopped", |_| true);
+}

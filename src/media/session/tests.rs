@@ -11,6 +11,7 @@ fn config(codec: AudioCodec, pt: u8, remote: &str) -> StreamConfig {
         codec,
         payload_type: PayloadType(pt),
         receive_payload_type: PayloadType(pt),
+        telephone_event: Some((PayloadType(101), PayloadType(101))),
         ptime: PTIME,
         remote: Some(remote.parse().unwrap()),
         send: true,
@@ -135,4 +136,39 @@ fn garbage_is_counted_and_rtcp_ignored() {
     assert!(b.handle_packet(now, &rtcp, addr("192.0.2.1:5001")).is_ok());
     assert_eq!(b.stats().invalid, 1);
     assert_eq!(b.stats().packets_received, 0);
+}
+
+#[test]
+fn dtmf_digits_arrive_in_order_once_each_and_audio_pauses_meanwhile() {
+    let mut rng = Rng::from_seed([8; 32]);
+    let mut a = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
+    let mut b = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
+    a.send_dtmf("12#").unwrap();
+    assert_eq!(a.send_dtmf("9x"), Err(DtmfError::BadDigit('x')));
+    let start = test_clock::origin();
+    let mut audio_packets = 0;
+    for i in 0..60u32 {
+        let now = start + PTIME * i;
+        a.send_frame(now, &[1000; 160]);
+        while let Some((_, bytes)) = a.poll_transmit() {
+            let p = RtpPacket::parse(&bytes).unwrap();
+            if p.payload_type == PayloadType(0) {
+                audio_packets += 1;
+            }
+            b.handle_packet(now, &bytes, addr("192.0.2.1:5000"))
+                .unwrap();
+        }
+    }
+    let digits: String = std::iter::from_fn(|| b.poll_dtmf()).collect();
+    assert_eq!(digits, "12#");
+    // Three digits of 7 packets and a 3-frame gap each: 30 frames without audio.
+    assert_eq!(audio_packets, 30);
+    let mut plain = MediaSession::new(
+        StreamConfig {
+            telephone_event: None,
+            ..config(AudioCodec::Pcmu, 0, "192.0.2.2:4000")
+        },
+        &mut rng,
+    );
+    assert_eq!(plain.send_dtmf("1"), Err(DtmfError::NotNegotiated));
 }
