@@ -97,14 +97,15 @@ pub fn parse(bytes: &[u8]) -> Result<Mono, WavError> {
 /// Interleaved frames to mono 16-bit.
 fn decode(data: &[u8], tag: u16, channels: u16, bits: u16) -> Result<Vec<i16>, WavError> {
     let width = usize::from(bits / 8);
-    let sample = |b: &[u8]| -> f32 {
+    // Each sample on the 16-bit scale, exactly for 16-bit input.
+    let sample = |b: &[u8]| -> i32 {
         match (tag, bits) {
-            (1, 8) => (f32::from(b[0]) - 128.0) / 128.0,
-            (1, 16) => f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0,
-            (1, 24) => (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0,
-            (1, 32) => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f32 / 2_147_483_648.0,
-            (3, 32) => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-            _ => 0.0,
+            (1, 8) => (i32::from(b[0]) - 128) << 8,
+            (1, 16) => i32::from(i16::from_le_bytes([b[0], b[1]])),
+            (1, 24) => i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 16,
+            (1, 32) => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) >> 16,
+            (3, 32) => (f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * 32767.0) as i32,
+            _ => 0,
         }
     };
     if !matches!((tag, bits), (1, 8 | 16 | 24 | 32) | (3, 32)) {
@@ -114,9 +115,8 @@ fn decode(data: &[u8], tag: u16, channels: u16, bits: u16) -> Result<Vec<i16>, W
     Ok(data
         .chunks_exact(frame)
         .map(|f| {
-            let sum: f32 = f.chunks_exact(width).map(sample).sum();
-            let mono = sum / f32::from(channels);
-            (mono * 32767.0).clamp(-32768.0, 32767.0) as i16
+            let sum: i32 = f.chunks_exact(width).map(sample).sum();
+            (sum / i32::from(channels)).clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
         })
         .collect())
 }
