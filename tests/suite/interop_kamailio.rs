@@ -226,3 +226,49 @@ fn tls_registration_trusts_the_account_ca_and_refuses_without_it() {
     node.send(r#"{"cmd":"quit"}"#);
     node.expect("stopped", |_| true);
 }
+
+#[test]
+fn an_outbound_proxy_carries_register_and_calls_and_the_password_comes_from_stdin() {
+    let kamailio = Kamailio::start(&Options::default());
+    let dir = Scratch::new("kam-proxy");
+    // No registrar: the AOR's domain (127.0.0.1, port 5060, where nothing listens) is the
+    // registrar's URI, and everything goes through the outbound proxy, Kamailio.
+    let config = dir.path("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"alice\"\naor = \"sip:alice@127.0.0.1\"\n\
+             outbound_proxy = \"sip:127.0.0.1:{}\"\nexpires = 120\n",
+            kamailio.port
+        ),
+    )
+    .expect("config");
+    let port = free_port();
+    let args: Vec<String> = vec![
+        "--config".into(),
+        config.display().to_string(),
+        "--listen".into(),
+        format!("udp:127.0.0.1:{port}"),
+        "--password-stdin".into(),
+        "alice".into(),
+        "--auto-answer".into(),
+    ];
+    let mut node = Node::serve("tincan", &args, &dir.0);
+    node.send("alicepw");
+    node.expect("started", |_| true);
+    registered(&mut node, "alice");
+    assert_eq!(
+        kamailio.contacts("alice"),
+        [format!("sip:alice@127.0.0.1:{port}")]
+    );
+    // A call to ourselves through the proxy: 407 answered, then routed back to our contact.
+    node.send(r#"{"cmd":"dial","call":1,"target":"alice","account":"alice"}"#);
+    node.expect_any_order("answered", |v| v["call"] == 1);
+    node.send(r#"{"cmd":"hangup","call":1}"#);
+    node.expect_any_order("ended", |v| v["call"] == 1);
+    node.send(r#"{"cmd":"quit"}"#);
+    node.expect("stopped", |_| true);
+    assert!(node.wait_success());
+    assert_eq!(kamailio.registrations(), 0);
+    assert!(!node.stderr().contains("alicepw"));
+}
