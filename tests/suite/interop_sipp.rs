@@ -83,25 +83,30 @@ fn sipp_calls_tincan_over_tcp() {
     builtin_uac_calls_tincan(true);
 }
 
+/// Tincan calls `sip:service@127.0.0.1:<port>`, checks the answer's media is at
+/// `media_port`, hangs up.
+fn call_and_hang_up(node: &mut Node, port: u16, media_port: u16) {
+    node.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:service@127.0.0.1:{port}"}}"#
+    ));
+    let answered = node.expect("answered", |v| v["call"] == 1);
+    assert_eq!(
+        answered["remote_rtp"],
+        format!("127.0.0.1:{media_port}"),
+        "answered by someone else: {answered}"
+    );
+    node.send(r#"{"cmd":"hangup","call":1}"#);
+    let ended = node.expect("ended", |v| v["call"] == 1);
+    assert_eq!(ended["reason"], "local", "{ended}");
+}
+
 #[test]
 fn tincan_calls_sipp() {
     let dir = Scratch::new("sipp-uas");
     let mut uas = Sipp::builtin("uas", "uas", &dir.0).spawn();
     uas.wait_listening();
     let mut node = tincan(&dir, free_port(), false, false);
-    node.send(&format!(
-        r#"{{"cmd":"dial","call":1,"target":"sip:service@127.0.0.1:{}"}}"#,
-        uas.port()
-    ));
-    let answered = node.expect("answered", |v| v["call"] == 1);
-    assert_eq!(
-        answered["remote_rtp"],
-        format!("127.0.0.1:{}", uas.media_port()),
-        "{answered}"
-    );
-    node.send(r#"{"cmd":"hangup","call":1}"#);
-    let ended = node.expect("ended", |v| v["call"] == 1);
-    assert_eq!(ended["reason"], "local", "{ended}");
+    call_and_hang_up(&mut node, uas.port(), uas.media_port());
     uas.finish().assert_passed();
     quit(node);
 }
@@ -266,19 +271,8 @@ fn redirect_is_followed() {
     a.wait_listening();
 
     let mut node = tincan(&dir, free_port(), false, false);
-    node.send(&format!(
-        r#"{{"cmd":"dial","call":1,"target":"sip:service@127.0.0.1:{}"}}"#,
-        a.port()
-    ));
-    let answered = node.expect("answered", |v| v["call"] == 1);
-    assert_eq!(
-        answered["remote_rtp"],
-        format!("127.0.0.1:{}", b.media_port()),
-        "answered by someone else than B: {answered}"
-    );
-    node.send(r#"{"cmd":"hangup","call":1}"#);
-    let ended = node.expect("ended", |v| v["call"] == 1);
-    assert_eq!(ended["reason"], "local", "{ended}");
+    // Answered by B (its media port), after A's 302.
+    call_and_hang_up(&mut node, a.port(), b.media_port());
 
     a.finish().assert_passed();
     let b = b.finish();
