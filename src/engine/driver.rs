@@ -2,7 +2,7 @@
 //! deadline; after every input the core is drained (STYLE.md habit 2).
 
 use super::dns::{Dns, Resolved};
-use super::media::Media;
+use super::media::{DtmfFailure, Media};
 use super::net::{Net, NetInput};
 use super::{Command, EngineConfig, EngineError, Event};
 use crate::log::{redact, scrub};
@@ -321,7 +321,15 @@ impl Engine {
                 (call, result)
             }
             Command::Dtmf { call, digits } => {
-                return match self.media.send_dtmf(call, &digits) {
+                // RFC 4733 events when the far end takes them, else SIP INFO.
+                let sent = match self.media.send_dtmf(call, &digits) {
+                    Err(DtmfFailure::NotNegotiated) => self
+                        .ua
+                        .send_dtmf_info(now, call, &digits)
+                        .map_err(|e| e.to_string()),
+                    other => other.map_err(|e| e.to_string()),
+                };
+                return match sent {
                     Ok(()) => Ok(()),
                     Err(message) => self.error(Some(call), message).await,
                 };

@@ -354,6 +354,10 @@ fn from_call(call: CallId, event: &CallEvent, accounts: &AccountNames) -> WireEv
             account: account.map(|a| accounts.name(a)),
         },
         CallEvent::Ringing => WireEvent::Ringing { call },
+        CallEvent::Dtmf { digit } => WireEvent::Dtmf {
+            call,
+            digit: digit.to_string(),
+        },
         CallEvent::EarlyMedia { media } => WireEvent::EarlyMedia {
             call,
             media: media.as_ref().into(),

@@ -7,7 +7,7 @@
 use super::net::NetInput;
 use crate::audio::VirtualDevice;
 use crate::media::rtp::PayloadType;
-use crate::media::session::{AudioCodec, MediaSession, StreamConfig};
+use crate::media::session::{AudioCodec, DtmfError, MediaSession, StreamConfig};
 use crate::sip::call::CallId;
 use crate::sip::offer_answer::Negotiated;
 use crate::sip::rng::Rng;
@@ -218,14 +218,17 @@ impl Media {
         std::iter::from_fn(|| session.poll_dtmf()).collect()
     }
 
-    /// Sends DTMF digits on `call` (RFC 4733 telephone events).
-    pub(super) fn send_dtmf(&mut self, call: CallId, digits: &str) -> Result<(), String> {
+    /// Sends DTMF digits on `call` as RFC 4733 telephone events.
+    pub(super) fn send_dtmf(&mut self, call: CallId, digits: &str) -> Result<(), DtmfFailure> {
         let session = self
             .calls
             .get_mut(&call)
             .and_then(|c| c.session.as_mut())
-            .ok_or_else(|| format!("call {} has no audio to send DTMF on", call.0))?;
-        session.send_dtmf(digits).map_err(|e| e.to_string())
+            .ok_or(DtmfFailure::NoAudio(call))?;
+        session.send_dtmf(digits).map_err(|e| match e {
+            DtmfError::NotNegotiated => DtmfFailure::NotNegotiated,
+            other => DtmfFailure::Refused(other),
+        })
     }
 
     /// When the media clock ticks next.
@@ -288,6 +291,20 @@ impl Media {
     ) -> Option<(std::path::PathBuf, crate::audio::wav::Mono)> {
         self.device.take_recording()
     }
+}
+
+/// Why digits did not go out as telephone events.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum DtmfFailure {
+    /// The call has no media session (not answered yet, or no common codec).
+    #[error("call {} has no audio to send DTMF on", .0.0)]
+    NoAudio(CallId),
+    /// The far end takes no telephone events (SIP INFO is the way then).
+    #[error("the far end takes no telephone events")]
+    NotNegotiated,
+    /// Bad digits.
+    #[error(transparent)]
+    Refused(DtmfError),
 }
 
 /// Reads one call's RTP socket until it fails or the task is aborted.

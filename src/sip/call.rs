@@ -75,6 +75,11 @@ pub enum CallEvent {
         /// Where and how media flows now.
         media: Box<Negotiated>,
     },
+    /// A DTMF digit arrived in a SIP INFO (RTP telephone events are the engine's).
+    Dtmf {
+        /// The digit: 0-9, *, #, A-D.
+        digit: char,
+    },
     /// The call is over.
     Ended {
         /// Why.

@@ -40,6 +40,7 @@ pub const ALLOWED: &[Method] = &[
     Method::Bye,
     Method::Cancel,
     Method::Options,
+    Method::Info,
 ];
 /// The option tags the core supports (the Supported header, §20.37): session timers
 /// (RFC 4028).

@@ -288,3 +288,23 @@ fn redirect_is_followed() {
     let seen = quit(node);
     assert_eq!(count(&seen, "ended"), 1, "{seen:#?}");
 }
+
+#[test]
+fn dtmf_goes_by_sip_info_to_a_phone_without_telephone_events() {
+    let dir = Scratch::new("sipp-info");
+    let mut uas = Sipp::scenario("info", "uas_info_dtmf.xml", &dir.0).spawn();
+    uas.wait_listening();
+    let mut node = tincan(&dir, free_port(), false, false);
+    node.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:service@127.0.0.1:{}"}}"#,
+        uas.port()
+    ));
+    let answered = node.expect("answered", |v| v["call"] == 1);
+    assert!(answered.get("telephone_event").is_none(), "{answered}");
+    node.send(r#"{"cmd":"dtmf","call":1,"digits":"4#"}"#);
+    std::thread::sleep(Duration::from_millis(300));
+    node.send(r#"{"cmd":"hangup","call":1}"#);
+    node.expect("ended", |v| v["call"] == 1);
+    uas.finish().assert_passed();
+    quit(node);
+}

@@ -630,3 +630,24 @@ fn flows_over_tcp() {
     net.run_out(Duration::from_secs(60));
     assert_eq!(Net::ended(&net.events_a), Some(EndReason::Timeout));
 }
+
+#[test]
+fn dtmf_digits_go_by_sip_info_and_arrive_as_events() {
+    let (mut net, call, incoming) = established();
+    let now = net.now;
+    net.a.send_dtmf_info(now, call, "4#").unwrap();
+    assert!(net.a.send_dtmf_info(now, call, "x").is_err());
+    net.settle();
+    let digits: Vec<char> = net
+        .events_b
+        .iter()
+        .filter_map(|(c, e)| match e {
+            CallEvent::Dtmf { digit } if *c == incoming => Some(*digit),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(digits, ['4', '#']);
+    assert!(net.statuses.iter().filter(|s| **s == 200).count() >= 2);
+    net.run_out(Duration::from_secs(60));
+    assert_eq!((net.a.transactions(), net.b.transactions()), (0, 0));
+}

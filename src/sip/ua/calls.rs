@@ -22,6 +22,7 @@ use bytes::Bytes;
 use std::time::{Duration, Instant};
 
 mod incoming;
+mod info;
 mod outgoing;
 mod reinvite;
 mod timer;

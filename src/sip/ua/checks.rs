@@ -146,7 +146,10 @@ impl UserAgent {
         }
         // §8.2.3: a body we cannot read: 415 with Accept.
         if let Ok(Some(ct)) = request.headers.content_type() {
-            if !request.body.is_empty() && !ct.is("application", "sdp") {
+            // INFO carries DTMF bodies (calls/info.rs), which reads and answers them.
+            let info_body = request.method == Method::Info
+                && (ct.is("application", "dtmf-relay") || ct.is("application", "dtmf"));
+            if !request.body.is_empty() && !ct.is("application", "sdp") && !info_body {
                 return Err((
                     415,
                     None,

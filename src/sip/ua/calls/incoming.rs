@@ -180,6 +180,10 @@ impl UserAgent {
                 self.on_reinvite_request(now, id, tx, request);
                 return true;
             }
+            (_, Method::Info) => {
+                self.on_info(now, id, tx, request);
+                return true;
+            }
             _ => 200,
         };
         let response = self.response(request, status);
