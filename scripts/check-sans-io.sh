@@ -25,6 +25,8 @@ PURE_PATHS_IF_PRESENT=(
   'src/media/jitter*'
   'src/media/dtmf*'
   'src/media/rtcp*'
+  'src/media/opus*'
+  'src/media/g722*'
   'src/p2p/record*'
 )
 

@@ -189,6 +189,14 @@ impl JitterBuffer {
         }
     }
 
+    /// The payload the next [`JitterBuffer::pop`] would play, if it is here already (while
+    /// playing). Right after `pop` said [`Playout::Missing`] this is the packet that
+    /// follows the missing one: Opus can rebuild the lost frame from its FEC data
+    /// (RFC 7587 §3.3).
+    pub fn peek(&self) -> Option<&[u8]> {
+        self.frames.get(&self.next?).map(Vec::as_slice)
+    }
+
     /// RFC 3550 Appendix A.1: the 16-bit sequence number extended with a cycle count.
     fn extend(&self, seq: u16) -> u64 {
         let Some(h) = self.highest else {
@@ -263,6 +271,22 @@ mod tests {
         b.push(now, packet(3, 1));
         assert_eq!(b.stats().late, 1);
         assert_eq!(b.pop(), Playout::Frame(vec![4]));
+    }
+
+    #[test]
+    fn after_a_missing_frame_the_next_one_can_be_peeked() {
+        let now = test_clock::origin();
+        let mut b = JitterBuffer::new(8000, FRAME);
+        assert_eq!(b.peek(), None, "not playing yet");
+        for seq in [1, 2, 4, 5] {
+            b.push(now, packet(seq, 1));
+        }
+        assert_eq!(b.pop(), Playout::Frame(vec![1]));
+        assert_eq!(b.peek(), Some(&[2u8][..]));
+        assert_eq!(b.pop(), Playout::Frame(vec![2]));
+        assert_eq!(b.pop(), Playout::Missing);
+        assert_eq!(b.peek(), Some(&[4u8][..]), "the packet after the lost one");
+        assert_eq!(b.pop(), Playout::Frame(vec![4]), "peeking does not consume");
     }
 
     #[test]
