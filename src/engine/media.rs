@@ -5,7 +5,8 @@
 //! every call received (mixed).
 
 use super::net::NetInput;
-use crate::audio::VirtualDevice;
+use crate::audio::wav::resample;
+use crate::audio::{VIRTUAL_RATE, VirtualDevice};
 use crate::media::rtp::PayloadType;
 use crate::media::session::{AudioCodec, DtmfError, MediaSession, StreamConfig};
 use crate::sip::call::CallId;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -132,7 +133,10 @@ impl Media {
             entry.session = None;
             return Some(format!("call {}: no common codec, no audio", call.0));
         };
-        let Some(audio) = AudioCodec::from_name(&codec.codec.name) else {
+        let c = &codec.codec;
+        let Some(audio) =
+            AudioCodec::from_codec(&c.name, c.clock_rate, c.channels, c.fmtp.as_deref())
+        else {
             entry.session = None;
             let name = &codec.codec.name;
             return Some(format!(
@@ -169,12 +173,18 @@ impl Media {
                 Duration::from_millis(u64::from(ms.clamp(10, 60)))
             }),
             remote: media.remote_rtp,
+            remote_rtcp: media.remote_rtcp,
+            rtcp_mux: media.rtcp_mux,
             send: sends && media.remote_rtp.is_some() && !entry.held,
             receive: receives,
         };
-        match &mut entry.session {
+        let started = match &mut entry.session {
             Some(session) => session.update(config),
-            None => entry.session = Some(MediaSession::new(config, &mut self.rng)),
+            None => MediaSession::new(config, &mut self.rng).map(|s| entry.session = Some(s)),
+        };
+        if let Err(e) = started {
+            entry.session = None;
+            return Some(format!("call {}: {e}, no audio", call.0));
         }
         self.next_tick.get_or_insert(now);
         None
@@ -189,13 +199,21 @@ impl Media {
         if let Some(session) = entry.session.as_mut() {
             let mut config = session.config().clone();
             config.send = !held && config.send;
-            session.update(config);
+            // Only the direction changes: the codec stays, so this cannot fail.
+            if let Err(e) = session.update(config) {
+                tracing::warn!("call {}: {e}", call.0);
+            }
         }
     }
 
-    /// The call ended: its socket closes, its reader stops.
+    /// The call ended: an RTCP BYE goes out, then its socket closes and its reader stops.
     pub(super) fn close(&mut self, call: CallId) {
-        self.calls.remove(&call);
+        if let Some(mut entry) = self.calls.remove(&call) {
+            if let Some(session) = entry.session.as_mut() {
+                session.close();
+                flush(&entry.socket, session);
+            }
+        }
         if self.calls.values().all(|c| c.session.is_none()) {
             self.next_tick = None;
         }
@@ -247,21 +265,24 @@ impl Media {
         let mut ptime = DEFAULT_PTIME;
         let mut mixed: Vec<i32> = Vec::new();
         let mut captured: Option<Vec<i16>> = None;
+        let wall = SystemTime::now();
         for call in self.calls.values_mut() {
             let Some(session) = call.session.as_mut() else {
                 continue;
             };
             ptime = session.ptime();
-            let n = session.frame_samples();
+            // The device runs at VIRTUAL_RATE; the session at its codec's rate.
+            let rate = session.sample_rate();
+            let n = samples_in(VIRTUAL_RATE, ptime);
             let frame = captured.get_or_insert_with(|| self.device.capture(n));
             frame.resize(n, 0);
-            session.send_frame(now, frame);
-            while let Some((to, bytes)) = session.poll_transmit() {
-                if let Err(e) = call.socket.try_send_to(&bytes, to) {
-                    tracing::debug!("RTP send failed: {e}");
-                }
-            }
-            let played = session.play_frame();
+            let mut input = resample(frame, VIRTUAL_RATE, rate);
+            input.resize(session.frame_samples(), 0);
+            session.send_frame(now, &input);
+            session.handle_timeout(now, wall);
+            flush(&call.socket, session);
+            let mut played = resample(&session.play_frame(), rate, VIRTUAL_RATE);
+            played.resize(n, 0);
             mixed.resize(mixed.len().max(played.len()), 0);
             for (m, s) in mixed.iter_mut().zip(played) {
                 *m += i32::from(s);
@@ -305,6 +326,21 @@ pub(super) enum DtmfFailure {
     /// Bad digits.
     #[error(transparent)]
     Refused(DtmfError),
+}
+
+/// Sends what `session` has queued. RTCP leaves from the RTP socket too: without rtcp-mux
+/// the far end's RTCP port receives it all the same.
+fn flush(socket: &UdpSocket, session: &mut MediaSession) {
+    while let Some(transmit) = session.poll_transmit() {
+        if let Err(e) = socket.try_send_to(&transmit.data, transmit.to) {
+            tracing::debug!("media send failed: {e}");
+        }
+    }
+}
+
+/// Samples in `ptime` at `rate`.
+fn samples_in(rate: u32, ptime: Duration) -> usize {
+    (u128::from(rate) * ptime.as_micros() / 1_000_000) as usize
 }
 
 /// Reads one call's RTP socket until it fails or the task is aborted.

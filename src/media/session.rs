@@ -1,70 +1,47 @@
 //! One call's audio stream, sans-IO: frames of samples in, RTP packets out; RTP packets in,
-//! frames of samples out. The caller owns the socket and the clock and calls
-//! [`MediaSession::send_frame`] and [`MediaSession::play_frame`] once per packet time.
+//! frames of samples out; RTCP reports both ways. The caller owns the sockets and the clock:
+//! it calls [`MediaSession::send_frame`] and [`MediaSession::play_frame`] once per packet
+//! time, [`MediaSession::handle_timeout`] at least as often as [`MediaSession::poll_timeout`]
+//! asks, and drains [`MediaSession::poll_transmit`] after each.
+//!
+//! Audio goes in and out at the codec's [`MediaSession::sample_rate`] (8 kHz for G.711,
+//! 16 kHz for G.722, 48 kHz for Opus), [`MediaSession::frame_samples`] samples a frame, mono.
 //!
 //! - RTP (RFC 3550): a random SSRC, sequence number and timestamp start (§5.1); the marker bit
-//!   on the first packet of a talkspurt (RFC 3551 §4.1), that is the first after the start or
-//!   after a pause in sending (hold).
+//!   on the first packet of a talkspurt (RFC 3551 §4.1), that is the first after the start,
+//!   after a pause in sending (hold) or after DTX silence (RFC 7587 §3.1.3).
 //! - Symmetric RTP (RFC 4961): until a packet arrives, packets go to the address the SDP gave;
 //!   then to where the far end's packets come from (what gets through NATs).
+//! - RTCP (RFC 3550 §6, [`super::rtcp`]): an SR (or an RR when not sending) with SDES CNAME
+//!   about every 5 s, to the RTP address with rtcp-mux (RFC 5761) or the RTCP one; incoming
+//!   reports give the far end's view of our stream (loss, jitter) and the round-trip time.
+//!   [`MediaSession::close`] says BYE.
 //! - Hold: with sending off, a silence packet every [`KEEPALIVE`] keeps NAT bindings open
 //!   (RFC 6263 §4.6 allows the codec's own payload).
-//! - Receiving: the jitter buffer ([`super::jitter`]); a lost frame is concealed by repeating
-//!   the last one, fading (G.711 has no concealment of its own; ITU-T G.711 Appendix I does the
-//!   same in spirit), then silence.
+//! - Receiving: the jitter buffer ([`super::jitter`]). A lost Opus frame is rebuilt from the
+//!   next packet's FEC data when that packet is already buffered, else concealed by Opus's
+//!   PLC. G.711 and G.722 have no concealment of their own: the last frame is repeated,
+//!   fading (ITU-T G.711 Appendix I does the same in spirit), then silence.
+
+mod codec;
+mod rtcp;
+
+pub use codec::AudioCodec;
 
 use super::dtmf::{DtmfReceiver, DtmfSender, SendStep};
-use super::g711;
 use super::jitter::{JitterBuffer, JitterStats, Playout};
+use super::opus::OpusError;
+use super::rtcp::RtcpError;
 use super::rtp::{PayloadType, RtpError, RtpPacket, Ssrc, is_rtcp};
 use crate::sip::rng::Rng;
+use codec::Coder;
+use rtcp::RtcpState;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// How often a silence packet goes out while we do not send (on hold).
 pub const KEEPALIVE: Duration = Duration::from_secs(5);
-
-/// The audio codecs this session speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AudioCodec {
-    /// G.711 µ-law (static payload type 0).
-    Pcmu,
-    /// G.711 A-law (static payload type 8).
-    Pcma,
-}
-
-impl AudioCodec {
-    /// The codec for an SDP encoding name (`PCMU`, `PCMA`), if we speak it.
-    pub fn from_name(name: &str) -> Option<AudioCodec> {
-        if name.eq_ignore_ascii_case("PCMU") {
-            Some(AudioCodec::Pcmu)
-        } else if name.eq_ignore_ascii_case("PCMA") {
-            Some(AudioCodec::Pcma)
-        } else {
-            None
-        }
-    }
-
-    /// Samples per second.
-    pub fn clock_rate(self) -> u32 {
-        8000
-    }
-
-    fn encode(self, samples: &[i16], out: &mut Vec<u8>) {
-        match self {
-            AudioCodec::Pcmu => g711::encode_into(samples, g711::ulaw_encode, out),
-            AudioCodec::Pcma => g711::encode_into(samples, g711::alaw_encode, out),
-        }
-    }
-
-    fn decode(self, payload: &[u8], out: &mut Vec<i16>) {
-        match self {
-            AudioCodec::Pcmu => g711::decode_into(payload, g711::ulaw_decode, out),
-            AudioCodec::Pcma => g711::decode_into(payload, g711::alaw_decode, out),
-        }
-    }
-}
 
 /// What the offer/answer settled for this stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +57,12 @@ pub struct StreamConfig {
     pub telephone_event: Option<(PayloadType, PayloadType)>,
     /// The packet time.
     pub ptime: Duration,
-    /// Where the SDP says to send.
+    /// Where the SDP says to send RTP.
     pub remote: Option<SocketAddr>,
+    /// Where the SDP says to send RTCP (`a=rtcp`, else the RTP port plus one).
+    pub remote_rtcp: Option<SocketAddr>,
+    /// RTP and RTCP share one port (RFC 5761): RTCP goes where RTP goes.
+    pub rtcp_mux: bool,
     /// Whether we send audio (not on hold, not `recvonly`/`inactive`).
     pub send: bool,
     /// Whether we play what arrives.
@@ -89,7 +70,7 @@ pub struct StreamConfig {
 }
 
 /// Counters for call statistics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct MediaStats {
     /// RTP packets sent.
     pub packets_sent: u64,
@@ -97,18 +78,69 @@ pub struct MediaStats {
     pub bytes_sent: u64,
     /// RTP packets received (valid, of our payload type).
     pub packets_received: u64,
-    /// Datagrams that were not usable RTP.
+    /// Packets of the far end's stream lost so far (RFC 3550 Appendix A.3).
+    pub packets_lost: i64,
+    /// Datagrams that were not usable RTP or RTCP.
     pub invalid: u64,
     /// The jitter buffer's counters.
     pub jitter: JitterStats,
     /// The interarrival jitter, in milliseconds.
     pub jitter_ms: u32,
+    /// Lost frames rebuilt from the next packet's FEC data (Opus).
+    pub fec_recovered: u64,
+    /// Frames the codec failed to encode or decode.
+    pub codec_errors: u64,
+    /// Compound RTCP packets sent.
+    pub rtcp_sent: u64,
+    /// Compound RTCP packets received.
+    pub rtcp_received: u64,
+    /// The round-trip time from the last report that allowed measuring it (RFC 3550 §6.4.1).
+    pub rtt_ms: Option<u32>,
+    /// The fraction (0..=1) of our packets the far end lost in its last reporting interval.
+    pub remote_loss_fraction: Option<f32>,
+    /// Our packets the far end lost since the start, by its last report.
+    pub remote_packets_lost: Option<i32>,
+    /// The interarrival jitter the far end sees on our stream, in milliseconds.
+    pub remote_jitter_ms: Option<u32>,
+    /// The far end said RTCP BYE.
+    pub remote_left: bool,
+}
+
+/// A datagram to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to.
+    pub to: SocketAddr,
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// RTCP rather than RTP: without rtcp-mux it belongs on the RTCP port.
+    pub rtcp: bool,
+}
+
+/// Why a session cannot be set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    /// The codec library refused.
+    #[error(transparent)]
+    Codec(#[from] OpusError),
+}
+
+/// Why an incoming datagram was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PacketError {
+    /// Not RTP.
+    #[error(transparent)]
+    Rtp(#[from] RtpError),
+    /// Not RTCP.
+    #[error(transparent)]
+    Rtcp(#[from] RtcpError),
 }
 
 /// One audio stream of one call.
 #[derive(Debug)]
 pub struct MediaSession {
     config: StreamConfig,
+    coder: Coder,
     ssrc: Ssrc,
     sequence: u16,
     timestamp: u32,
@@ -119,10 +151,12 @@ pub struct MediaSession {
     remote: Option<SocketAddr>,
     latched: bool,
     last_sent: Option<Instant>,
+    /// When the latest frame was captured and its RTP timestamp (for the SR's RTP time).
+    last_capture: Option<(Instant, u32)>,
     /// The last frame played and how many times it was repeated, for concealment.
     last_frame: Vec<i16>,
     concealed_in_row: u32,
-    transmits: VecDeque<(SocketAddr, Vec<u8>)>,
+    transmits: VecDeque<Transmit>,
     stats: MediaStats,
     scratch: Vec<u8>,
     dtmf_out: DtmfSender,
@@ -130,6 +164,7 @@ pub struct MediaSession {
     dtmf_timestamp: u32,
     dtmf_in: DtmfReceiver,
     digits: VecDeque<char>,
+    rtcp: RtcpState,
 }
 
 /// Why digits cannot be sent.
@@ -143,12 +178,24 @@ pub enum DtmfError {
     BadDigit(char),
 }
 
+/// The packet time a codec can carry: Opus frames are 10, 20, 40 or 60 ms here (RFC 7587
+/// §4.2 Table 2, voice mode); anything else falls back to 20 ms.
+fn usable_ptime(codec: AudioCodec, ptime: Duration) -> Duration {
+    let ms = ptime.as_millis();
+    match codec {
+        AudioCodec::Opus(_) if ![10, 20, 40, 60].contains(&ms) => Duration::from_millis(20),
+        _ => ptime,
+    }
+}
+
 impl MediaSession {
     /// A stream for `config`; the SSRC, first sequence number and timestamp are random.
-    pub fn new(config: StreamConfig, rng: &mut Rng) -> MediaSession {
+    pub fn new(mut config: StreamConfig, rng: &mut Rng) -> Result<MediaSession, MediaError> {
+        config.ptime = usable_ptime(config.codec, config.ptime);
         let rate = config.codec.clock_rate();
         let remote = config.remote;
-        MediaSession {
+        Ok(MediaSession {
+            coder: Coder::new(config.codec)?,
             ssrc: Ssrc(rng.next_u64() as u32),
             sequence: rng.next_u64() as u16,
             timestamp: rng.next_u64() as u32,
@@ -157,6 +204,7 @@ impl MediaSession {
             remote,
             latched: false,
             last_sent: None,
+            last_capture: None,
             last_frame: Vec::new(),
             concealed_in_row: 0,
             transmits: VecDeque::new(),
@@ -166,14 +214,25 @@ impl MediaSession {
             dtmf_timestamp: 0,
             dtmf_in: DtmfReceiver::default(),
             digits: VecDeque::new(),
+            rtcp: RtcpState::new(rng),
             config,
-        }
+        })
     }
 
-    /// Samples in one frame (one packet).
+    /// The audio sampling rate of [`MediaSession::send_frame`] and
+    /// [`MediaSession::play_frame`] (the codec's: 8000, 16000 or 48000 Hz).
+    pub fn sample_rate(&self) -> u32 {
+        self.config.codec.sample_rate()
+    }
+
+    /// Samples in one frame (one packet), at [`MediaSession::sample_rate`].
     pub fn frame_samples(&self) -> usize {
-        (u128::from(self.config.codec.clock_rate()) * self.config.ptime.as_micros() / 1_000_000)
-            as usize
+        samples_in(self.config.codec.sample_rate(), self.config.ptime)
+    }
+
+    /// RTP timestamp units in one frame.
+    fn frame_units(&self) -> u32 {
+        samples_in(self.config.codec.clock_rate(), self.config.ptime) as u32
     }
 
     /// The packet time.
@@ -188,36 +247,50 @@ impl MediaSession {
 
     /// A new offer/answer (hold, resume, another address or codec). The SSRC and sequence
     /// go on; sending again after a pause starts a talkspurt.
-    pub fn update(&mut self, config: StreamConfig) {
+    pub fn update(&mut self, mut config: StreamConfig) -> Result<(), MediaError> {
+        config.ptime = usable_ptime(config.codec, config.ptime);
+        if config.codec != self.config.codec {
+            self.coder = Coder::new(config.codec)?;
+        }
         if config.remote != self.config.remote {
             self.remote = config.remote;
             self.latched = false;
         }
+        if config.remote_rtcp != self.config.remote_rtcp || config.rtcp_mux != self.config.rtcp_mux
+        {
+            self.rtcp.remote = None;
+        }
         if config.send && !self.config.send {
             self.marker = true;
         }
-        if config.codec != self.config.codec || config.ptime != self.config.ptime {
-            self.jitter = JitterBuffer::new(config.codec.clock_rate(), config.ptime);
+        let rate = config.codec.clock_rate();
+        if rate != self.config.codec.clock_rate() || config.ptime != self.config.ptime {
+            self.jitter = JitterBuffer::new(rate, config.ptime);
+            self.dtmf_out = DtmfSender::new(rate, config.ptime.as_millis() as u32);
         }
         self.config = config;
+        Ok(())
     }
 
-    /// A datagram that arrived on our RTP port from `from`.
+    /// A datagram that arrived on our RTP port (or, without rtcp-mux, our RTCP port) from
+    /// `from` at `now`.
     pub fn handle_packet(
         &mut self,
         now: Instant,
         data: &[u8],
         from: SocketAddr,
-    ) -> Result<(), RtpError> {
+    ) -> Result<(), PacketError> {
         if is_rtcp(data) {
-            // RTCP reports are not read yet; not an error.
-            return Ok(());
+            return self.handle_rtcp(now, data, from).map_err(|e| {
+                self.stats.invalid += 1;
+                e.into()
+            });
         }
         let packet = match RtpPacket::parse(data) {
             Ok(p) => p,
             Err(e) => {
                 self.stats.invalid += 1;
-                return Err(e);
+                return Err(e.into());
             }
         };
         if !self.latched {
@@ -225,6 +298,8 @@ impl MediaSession {
             self.remote = Some(from);
             self.latched = true;
         }
+        // RFC 3550 A.3: every packet of the source counts (events share its sequence space).
+        self.rtcp.reception.packet(packet.ssrc, packet.sequence);
         if let Some((_, te)) = self.config.telephone_event {
             if packet.payload_type == te {
                 if let Some(d) = self.dtmf_in.receive(packet.timestamp, &packet.payload) {
@@ -244,10 +319,11 @@ impl MediaSession {
         Ok(())
     }
 
-    /// One frame captured at `now`: sent as one packet when sending, else a keep-alive now
-    /// and then. The timestamp advances either way (RFC 3550 §5.1: it follows the sampling
-    /// clock, also when nothing is sent).
+    /// One frame of [`MediaSession::frame_samples`] samples captured at `now`: sent as one
+    /// packet when sending, else a keep-alive now and then. The timestamp advances either
+    /// way (RFC 3550 §5.1: it follows the sampling clock, also when nothing is sent).
     pub fn send_frame(&mut self, now: Instant, samples: &[i16]) {
+        self.last_capture = Some((now, self.timestamp));
         if self.dtmf_out.is_busy() && self.send_event(now) {
             return;
         }
@@ -256,30 +332,53 @@ impl MediaSession {
             .is_none_or(|t| now.saturating_duration_since(t) >= KEEPALIVE);
         let frame = self.frame_samples();
         if let Some(to) = self.remote.filter(|_| self.config.send || keepalive_due) {
-            if self.config.send {
-                self.config.codec.encode(samples, &mut self.scratch);
+            let mut input = if self.config.send {
+                samples.to_vec()
             } else {
-                self.config.codec.encode(&vec![0; frame], &mut self.scratch);
+                Vec::new()
+            };
+            input.resize(frame, 0);
+            let mut payload = std::mem::take(&mut self.scratch);
+            match self.coder.encode(&input, &mut payload) {
+                Ok(()) if self.coder.is_dtx_silence(&payload) => {
+                    // RFC 7587 §3.1.3: whole frames are left out; speech after starts a
+                    // talkspurt.
+                    self.marker = true;
+                }
+                Ok(()) => payload = self.send_rtp(now, to, payload),
+                Err(e) => {
+                    self.stats.codec_errors += 1;
+                    tracing::warn!("cannot encode a frame: {e}");
+                }
             }
-            let mut packet = RtpPacket::new(
-                self.config.payload_type,
-                self.sequence,
-                self.timestamp,
-                self.ssrc,
-                std::mem::take(&mut self.scratch),
-            );
-            packet.marker = std::mem::replace(&mut self.marker, false);
-            self.sequence = self.sequence.wrapping_add(1);
-            self.stats.packets_sent += 1;
-            self.stats.bytes_sent += packet.payload.len() as u64;
-            self.transmits.push_back((to, packet.to_bytes()));
-            self.scratch = packet.payload;
-            self.last_sent = Some(now);
+            self.scratch = payload;
         }
         if !self.config.send {
             self.marker = true;
         }
-        self.timestamp = self.timestamp.wrapping_add(frame as u32);
+        self.timestamp = self.timestamp.wrapping_add(self.frame_units());
+    }
+
+    /// Sends one audio packet; gives the payload buffer back for reuse.
+    fn send_rtp(&mut self, now: Instant, to: SocketAddr, payload: Vec<u8>) -> Vec<u8> {
+        let mut packet = RtpPacket::new(
+            self.config.payload_type,
+            self.sequence,
+            self.timestamp,
+            self.ssrc,
+            payload,
+        );
+        packet.marker = std::mem::replace(&mut self.marker, false);
+        self.sequence = self.sequence.wrapping_add(1);
+        self.stats.packets_sent += 1;
+        self.stats.bytes_sent += packet.payload.len() as u64;
+        self.transmits.push_back(Transmit {
+            to,
+            data: packet.to_bytes(),
+            rtcp: false,
+        });
+        self.last_sent = Some(now);
+        packet.payload
     }
 
     /// Queues DTMF digits, sent as telephone events in the packet times that follow (audio
@@ -302,7 +401,6 @@ impl MediaSession {
         let Some((te, _)) = self.config.telephone_event else {
             return false;
         };
-        let frame = self.frame_samples() as u32;
         let step = self.dtmf_out.step();
         let sent = match step {
             SendStep::Audio => return false,
@@ -322,7 +420,11 @@ impl MediaSession {
                     packet.marker = event.marker;
                     self.sequence = self.sequence.wrapping_add(1);
                     self.stats.packets_sent += 1;
-                    self.transmits.push_back((to, packet.to_bytes()));
+                    self.transmits.push_back(Transmit {
+                        to,
+                        data: packet.to_bytes(),
+                        rtcp: false,
+                    });
                     self.last_sent = Some(now);
                 }
                 true
@@ -330,11 +432,12 @@ impl MediaSession {
         };
         // Audio after the digits starts a new talkspurt.
         self.marker = true;
-        self.timestamp = self.timestamp.wrapping_add(frame);
+        self.timestamp = self.timestamp.wrapping_add(self.frame_units());
         sent
     }
 
-    /// The frame to play now (silence when nothing is received or playing is off).
+    /// The frame to play now, [`MediaSession::frame_samples`] samples at
+    /// [`MediaSession::sample_rate`] (silence when nothing is received or playing is off).
     pub fn play_frame(&mut self) -> Vec<i16> {
         let frame = self.frame_samples();
         if !self.config.receive {
@@ -343,7 +446,11 @@ impl MediaSession {
         match self.jitter.pop() {
             Playout::Frame(payload) => {
                 let mut out = Vec::with_capacity(frame);
-                self.config.codec.decode(&payload, &mut out);
+                if let Err(e) = self.coder.decode(&payload, &mut out) {
+                    self.stats.codec_errors += 1;
+                    tracing::debug!("cannot decode a frame: {e}");
+                    return self.conceal(frame);
+                }
                 out.resize(frame, 0);
                 self.last_frame.clone_from(&out);
                 self.concealed_in_row = 0;
@@ -354,8 +461,28 @@ impl MediaSession {
         }
     }
 
-    /// Repeats the last frame, each time quieter, for up to three frames; then silence.
+    /// A lost frame: the codec's own concealment (Opus: FEC from the next packet if it is
+    /// buffered, else PLC), or the last frame repeated, each time quieter, for up to three
+    /// frames; then silence.
     fn conceal(&mut self, frame: usize) -> Vec<i16> {
+        if self.config.codec.has_concealment() {
+            let next = self.jitter.peek();
+            let mut out = Vec::with_capacity(frame);
+            match self.coder.conceal(frame, next, &mut out) {
+                Ok(true) => {
+                    if next.is_some() {
+                        self.stats.fec_recovered += 1;
+                    }
+                    out.resize(frame, 0);
+                    return out;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    self.stats.codec_errors += 1;
+                    tracing::debug!("cannot conceal a frame: {e}");
+                }
+            }
+        }
         self.concealed_in_row += 1;
         if self.concealed_in_row > 3 || self.last_frame.len() != frame {
             return vec![0; frame];
@@ -367,12 +494,12 @@ impl MediaSession {
             .collect()
     }
 
-    /// The next datagram to send, and where.
-    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 
-    /// Where packets go now.
+    /// Where RTP packets go now.
     pub fn remote(&self) -> Option<SocketAddr> {
         self.remote
     }
@@ -384,9 +511,15 @@ impl MediaSession {
         MediaStats {
             jitter: self.jitter.stats(),
             jitter_ms: u32::try_from(jitter_ms).unwrap_or(u32::MAX),
+            packets_lost: self.rtcp.reception.lost(),
             ..self.stats
         }
     }
+}
+
+/// Samples (or timestamp units) in `ptime` at `rate`.
+fn samples_in(rate: u32, ptime: Duration) -> usize {
+    (u128::from(rate) * ptime.as_micros() / 1_000_000) as usize
 }
 
 #[cfg(test)]

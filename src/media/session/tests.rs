@@ -1,5 +1,7 @@
 //! Two sessions over a simulated network on virtual time: audio judged by what arrives.
 
+mod network;
+
 use super::*;
 use crate::media::tone::{Sine, power_share};
 use crate::sip::test_clock;
@@ -14,9 +16,15 @@ fn config(codec: AudioCodec, pt: u8, remote: &str) -> StreamConfig {
         telephone_event: Some((PayloadType(101), PayloadType(101))),
         ptime: PTIME,
         remote: Some(remote.parse().unwrap()),
+        remote_rtcp: None,
+        rtcp_mux: true,
         send: true,
         receive: true,
     }
+}
+
+fn session(config: StreamConfig, rng: &mut Rng) -> MediaSession {
+    MediaSession::new(config, rng).unwrap()
 }
 
 fn addr(s: &str) -> SocketAddr {
@@ -37,11 +45,10 @@ fn run(
     for i in 0..periods {
         let now = start + PTIME * i;
         a.send_frame(now, &tone.samples(160));
-        while let Some((to, bytes)) = a.poll_transmit() {
+        while let Some(Transmit { to, data, .. }) = a.poll_transmit() {
             assert_eq!(to, addr("192.0.2.2:4000"));
             if !drop(i) {
-                b.handle_packet(now, &bytes, addr("192.0.2.1:5000"))
-                    .unwrap();
+                b.handle_packet(now, &data, addr("192.0.2.1:5000")).unwrap();
             }
         }
         played.extend(b.play_frame());
@@ -53,8 +60,8 @@ fn run(
 fn a_tone_sent_by_one_side_is_heard_by_the_other() {
     let mut rng = Rng::from_seed([3; 32]);
     for (codec, pt) in [(AudioCodec::Pcmu, 0), (AudioCodec::Pcma, 8)] {
-        let mut a = MediaSession::new(config(codec, pt, "192.0.2.2:4000"), &mut rng);
-        let mut b = MediaSession::new(config(codec, pt, "192.0.2.1:5000"), &mut rng);
+        let mut a = session(config(codec, pt, "192.0.2.2:4000"), &mut rng);
+        let mut b = session(config(codec, pt, "192.0.2.1:5000"), &mut rng);
         let played = run(&mut a, &mut b, 50, |_| false);
         // After the buffer filled (a few frames), every frame carries the tone.
         for frame in played[160 * 5..].chunks(160) {
@@ -68,8 +75,8 @@ fn a_tone_sent_by_one_side_is_heard_by_the_other() {
 #[test]
 fn losses_are_concealed_and_counted() {
     let mut rng = Rng::from_seed([4; 32]);
-    let mut a = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
-    let mut b = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
+    let mut a = session(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
+    let mut b = session(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
     // Every tenth packet lost: the repeated frame keeps the tone.
     let played = run(&mut a, &mut b, 100, |i| i % 10 == 5);
     let with_tone = played[160 * 5..]
@@ -84,28 +91,28 @@ fn losses_are_concealed_and_counted() {
 fn symmetric_rtp_answers_where_packets_come_from() {
     let mut rng = Rng::from_seed([5; 32]);
     // The SDP says 10.0.0.7 (a private address); packets come from the NAT's public side.
-    let mut b = MediaSession::new(config(AudioCodec::Pcmu, 0, "10.0.0.7:4000"), &mut rng);
-    let mut a = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
+    let mut b = session(config(AudioCodec::Pcmu, 0, "10.0.0.7:4000"), &mut rng);
+    let mut a = session(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
     let now = test_clock::origin();
     a.send_frame(now, &[0; 160]);
-    let (_, bytes) = a.poll_transmit().unwrap();
+    let bytes = a.poll_transmit().unwrap().data;
     b.handle_packet(now, &bytes, addr("203.0.113.9:61000"))
         .unwrap();
     b.send_frame(now, &[0; 160]);
-    assert_eq!(b.poll_transmit().unwrap().0, addr("203.0.113.9:61000"));
+    assert_eq!(b.poll_transmit().unwrap().to, addr("203.0.113.9:61000"));
 }
 
 #[test]
 fn hold_sends_only_keepalives_and_resume_starts_a_talkspurt() {
     let mut rng = Rng::from_seed([6; 32]);
-    let mut a = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
+    let mut a = session(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
     let start = test_clock::origin();
     a.send_frame(start, &[100; 160]);
-    let first = RtpPacket::parse(&a.poll_transmit().unwrap().1).unwrap();
+    let first = RtpPacket::parse(&a.poll_transmit().unwrap().data).unwrap();
     assert!(first.marker, "the first packet starts a talkspurt");
     let mut held = a.config().clone();
     held.send = false;
-    a.update(held.clone());
+    a.update(held.clone()).unwrap();
     let mut sent = 0;
     for i in 1..=500u32 {
         a.send_frame(start + PTIME * i, &[100; 160]);
@@ -116,17 +123,17 @@ fn hold_sends_only_keepalives_and_resume_starts_a_talkspurt() {
     // 10 s of hold: a keep-alive every 5 s.
     assert_eq!(sent, 2);
     held.send = true;
-    a.update(held);
+    a.update(held).unwrap();
     a.send_frame(start + PTIME * 501, &[100; 160]);
-    let resumed = RtpPacket::parse(&a.poll_transmit().unwrap().1).unwrap();
+    let resumed = RtpPacket::parse(&a.poll_transmit().unwrap().data).unwrap();
     assert!(resumed.marker, "resuming starts a talkspurt");
     assert_eq!(resumed.timestamp, first.timestamp.wrapping_add(160 * 501));
 }
 
 #[test]
-fn garbage_is_counted_and_rtcp_ignored() {
+fn garbage_is_counted_and_rtcp_is_read() {
     let mut rng = Rng::from_seed([7; 32]);
-    let mut b = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
+    let mut b = session(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
     let now = test_clock::origin();
     assert!(
         b.handle_packet(now, b"hello", addr("192.0.2.1:5000"))
@@ -136,13 +143,20 @@ fn garbage_is_counted_and_rtcp_ignored() {
     assert!(b.handle_packet(now, &rtcp, addr("192.0.2.1:5001")).is_ok());
     assert_eq!(b.stats().invalid, 1);
     assert_eq!(b.stats().packets_received, 0);
+    assert_eq!(b.stats().rtcp_received, 1);
+    // RTCP that does not parse is counted too.
+    assert!(
+        b.handle_packet(now, &[0x80, 201, 0, 9], addr("192.0.2.1:5001"))
+            .is_err()
+    );
+    assert_eq!(b.stats().invalid, 2);
 }
 
 #[test]
 fn dtmf_digits_arrive_in_order_once_each_and_audio_pauses_meanwhile() {
     let mut rng = Rng::from_seed([8; 32]);
-    let mut a = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
-    let mut b = MediaSession::new(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
+    let mut a = session(config(AudioCodec::Pcmu, 0, "192.0.2.2:4000"), &mut rng);
+    let mut b = session(config(AudioCodec::Pcmu, 0, "192.0.2.1:5000"), &mut rng);
     a.send_dtmf("12#").unwrap();
     assert_eq!(a.send_dtmf("9x"), Err(DtmfError::BadDigit('x')));
     let start = test_clock::origin();
@@ -150,7 +164,7 @@ fn dtmf_digits_arrive_in_order_once_each_and_audio_pauses_meanwhile() {
     for i in 0..60u32 {
         let now = start + PTIME * i;
         a.send_frame(now, &[1000; 160]);
-        while let Some((_, bytes)) = a.poll_transmit() {
+        while let Some(Transmit { data: bytes, .. }) = a.poll_transmit() {
             let p = RtpPacket::parse(&bytes).unwrap();
             if p.payload_type == PayloadType(0) {
                 audio_packets += 1;
@@ -163,7 +177,7 @@ fn dtmf_digits_arrive_in_order_once_each_and_audio_pauses_meanwhile() {
     assert_eq!(digits, "12#");
     // Three digits of 7 packets and a 3-frame gap each: 30 frames without audio.
     assert_eq!(audio_packets, 30);
-    let mut plain = MediaSession::new(
+    let mut plain = session(
         StreamConfig {
             telephone_event: None,
             ..config(AudioCodec::Pcmu, 0, "192.0.2.2:4000")
