@@ -381,13 +381,18 @@ impl Engine {
     }
 
     /// What we offer and answer for `call`: our address, the call's own RTP port (bound
-    /// now), and the codecs we can play (G.711 until Opus lands).
+    /// now), and the codecs we can play: Opus first, then G.711.
     fn local_media(&mut self, call: CallId) -> Result<LocalMedia, String> {
         let port = self
             .media
             .port_for(call)
             .map_err(|e| format!("no RTP port for the call: {e}"))?;
-        let codecs = vec![Codec::pcmu(), Codec::pcma(), Codec::telephone_event()];
+        let codecs = vec![
+            Codec::opus(),
+            Codec::pcmu(),
+            Codec::pcma(),
+            Codec::telephone_event(),
+        ];
         let ip = self
             .net
             .local()

@@ -97,12 +97,24 @@ fn quit(mut node: Node) {
 
 #[test]
 fn tincan_calls_baresip_and_each_hears_the_other_ones_tone() {
-    // baresip may only use PCMA: the answer must settle on it, not on Tincan's first (PCMU).
+    // baresip may only use PCMA: the answer must settle on it, not on Tincan's first (Opus).
+    tincan_calls_baresip_with("pcma", "PCMA", Some(8), "bs-out");
+}
+
+#[test]
+fn tincan_calls_baresip_over_opus_and_each_hears_the_other_ones_tone() {
+    // Opus both ways (48 kHz; Tincan resamples from and to its 8 kHz virtual device).
+    tincan_calls_baresip_with("opus/48000/2", "opus", None, "bs-out-opus");
+}
+
+/// Tincan calls baresip, which may use only `codecs`; the answer settles on `codec` (with
+/// `payload_type`, when given); each side records the other's tone.
+fn tincan_calls_baresip_with(codecs: &str, codec: &str, payload_type: Option<u8>, scratch: &str) {
     let (kamailio, bob) = kamailio_and_bob(&Options {
-        codecs: "pcma",
+        codecs,
         ..Options::default()
     });
-    let dir = Scratch::new("bs-out");
+    let dir = Scratch::new(scratch);
     crate::audio::tone_file(&dir.path("1k.wav"), 1000.0, 1);
     let audio = [
         "--audio-in".to_owned(),
@@ -114,8 +126,10 @@ fn tincan_calls_baresip_and_each_hears_the_other_ones_tone() {
 
     node.send(r#"{"cmd":"dial","call":1,"target":"bob","account":"alice"}"#);
     let answered = node.expect("answered", |v| v["call"] == 1);
-    assert_eq!(answered["codec"], "PCMA", "{answered}");
-    assert_eq!(answered["payload_type"], 8, "{answered}");
+    assert_eq!(answered["codec"], codec, "{answered}");
+    if let Some(pt) = payload_type {
+        assert_eq!(answered["payload_type"], pt, "{answered}");
+    }
     assert_eq!(answered["local_direction"], "sendrecv", "{answered}");
     assert_eq!(answered["remote_direction"], "sendrecv", "{answered}");
     let rtp = answered["remote_rtp"].as_str().unwrap_or_default();
@@ -173,8 +187,8 @@ fn baresip_calls_tincan_over_tcp_tincan_holds_as_callee_and_baresip_hangs_up() {
     bob.expect_log("180 Ringing", 1);
     node.send(&format!(r#"{{"cmd":"answer","call":{call}}}"#));
     let answered = node.expect("answered", |v| v["call"] == call);
-    // baresip offers Opus first; Tincan (G.711 until Opus lands) takes the next, PCMU.
-    assert_eq!(answered["codec"], "PCMU", "{answered}");
+    // baresip offers Opus first, and Tincan plays it.
+    assert_eq!(answered["codec"], "opus", "{answered}");
     bob.expect_log("Call established: sip:alice@", 1);
 
     // The callee's re-INVITEs follow the record-routed dialog back to baresip.
