@@ -82,9 +82,27 @@ pub enum IdentityError {
     /// The keyring could not be used.
     #[error(transparent)]
     Keyring(#[from] SecretsError),
-    /// A key file could not be read, or may be read by others.
-    #[error(transparent)]
-    Read(PasswordError),
+    /// A key file could not be read.
+    #[error("cannot read key file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// Other users may read or write the key file.
+    #[error(
+        "key file {} is accessible to other users (mode {mode:03o}); run: chmod 600 {}",
+        path.display(),
+        path.display()
+    )]
+    TooOpen {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// A key file could not be written.
     #[error("cannot write key file {}: {source}", path.display())]
     Write {
@@ -122,13 +140,7 @@ pub fn generate() -> Result<Keypair, IdentityError> {
 pub fn load(store: &KeyStore) -> Result<Option<Keypair>, IdentityError> {
     let secret = match store {
         KeyStore::Keyring => secrets::get_secret(secrets::IDENTITY_USER)?,
-        KeyStore::File(path) => match config::read_password_file(path) {
-            Ok(secret) => Some(secret),
-            Err(PasswordError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
-                None
-            }
-            Err(e) => return Err(IdentityError::Read(e)),
-        },
+        KeyStore::File(path) => read_key_file(path)?,
     };
     secret
         .map(|s| {
@@ -190,10 +202,30 @@ pub fn export(keypair: &Keypair, path: &Path) -> Result<(), IdentityError> {
 
 /// Reads a key pair exported with [`export`] (the file must be readable by its owner only).
 pub fn import(path: &Path) -> Result<Keypair, IdentityError> {
-    let secret = config::read_password_file(path).map_err(IdentityError::Read)?;
+    let secret = read_key_file(path)?.ok_or_else(|| IdentityError::Read {
+        path: path.to_owned(),
+        source: io::ErrorKind::NotFound.into(),
+    })?;
     decode(&secret).ok_or_else(|| IdentityError::Corrupt {
-        store: format!("{}", path.display()),
+        store: format!("key file {}", path.display()),
     })
+}
+
+/// The secret in a key file (the owner-only check of password files), or `None` when the
+/// file does not exist.
+fn read_key_file(path: &Path) -> Result<Option<Secret>, IdentityError> {
+    match config::read_password_file(path) {
+        Ok(secret) => Ok(Some(secret)),
+        Err(PasswordError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            Ok(None)
+        }
+        Err(PasswordError::Read { path, source }) => Err(IdentityError::Read { path, source }),
+        Err(PasswordError::TooOpen { path, mode }) => Err(IdentityError::TooOpen { path, mode }),
+        // Empty: as good as corrupt.
+        Err(_) => Err(IdentityError::Corrupt {
+            store: format!("key file {}", path.display()),
+        }),
+    }
 }
 
 /// Creates `path` (which must not exist) with mode `0600` and writes the secret, synced.
