@@ -6,10 +6,11 @@
 //! small task whose [`Resolved`] comes back on the engine's DNS channel. One DHT lookup
 //! serves every query for a key (the SRV queries for each transport, then A/AAAA): answers
 //! are kept in a [`RecordCache`] within their TTL, and lookups in flight are joined rather
-//! than repeated. The first valid packet the DHT returns answers at once (call set-up should
-//! not wait for the slowest node); the lookup then completes in the background and a newer
-//! packet, if one turns up, replaces it in the cache. pkarr verifies every packet's signature
-//! before we see it, and the cache never lets an older packet replace a newer one.
+//! than repeated. The lookup answers [`NEWER_GRACE`] after the first valid packet arrives
+//! with the newest seen by then (call set-up should not wait for the slowest node); it then
+//! completes in the background, and a newer packet, if one turns up, replaces it in the cache.
+//! mainline checks each item's signature against the key (BEP 44) before pkarr parses it, and
+//! the cache never lets an older packet replace a newer one.
 //!
 //! [`Publisher`] signs our records ([`record::build`]) and puts them on the DHT when the
 //! engine starts, again every [`REPUBLISH`] (well within the two hours BEP 44 nodes keep an
@@ -23,16 +24,20 @@ use crate::engine::dns::Resolved;
 use crate::sip::locate::{Answer, Query};
 use crate::sip::transaction::TransportKind;
 use crate::sip::ua::LookupId;
-use pkarr::dht::{DhtClient, DhtConfig};
+use pkarr::dht::{DhtClient, DhtConfig, ResolveError, ResolveOutcome};
 use pkarr::{PublicKey, SignedPacket};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4, ToSocketAddrs};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinError;
+use tokio::time::error::Elapsed;
 
 /// How long one DHT lookup may take before its queries count as failed.
 pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a lookup waits, after its first packet, for a newer one from other nodes.
+pub const NEWER_GRACE: Duration = Duration::from_millis(300);
 /// How often our records are put on the DHT again while nothing changes.
 pub const REPUBLISH: Duration = Duration::from_secs(60 * 60);
 /// How often our addresses are compared with what was published.
@@ -83,6 +88,10 @@ enum Miss {
 }
 
 type Outcome = Result<SignedPacket, Miss>;
+
+fn timed_out() -> Miss {
+    Miss::Failed(format!("no answer within {} s", RESOLVE_TIMEOUT.as_secs()))
+}
 
 /// What the lookups share: the cache and the lookups in flight.
 #[derive(Debug, Default)]
@@ -193,36 +202,39 @@ impl Dht {
     /// One DHT lookup of `key`; its outcome goes to everyone waiting on `done`.
     async fn fetch(self, key: PublicKey, done: watch::Sender<Option<Outcome>>) {
         let started = Instant::now();
+        let deadline = tokio::time::Instant::now() + RESOLVE_TIMEOUT;
         let floor = self.state().cache.newest(&key).map(SignedPacket::timestamp);
-        let outcome = match tokio::time::timeout(RESOLVE_TIMEOUT, self.client.resolve(&key, floor))
+        let outcome = match tokio::time::timeout_at(deadline, self.client.resolve(&key, floor))
             .await
         {
-            Err(_) => Err(Miss::Failed(format!(
-                "no answer within {} s",
-                RESOLVE_TIMEOUT.as_secs()
-            ))),
-            Ok(response) => match response.first().cloned() {
-                Some(first) => {
-                    let dht = self.clone();
-                    // Let the lookup finish in the background: a newer packet replaces this one.
-                    tokio::spawn(async move {
-                        let complete = tokio::time::timeout(RESOLVE_TIMEOUT, response.complete());
-                        if let Ok(outcome) = complete.await {
-                            if let Ok(packet) = outcome.most_recent {
-                                dht.keep(packet);
+            Err(_) => self.stale_or(&key, timed_out()),
+            Ok(response) => {
+                let first = response.first().cloned();
+                let mut rest = tokio::spawn(tokio::time::timeout_at(deadline, response.complete()));
+                match first {
+                    // A node that missed the last publish may answer first: give the others a
+                    // moment, then answer with the newest seen and let the rest finish in the
+                    // background (a newer packet then replaces this one in the cache).
+                    Some(first) => {
+                        self.keep(first);
+                        match tokio::time::timeout(NEWER_GRACE, &mut rest).await {
+                            Ok(rest) => self.finish(&key, rest),
+                            Err(_) => {
+                                let dht = self.clone();
+                                tokio::spawn(async move {
+                                    if let Ok(Ok(outcome)) = rest.await {
+                                        if let Ok(packet) = outcome.most_recent {
+                                            dht.keep(packet);
+                                        }
+                                    }
+                                });
+                                self.stale_or(&key, timed_out())
                             }
                         }
-                    });
-                    Ok(self.keep(first))
+                    }
+                    None => self.finish(&key, rest.await),
                 }
-                None => match tokio::time::timeout(RESOLVE_TIMEOUT, response.complete()).await {
-                    Ok(outcome) => match outcome.most_recent {
-                        Ok(packet) => Ok(self.keep(packet)),
-                        Err(e) => self.stale_or(&key, e),
-                    },
-                    Err(_) => self.stale_or(&key, pkarr::dht::ResolveError::NoNodesResponded),
-                },
-            },
+            }
         };
         tracing::debug!(
             "DHT lookup of a key took {} ms: {}",
@@ -231,6 +243,24 @@ impl Dht {
         );
         self.state().in_flight.remove(&key);
         let _ = done.send(Some(outcome));
+    }
+
+    /// The outcome of a completed lookup (or of one that ran out of time).
+    fn finish(
+        &self,
+        key: &PublicKey,
+        completed: Result<Result<ResolveOutcome, Elapsed>, JoinError>,
+    ) -> Outcome {
+        match completed {
+            Ok(Ok(outcome)) => match outcome.most_recent {
+                Ok(packet) => Ok(self.keep(packet)),
+                Err(ResolveError::NotFound | ResolveError::NoUsableResponses) => {
+                    self.stale_or(key, Miss::NotFound)
+                }
+                Err(e) => self.stale_or(key, Miss::Failed(e.to_string())),
+            },
+            _ => self.stale_or(key, timed_out()),
+        }
     }
 
     /// Caches `packet` and returns the newest packet held for its key (an older packet
@@ -245,16 +275,11 @@ impl Dht {
     }
 
     /// Nothing newer than the cached packet was found: the stale one is still the best we
-    /// know; with none, the lookup's error.
-    fn stale_or(&self, key: &PublicKey, error: pkarr::dht::ResolveError) -> Outcome {
-        if let Some(stale) = self.state().cache.newest(key) {
-            return Ok(stale.clone());
-        }
-        match error {
-            pkarr::dht::ResolveError::NotFound | pkarr::dht::ResolveError::NoUsableResponses => {
-                Err(Miss::NotFound)
-            }
-            other => Err(Miss::Failed(other.to_string())),
+    /// know; with none, `miss`.
+    fn stale_or(&self, key: &PublicKey, miss: Miss) -> Outcome {
+        match self.state().cache.newest(key) {
+            Some(stale) => Ok(stale.clone()),
+            None => Err(miss),
         }
     }
 
