@@ -577,6 +577,24 @@ mod tests {
             line(&error),
             json!({"event":"error","call":7,"message":"y"})
         );
+        let address = "sip:me@o4dksfbqk85ogzdb5osziw6befigbuxmuxkuxq8434q89uj56uyy".to_owned();
+        assert_eq!(
+            line(&Event::Identity {
+                address: address.clone()
+            }),
+            json!({"event":"identity","address":address})
+        );
+        let published = Event::Published {
+            address: address.clone(),
+            nodes: 20,
+            contacts: vec!["udp:127.0.0.1:5062".into()],
+            took: std::time::Duration::from_millis(1234),
+        };
+        assert_eq!(
+            line(&published),
+            json!({"event":"published","address":address,"nodes":20,
+                   "contacts":["udp:127.0.0.1:5062"],"ms":1234})
+        );
     }
 
     #[test]

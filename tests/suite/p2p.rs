@@ -2,15 +2,19 @@
 //! process (never the public DHT), and `tincan serve` processes with their own identity files
 //! that share nothing but each other's P2P address. Each publishes its signed records; A
 //! resolves B's key through the DHT and calls it; the audio judged by frequency as in the media
-//! tests. Also: unknown keys, the DHT switched off, and `tincan id`.
+//! tests. Also: a forged and a replayed record for a key (refused by the DHT's nodes, and the
+//! call still reaches the key's owner), unknown keys, the DHT switched off, and `tincan id`.
 
 use crate::audio::{frames_with, tone_file};
 use crate::support::{Node, Scratch, free_ports};
-use mainline::Testnet;
+use mainline::{Dht, MutableItem, Testnet};
+use pkarr::{Keypair, SignedPacket};
+use std::net::Ipv4Addr;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tincan::audio::wav;
+use tincan::p2p::record::{self, Contact, RECORD_TTL};
 
 /// How long publishing or a P2P call set-up may take on the testnet (generous: two cores
 /// shared with other builds).
@@ -117,6 +121,8 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
             file("a.wav"),
             "--audio-out".into(),
             file("a-heard.wav"),
+            "--log-level".into(),
+            "debug".into(),
         ],
     );
     assert_ne!(key_of(&a_address), key_of(&b_address));
@@ -130,9 +136,17 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
     let setup = dialled.elapsed();
     let incoming = b.expect_any_order("incoming", |_| true);
     assert_eq!(incoming["to"], b_address.as_str(), "{incoming}");
+    let resolve = a
+        .stderr()
+        .lines()
+        .find_map(|l| {
+            l.split_once("DHT lookup of a key took ")
+                .map(|(_, r)| r.to_owned())
+        })
+        .expect("A looked B's key up on the DHT");
     eprintln!(
         "p2p figures on a 20-node testnet: publish A {a_ms} ms, B {b_ms} ms; \
-         call set-up (DHT resolve + INVITE to 200 OK) {} ms",
+         resolve {resolve}; call set-up (resolve + INVITE to 200 OK) {} ms",
         setup.as_millis()
     );
     std::thread::sleep(Duration::from_millis(2000));
@@ -168,6 +182,99 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
         let events = serde_json::to_string(&node.seen).expect("events");
         assert!(!events.contains(&secret), "{key}'s secret in the events");
         assert!(!node.stderr().contains(&secret), "{key}'s secret in stderr");
+    }
+}
+
+/// The key pair in a key file.
+fn keypair_in(path: &Path) -> Keypair {
+    let hex = secret(path);
+    let mut bytes = [0u8; 32];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    Keypair::from_secret_key(&bytes)
+}
+
+/// `packet`'s records as a DHT item for `key`, with `signature` (BEP 44: the sequence number
+/// is pkarr's timestamp).
+fn item(key: &Keypair, packet: &SignedPacket, signature: [u8; 64]) -> MutableItem {
+    MutableItem::new_signed_unchecked(
+        key.public_key().to_bytes(),
+        signature,
+        &packet.encoded_packet(),
+        i64::try_from(packet.timestamp().as_u64()).expect("seq"),
+        None,
+    )
+}
+
+#[test]
+fn a_forged_or_replayed_record_is_refused_and_the_call_still_reaches_the_keys_owner() {
+    let (testnet, bootstrap) = testnet();
+    let dir = Scratch::new("p2p-forged");
+    let ports = free_ports(3);
+    let (mut b, b_address, _) =
+        p2p_node("B", ports[1], &bootstrap, &dir, &["--auto-answer".into()]);
+    let owner = keypair_in(&dir.path("B.key"));
+    assert_eq!(owner.public_key().to_z32(), key_of(&b_address));
+    // Records that would send B's callers to a port where nobody answers.
+    let decoy = Contact {
+        udp: Some(ports[2]),
+        tcp: None,
+        addresses: vec!["127.0.0.1".parse().expect("ip")],
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_micros() as u64;
+    let hour = 3_600_000_000;
+    let replayed = record::build(&owner, &decoy, now - hour, RECORD_TTL).expect("old packet");
+    let forger = Keypair::from_secret_key(&[9; 32]);
+    let forged = record::build(&forger, &decoy, now + hour, RECORD_TTL).expect("forged packet");
+
+    let dht = Dht::builder()
+        .bootstrap(&testnet.bootstrap)
+        .bind_address(Ipv4Addr::LOCALHOST)
+        .build()
+        .expect("a DHT client")
+        .as_async();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let forged_item = item(&owner, &forged, forged.signature().to_bytes());
+    let old_item = item(&owner, &replayed, replayed.signature().to_bytes());
+    let (forged_put, replayed_put, held) = runtime.block_on(async {
+        (
+            dht.put_mutable(forged_item, None).await,
+            dht.put_mutable(old_item, None).await,
+            dht.get_mutable_most_recent(owner.public_key().as_bytes(), None)
+                .await,
+        )
+    });
+    assert!(
+        forged_put.is_err(),
+        "a record signed by another key was stored for B's key: {forged_put:?}"
+    );
+    assert!(
+        replayed_put.is_err(),
+        "an older record replaced B's newer one: {replayed_put:?}"
+    );
+    let held = held.expect("B's record is on the DHT");
+    let held_seq = u64::try_from(held.seq()).expect("seq");
+    assert!(
+        held_seq > now - hour && held_seq < now + hour,
+        "the DHT holds seq {held_seq}"
+    );
+
+    let (mut a, _, _) = p2p_node("A", ports[0], &bootstrap, &dir, &[]);
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"{b_address}"}}"#
+    ));
+    a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == 1);
+    b.expect_any_order("incoming", |_| true);
+    for node in [&mut a, &mut b] {
+        node.send(r#"{"cmd":"quit"}"#);
+        node.expect("stopped", |_| true);
     }
 }
 
