@@ -1,6 +1,7 @@
 //! The engine: the one async task that drives the sans-IO UA core (STYLE.md habits 2 and 6).
 //!
-//! [`run`] owns the transports ([`net`]: UDP, TCP, TLS), the DNS resolver ([`dns`]) and a
+//! [`run`] owns the transports ([`net`]: UDP, TCP, TLS), the DNS resolver ([`dns`], which
+//! hands names under a public key to the Mainline DHT of [`crate::p2p::dht`]) and a
 //! [`UserAgent`] with the configured accounts, and loops over one `select!`: network input,
 //! DNS answers, [`Command`]s from the application, and a sleep until the next deadline (the
 //! core's, or the next keep-alive). After every input it drains the core (`poll_transmit`,
