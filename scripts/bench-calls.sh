@@ -223,7 +223,7 @@ bench_both_rates() {
 tport=$(free_port)
 mkfifo "$work/tincan.in"
 timeout 600 "$tincan" serve --config "$work/no-config.toml" --no-log-file \
-    --listen "udp:127.0.0.1:$tport" --auto-answer \
+    --listen "udp:127.0.0.1:$tport" --auto-answer --no-dht \
     <"$work/tincan.in" >"$work/tincan.events" 2>"$work/tincan.stderr" &
 pids+=($!)
 exec 3>"$work/tincan.in"

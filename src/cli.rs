@@ -4,8 +4,10 @@
 //! engine task never touches a file.
 
 mod call;
+mod id;
 
 pub use call::call;
+pub use id::id;
 
 use crate::engine::json::{self, AccountNames};
 use crate::engine::{self, Command, EngineConfig, Event, Listen, setup};
@@ -67,17 +69,21 @@ struct ServeOptions {
     keepalive: Option<u64>,
     audio_in: Option<PathBuf>,
     audio_out: Option<PathBuf>,
+    /// Serverless calling (`tincan serve` only).
+    p2p: Option<id::P2pOptions>,
 }
 
 impl ServeOptions {
     fn parse(args: &[String]) -> Result<ServeOptions, String> {
         let mut o = ServeOptions::default();
+        let mut p2p = id::P2pOptions::default();
         let mut args = args.iter();
         while let Some(arg) = args.next() {
-            if !o.option(arg, &mut args)? {
+            if !o.option(arg, &mut args)? && !p2p_option(&mut p2p, arg, &mut args)? {
                 return Err(format!("unknown option {arg:?}"));
             }
         }
+        o.p2p = Some(p2p);
         Ok(o)
     }
 
@@ -208,11 +214,44 @@ impl ServeOptions {
         };
         engine.audio_in = self.audio_in;
         engine.audio_out = self.audio_out;
+        engine.p2p = self
+            .p2p
+            .and_then(|p| p.engine_config(&settings, &mut warnings));
         for w in &warnings {
             tracing::warn!("{w}");
         }
         Ok((engine, warnings, guard))
     }
+}
+
+/// Takes one serverless-calling option of `tincan serve`; `false` when `arg` is not one.
+fn p2p_option(
+    p2p: &mut id::P2pOptions,
+    arg: &str,
+    args: &mut std::slice::Iter<'_, String>,
+) -> Result<bool, String> {
+    let mut value = |what: &str| {
+        args.next()
+            .cloned()
+            .ok_or_else(|| format!("{arg} needs {what}"))
+    };
+    match arg {
+        "--no-dht" => p2p.off = true,
+        "--identity-file" => p2p.identity_file = Some(value("a file")?.into()),
+        "--dht-bootstrap" => {
+            let v = value("HOST:PORT[,HOST:PORT...]")?;
+            p2p.bootstrap = Some(crate::p2p::dht::parse_bootstrap(&v)?);
+        }
+        "--p2p-address" => {
+            let v = value("an IP address")?;
+            let ip = v
+                .parse()
+                .map_err(|_| format!("--p2p-address {v:?} is not an IP address"))?;
+            p2p.addresses.push(ip);
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Looks up, in the OS keyring, the password of every enabled account that has none from
@@ -249,6 +288,10 @@ fn keyring_passwords(
 /// `tincan password delete NAME`: manage an account's password in the OS keyring.
 pub fn password(args: &[String], usage: &str) -> ExitCode {
     let (action, name) = match args {
+        [_, n] if n == secrets::IDENTITY_USER => {
+            eprintln!("tincan password: {n:?} is where the P2P identity is kept; see `tincan id`");
+            return ExitCode::from(2);
+        }
         [a, n] if a == "set" || a == "delete" => (a.as_str(), n.as_str()),
         _ => {
             eprintln!("tincan password: use `set NAME` or `delete NAME`\n\n{usage}");

@@ -51,6 +51,9 @@ pub struct General {
     /// The name of the account used for outgoing calls when none is chosen.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_account: Option<String>,
+    /// The user part of our P2P address, `sip:<handle>@<key>` (a free name; the key is
+    /// what identifies us).
+    pub handle: String,
 }
 
 impl Default for General {
@@ -63,12 +66,15 @@ impl Default for General {
             rtp_port_min: DEFAULT_RTP_PORTS.0,
             rtp_port_max: DEFAULT_RTP_PORTS.1,
             default_account: None,
+            handle: DEFAULT_HANDLE.to_owned(),
         }
     }
 }
 
 /// The default `general.listen`.
 pub const DEFAULT_LISTEN: [&str; 2] = ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"];
+/// The default `general.handle`.
+pub const DEFAULT_HANDLE: &str = "me";
 /// The default RTP port range, inclusive.
 pub const DEFAULT_RTP_PORTS: (u16, u16) = (16384, 16483);
 /// The default registration lifetime, in seconds.

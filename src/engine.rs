@@ -1,6 +1,7 @@
 //! The engine: the one async task that drives the sans-IO UA core (STYLE.md habits 2 and 6).
 //!
-//! [`run`] owns the transports ([`net`]: UDP, TCP, TLS), the DNS resolver ([`dns`]) and a
+//! [`run`] owns the transports ([`net`]: UDP, TCP, TLS), the DNS resolver ([`dns`], which
+//! hands names under a public key to the Mainline DHT of [`crate::p2p::dht`]) and a
 //! [`UserAgent`] with the configured accounts, and loops over one `select!`: network input,
 //! DNS answers, [`Command`]s from the application, and a sleep until the next deadline (the
 //! core's, or the next keep-alive). After every input it drains the core (`poll_transmit`,
@@ -22,6 +23,7 @@ pub mod setup;
 pub use accounts::EngineAccount;
 pub use net::Listen;
 
+use crate::p2p::identity::Identity;
 use crate::sip::call::CallId;
 use crate::sip::transaction::{TimerConfig, TransportKind};
 use crate::sip::ua::{AccountId, UaConfig, UaEvent, UserAgent};
@@ -61,6 +63,20 @@ pub struct EngineConfig {
     pub stop_grace: Duration,
     /// Keep-alive period towards registrars (`None`: no keep-alives).
     pub keepalive: Option<Duration>,
+    /// Serverless calling through the Mainline DHT (`None`: no DHT at all, and P2P
+    /// addresses cannot be called).
+    pub p2p: Option<P2pConfig>,
+}
+
+/// How the engine takes part in the DHT.
+#[derive(Debug, Clone, Default)]
+pub struct P2pConfig {
+    /// Our identity, whose records are published (`None`: resolve only).
+    pub identity: Option<Identity>,
+    /// The DHT nodes to bootstrap from (`None`: the public Mainline bootstrap nodes).
+    pub bootstrap: Option<Vec<String>>,
+    /// Addresses to publish instead of the ones we listen on.
+    pub addresses: Vec<std::net::IpAddr>,
 }
 
 impl EngineConfig {
@@ -78,6 +94,7 @@ impl EngineConfig {
             system_roots: true,
             stop_grace: STOP_GRACE,
             keepalive: Some(KEEPALIVE_INTERVAL),
+            p2p: None,
         }
     }
 }
@@ -145,6 +162,22 @@ pub enum Event {
     },
     /// Something the UA core reported (calls, registrations, warnings, refused messages).
     Ua(UaEvent),
+    /// Our P2P identity: the address others can call us at.
+    Identity {
+        /// `sip:<handle>@<key>`.
+        address: String,
+    },
+    /// Our records are on the DHT.
+    Published {
+        /// Our P2P address.
+        address: String,
+        /// How many DHT nodes stored them.
+        nodes: u32,
+        /// What they say, `udp:192.0.2.7:5060` and so on.
+        contacts: Vec<String>,
+        /// How long publishing took.
+        took: Duration,
+    },
     /// A DTMF digit arrived on a call.
     Dtmf {
         /// Which call.
@@ -219,14 +252,39 @@ pub async fn run(
     let dns_server = config.dns_server;
     let (dns_tx, dns_rx) = mpsc::channel(64);
     let (audio_in, audio_out) = (config.audio_in.clone(), config.audio_out.clone());
-    let (tls, dns, device) = tokio::task::spawn_blocking(move || {
+    let bootstrap = config.p2p.as_ref().map(|p| p.bootstrap.clone());
+    let (tls, mut dns, device, dht) = tokio::task::spawn_blocking(move || {
         let tls = net::tls::TlsClient::load(&ca_files, system_roots);
         let device = crate::audio::VirtualDevice::open(audio_in.as_deref(), audio_out);
-        (tls, dns::Dns::new(dns_server, dns_tx), device)
+        let dht = bootstrap.map(|b| crate::p2p::dht::Dht::start(b.as_deref()));
+        (tls, dns::Dns::new(dns_server, dns_tx), device, dht)
     })
     .await
     .map_err(|e| EngineError::Startup(e.to_string()))?;
-    let tls = tls.map_err(|e| EngineError::Tls(e.to_string()))?;
+    let mut tls = tls.map_err(|e| EngineError::Tls(e.to_string()))?;
+    let (published_tx, published_rx) = mpsc::channel(8);
+    let dht = match dht {
+        Some(Ok(dht)) => Some(dht),
+        Some(Err(e)) => {
+            tls.warnings.push(format!("{e}: serverless calling is off"));
+            None
+        }
+        None => None,
+    };
+    dns.set_dht(dht.clone());
+    let identity = config.p2p.as_ref().and_then(|p| p.identity.clone());
+    let publisher = match (dht, &identity) {
+        (Some(dht), Some(identity)) => {
+            let overrides = config.p2p.as_ref().map(|p| p.addresses.clone());
+            Some(crate::p2p::dht::Publisher::new(
+                identity.clone(),
+                dht,
+                overrides.unwrap_or_default(),
+                published_tx,
+            ))
+        }
+        _ => None,
+    };
     let device = device.map_err(|e| EngineError::Audio(e.to_string()))?;
     let (net, net_rx) = net::Net::bind(&config.listen, tls.client).await?;
     let mut seed = [0u8; 32];
@@ -247,6 +305,7 @@ pub async fn run(
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
     let media = media::Media::new(media_ip, config.rtp_ports, device, seed, net.inputs());
     driver::Engine::new(ua, net, dns, media, config, events)
-        .run(commands, net_rx, dns_rx, tls.warnings)
+        .with_p2p(identity, publisher)
+        .run(commands, net_rx, dns_rx, published_rx, tls.warnings)
         .await
 }

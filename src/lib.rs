@@ -5,5 +5,6 @@ pub mod config;
 pub mod engine;
 pub mod log;
 pub mod media;
+pub mod p2p;
 pub mod secrets;
 pub mod sip;

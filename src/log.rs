@@ -128,9 +128,17 @@ fn build(
     } else {
         LevelFilter::OFF
     };
+    // The DHT crate logs our public address at info, unmasked: below debug, only its
+    // warnings and errors pass.
+    let dht = if options.level >= LevelFilter::DEBUG {
+        options.level
+    } else {
+        options.level.min(LevelFilter::WARN)
+    };
     let filter = Targets::new()
         .with_default(options.level)
-        .with_target(SIP_TRACE_TARGET, sip_trace);
+        .with_target(SIP_TRACE_TARGET, sip_trace)
+        .with_target("mainline", dht);
     let stderr = options
         .stderr
         .then(|| format::layer().with_writer(std::io::stderr));

@@ -40,6 +40,16 @@ Commands:
     --log-level LEVEL    error, warn, info (default), debug or trace
     --log-dir DIR        where the daily log files go (default: the OS data directory)
     --no-log-file        log to stderr only
+    Serverless calling: our identity (made on first start) is announced as
+    {\"event\":\"identity\",\"address\":\"sip:me@<key>\"} and our addresses are published,
+    signed, on the Mainline DHT ({\"event\":\"published\",...}); sip:user@<key> addresses
+    are looked up there.
+    --identity-file FILE the identity's secret key in FILE (created with mode 600; one
+                         others may read is refused) instead of the OS keyring
+    --dht-bootstrap HOST:PORT[,...]  the DHT nodes to start from (default: the public
+                         Mainline bootstrap nodes)
+    --p2p-address IP     publish this address (repeatable) instead of those we listen on
+    --no-dht             no DHT: P2P addresses can neither be reached nor called
   tincan call TARGET [OPTIONS]
                          place one call and print its events as JSON lines (as serve does);
                          exit status 0 only if it was answered and then ended normally.
@@ -53,10 +63,18 @@ Commands:
   tincan password set NAME      store account NAME's password (first line of stdin)
                                 in the OS keyring, where serve and call find it
   tincan password delete NAME   remove it
+  tincan id [show]       print our P2P address, sip:<handle>@<key> (the handle is [general]
+                         handle of the settings, default \"me\"), making the identity if
+                         there is none yet
+  tincan id new --yes    replace the identity by a new one (the old address stops working)
+  tincan id export FILE  write the secret key to a new FILE (mode 600), to move it elsewhere
+  tincan id import FILE [--yes]  take the identity from FILE (replacing ours needs --yes)
+    --identity-file FILE  use this key file instead of the OS keyring
+    --config FILE        the settings file (for the handle)
   tincan help            this text
 
 Audio flows with G.711 (PCMU, PCMA) through the virtual device (WAV files); sound cards,
-Opus, the window and serverless calling are being built.";
+Opus, the window, LAN discovery and encrypted calls are being built.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -65,6 +83,7 @@ fn main() -> ExitCode {
         Some("serve") => cli::serve(&args[1..], USAGE),
         Some("call") => cli::call(&args[1..], USAGE),
         Some("password") => cli::password(&args[1..], USAGE),
+        Some("id") => cli::id(&args[1..], USAGE),
         Some("help" | "--help" | "-h") => {
             out(USAGE);
             ExitCode::SUCCESS

@@ -1,11 +1,12 @@
-//! Account passwords in the OS keyring (STYLE.md habit 10: secrets live only there): the
+//! Account passwords and the P2P identity in the OS keyring (STYLE.md habit 10: secrets live only there): the
 //! Secret Service on Linux and the BSDs (gnome-keyring, KWallet, KeePassXC, through the
 //! pure-Rust zbus store), the Keychain on macOS, the Credential Manager on Windows.
 //!
 //! Every call talks to the keyring synchronously (a D-Bus round trip on Linux): call these
 //! before the engine runs or on a blocking thread, never on the engine task.
 //!
-//! Each password is stored under the service `tincan` and the account's name as the user.
+//! Each password is stored under the service `tincan` and the account's name as the user; the
+//! P2P identity's secret key under the same service and the user [`IDENTITY_USER`].
 
 use crate::config::Secret;
 use keyring_core::{Entry, Error};
@@ -13,6 +14,9 @@ use std::sync::{Arc, OnceLock};
 
 /// The keyring service name under which Tincan keeps its passwords.
 pub const SERVICE: &str = "tincan";
+/// The keyring user name under which the P2P identity's secret key is kept (no account may
+/// have this name: `tincan password` refuses it).
+pub const IDENTITY_USER: &str = "identity";
 
 /// Why the keyring could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -88,23 +92,37 @@ fn classify(e: Error) -> SecretsError {
 
 /// The password of `account`, or `None` when the keyring holds none for it.
 pub fn get(account: &str) -> Result<Option<Secret>, SecretsError> {
-    match entry(account)?.get_password() {
+    get_secret(account)
+}
+
+/// Stores (or replaces) the password of `account`.
+pub fn set(account: &str, password: &Secret) -> Result<(), SecretsError> {
+    set_secret(account, password)
+}
+
+/// Removes the password of `account`; `Ok(false)` when there was none.
+pub fn delete(account: &str) -> Result<bool, SecretsError> {
+    delete_secret(account)
+}
+
+/// The secret stored under `user` (an account's name, or [`IDENTITY_USER`]), or `None` when
+/// the keyring holds none.
+pub fn get_secret(user: &str) -> Result<Option<Secret>, SecretsError> {
+    match entry(user)?.get_password() {
         Ok(p) => Ok(Some(Secret::new(p))),
         Err(Error::NoEntry) => Ok(None),
         Err(e) => Err(classify(e)),
     }
 }
 
-/// Stores (or replaces) the password of `account`.
-pub fn set(account: &str, password: &Secret) -> Result<(), SecretsError> {
-    entry(account)?
-        .set_password(password.expose())
-        .map_err(classify)
+/// Stores (or replaces) the secret under `user`.
+pub fn set_secret(user: &str, secret: &Secret) -> Result<(), SecretsError> {
+    entry(user)?.set_password(secret.expose()).map_err(classify)
 }
 
-/// Removes the password of `account`; `Ok(false)` when there was none.
-pub fn delete(account: &str) -> Result<bool, SecretsError> {
-    match entry(account)?.delete_credential() {
+/// Removes the secret under `user`; `Ok(false)` when there was none.
+pub fn delete_secret(user: &str) -> Result<bool, SecretsError> {
+    match entry(user)?.delete_credential() {
         Ok(()) => Ok(true),
         Err(Error::NoEntry) => Ok(false),
         Err(e) => Err(classify(e)),

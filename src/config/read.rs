@@ -18,7 +18,7 @@ use toml::{Table, Value};
 /// The log levels `general.log_level` accepts.
 const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
-const GENERAL_KEYS: [&str; 7] = [
+const GENERAL_KEYS: [&str; 8] = [
     "listen",
     "auto_answer",
     "sip_trace",
@@ -26,6 +26,7 @@ const GENERAL_KEYS: [&str; 7] = [
     "rtp_port_min",
     "rtp_port_max",
     "default_account",
+    "handle",
 ];
 
 const ACCOUNT_KEYS: [&str; 12] = [
@@ -93,6 +94,7 @@ fn general(table: &Table, warnings: &mut Vec<String>) -> General {
         rtp_port_min: f.or("rtp_port_min", d.rtp_port_min, port),
         rtp_port_max: f.or("rtp_port_max", d.rtp_port_max, port),
         default_account: f.take("default_account", "ignored", string),
+        handle: f.or("handle", d.handle, handle),
     };
     if general.rtp_port_min > general.rtp_port_max {
         let (min, max) = DEFAULT_RTP_PORTS;
@@ -366,6 +368,16 @@ fn log_level(v: &Value) -> Result<String, String> {
         "expected one of {}, found {s:?}",
         LOG_LEVELS.join(", ")
     ))
+}
+
+/// A SIP user part without escapes (RFC 3261 §25.1 `unreserved`, plus `+` for numbers).
+fn handle(v: &Value) -> Result<String, String> {
+    let s = string(v)?;
+    let ok = |c: char| c.is_ascii_alphanumeric() || "-_.!~*'()+".contains(c);
+    if !s.is_empty() && s.len() <= 64 && s.chars().all(ok) {
+        return Ok(s);
+    }
+    Err("expected 1 to 64 letters, digits or -_.!~*'()+".to_owned())
 }
 
 fn transport(v: &Value) -> Result<Transport, String> {

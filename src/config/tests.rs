@@ -53,6 +53,7 @@ fn full_config() -> Config {
         rtp_port_min: 20000,
         rtp_port_max: 20099,
         default_account: Some("home".into()),
+        handle: "alice".into(),
     };
     Config {
         general,
@@ -136,6 +137,7 @@ fn wrong_fields_warn_and_default() {
         rtp_port_min = 70000
         listen = ["udp:0.0.0.0:5080", "carrier-pigeon", 5]
         colour = "blue"
+        handle = "al ice"
 
         [[accounts]]
         name = "a"
@@ -157,6 +159,7 @@ fn wrong_fields_warn_and_default() {
         "general.auto_answer: expected a boolean, found a string; using false",
         "general.log_level: expected one of error, warn, info, debug, trace, found \"LOUD\"; using info",
         "general.rtp_port_min: expected a port number (0 to 65535), found 70000; using 16384",
+        "general.handle: expected 1 to 64 letters, digits or -_.!~*'()+; using me",
         "accounts[1].registrar: expected a sip: or sips: URI; ignored",
         "accounts[1].transport: expected one of auto, udp, tcp, tls, found \"sctp\"; using auto",
         "accounts[1].expires: 5 is outside 60..=86400; using 60",

@@ -2,7 +2,12 @@
 //! back in). Each question of the SIP core's RFC 3263 locator becomes a small task on
 //! hickory-resolver; its answer comes back to the engine's `select!` on a channel. Nothing
 //! here blocks the engine: even reading `/etc/resolv.conf` happens on the blocking pool.
+//!
+//! A name under a public key (`<key>`, `_sip._udp.<key>`: a P2P address) is not DNS: its
+//! queries go to the Mainline DHT ([`crate::p2p::dht`]) and come back on the same channel.
 
+use crate::p2p::dht::Dht;
+use crate::p2p::record;
 use crate::sip::locate::{Answer, NaptrRecord, Query, SrvRecord};
 use crate::sip::ua::{LookupId, ResolveRequest};
 use hickory_resolver::ResolveError;
@@ -35,6 +40,8 @@ pub struct Resolved {
 pub struct Dns {
     resolver: Result<TokioResolver, String>,
     answers: mpsc::Sender<Resolved>,
+    /// Answers names under public keys (`None`: the DHT is off).
+    dht: Option<Dht>,
 }
 
 impl Dns {
@@ -61,7 +68,16 @@ impl Dns {
             options.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
             b.build()
         });
-        Dns { resolver, answers }
+        Dns {
+            resolver,
+            answers,
+            dht: None,
+        }
+    }
+
+    /// Answers names under public keys from `dht` from now on.
+    pub fn set_dht(&mut self, dht: Option<Dht>) {
+        self.dht = dht;
     }
 
     /// Why there is no resolver, if there is none (every query then fails at once).
@@ -73,14 +89,20 @@ impl Dns {
     pub fn ask(&self, request: ResolveRequest) {
         let ResolveRequest { lookup, query } = request;
         let answers = self.answers.clone();
-        let resolver = match &self.resolver {
-            Ok(r) => r.clone(),
+        let resolver = match (record::key_of_name(query.name()), &self.dht, &self.resolver) {
+            (Some(key), Some(dht), _) => return dht.ask(lookup, query, key, answers),
+            (Some(_), None, _) => Err("a P2P address, and the DHT is off".to_owned()),
+            (None, _, Ok(resolver)) => Ok(resolver.clone()),
+            (None, _, Err(why)) => Err(format!("no DNS resolver: {why}")),
+        };
+        let resolver = match resolver {
+            Ok(resolver) => resolver,
             Err(why) => {
                 let resolved = Resolved {
                     lookup,
                     query,
                     answer: Answer::Failed,
-                    error: Some(format!("no DNS resolver: {why}")),
+                    error: Some(why),
                 };
                 tokio::spawn(async move { answers.send(resolved).await });
                 return;

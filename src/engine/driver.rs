@@ -6,6 +6,8 @@ use super::media::{DtmfFailure, Media};
 use super::net::{Net, NetInput};
 use super::{Command, EngineConfig, EngineError, Event};
 use crate::log::{redact, scrub};
+use crate::p2p::dht::{Published, Publisher};
+use crate::p2p::identity::Identity;
 use crate::sip::call::{CallEvent, CallId};
 use crate::sip::locate::Answer;
 use crate::sip::offer_answer::{Codec, LocalMedia};
@@ -23,6 +25,7 @@ use tokio::sync::mpsc;
 enum Input {
     Net(Option<NetInput>),
     Dns(Option<Resolved>),
+    Published(Option<Published>),
     Command(Option<Command>),
     Timeout,
 }
@@ -45,6 +48,10 @@ pub(super) struct Engine {
     next_keepalive: Option<Instant>,
     /// Host names by address, learned from DNS answers: the name a TLS certificate must carry.
     names: HashMap<IpAddr, String>,
+    /// Our P2P identity, announced at start.
+    identity: Option<Identity>,
+    /// Keeps our records on the DHT (`None` without an identity or a DHT).
+    publisher: Option<Publisher>,
 }
 
 impl Engine {
@@ -68,7 +75,20 @@ impl Engine {
             stop_deadline: None,
             next_keepalive: None,
             names: HashMap::new(),
+            identity: None,
+            publisher: None,
         }
+    }
+
+    /// Adds serverless calling: our identity and what publishes it.
+    pub(super) fn with_p2p(
+        mut self,
+        identity: Option<Identity>,
+        publisher: Option<Publisher>,
+    ) -> Self {
+        self.identity = identity;
+        self.publisher = publisher;
+        self
     }
 
     /// Announces the bound addresses, adds the accounts, then runs until a requested stop
@@ -78,10 +98,18 @@ impl Engine {
         mut commands: mpsc::Receiver<Command>,
         mut net: mpsc::Receiver<NetInput>,
         mut dns: mpsc::Receiver<Resolved>,
+        mut published: mpsc::Receiver<Published>,
         warnings: Vec<String>,
     ) -> Result<(), EngineError> {
         let listen = self.net.local().to_vec();
         self.emit(Event::Started { listen }).await?;
+        if let Some(identity) = &self.identity {
+            let address = identity.address();
+            self.emit(Event::Identity { address }).await?;
+        }
+        if let Some(publisher) = &mut self.publisher {
+            publisher.start(Instant::now(), self.net.local());
+        }
         for message in warnings {
             tracing::warn!("{}", scrub(&message));
             self.emit(Event::Warning { message }).await?;
@@ -103,6 +131,9 @@ impl Engine {
             let input = tokio::select! {
                 input = net.recv() => Input::Net(input),
                 answer = dns.recv() => Input::Dns(answer),
+                outcome = published.recv(), if self.publisher.is_some() => {
+                    Input::Published(outcome)
+                }
                 command = commands.recv(), if self.stop_deadline.is_none() => {
                     Input::Command(command)
                 }
@@ -111,9 +142,15 @@ impl Engine {
             let now = Instant::now();
             match input {
                 Input::Net(Some(input)) => self.on_net(now, input).await?,
-                // Both channels have senders kept by the engine itself: they never close.
-                Input::Net(None) | Input::Dns(None) => {}
+                // These channels have senders kept by the engine itself: they never close.
+                Input::Net(None) | Input::Dns(None) | Input::Published(None) => {}
                 Input::Dns(Some(resolved)) => self.on_resolved(now, resolved).await?,
+                Input::Published(Some(outcome)) => {
+                    if let Some(publisher) = &mut self.publisher {
+                        let event = publisher.on_published(now, outcome);
+                        self.emit(event).await?;
+                    }
+                }
                 // The application is gone: the same as an explicit quit.
                 Input::Command(None | Some(Command::Quit)) => self.begin_stop(now).await?,
                 Input::Command(Some(command)) => self.handle_command(now, command).await?,
@@ -145,6 +182,7 @@ impl Engine {
             self.stop_deadline,
             self.next_keepalive,
             self.media.next_tick(),
+            self.publisher.as_ref().and_then(Publisher::next_wake),
         ]
         .into_iter()
         .flatten()
@@ -186,6 +224,9 @@ impl Engine {
     async fn on_timeout(&mut self, now: Instant) -> Result<(), EngineError> {
         self.ua.handle_timeout(now);
         self.media.tick(now);
+        if let Some(publisher) = &mut self.publisher {
+            publisher.on_timeout(now, self.net.local());
+        }
         if self.next_keepalive.is_some_and(|k| k <= now) {
             self.next_keepalive = self.config.keepalive.map(|k| now + k);
             for peer in self.ua.keepalive_targets() {

@@ -27,6 +27,8 @@
 //! | `ended` | `call`, `reason` (`local`, `remote`, `cancelled`, `busy`, `declined`, `timeout`, `failed`); for `failed` also `code` and `detail` |
 //! | `registration` | `account` (its name), `state` (`registering`, `registered`, `failed`, `unregistered`), `expires`, `code`, `detail`, `retry_in_ms` |
 //! | `dtmf` | `call`, `digit` ("5"): a DTMF digit arrived |
+//! | `identity` | `address`: our P2P address, `sip:<handle>@<52-character key>` (after `started`) |
+//! | `published` | `address`, `nodes` (how many DHT nodes stored our records), `contacts` ("udp:192.0.2.7:5060", what the records say), `ms` (how long it took) |
 //! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
 //! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |
@@ -231,6 +233,15 @@ enum WireEvent {
     Warning {
         message: String,
     },
+    Identity {
+        address: String,
+    },
+    Published {
+        address: String,
+        nodes: u32,
+        contacts: Vec<String>,
+        ms: u128,
+    },
     Dtmf {
         call: u64,
         digit: String,
@@ -317,6 +328,20 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
         },
         Event::Warning { message } => WireEvent::Warning {
             message: message.clone(),
+        },
+        Event::Identity { address } => WireEvent::Identity {
+            address: address.clone(),
+        },
+        Event::Published {
+            address,
+            nodes,
+            contacts,
+            took,
+        } => WireEvent::Published {
+            address: address.clone(),
+            nodes: *nodes,
+            contacts: contacts.clone(),
+            ms: took.as_millis(),
         },
         Event::Stopped => WireEvent::Stopped,
     }
@@ -555,6 +580,24 @@ mod tests {
         assert_eq!(
             line(&error),
             json!({"event":"error","call":7,"message":"y"})
+        );
+        let address = "sip:me@o4dksfbqk85ogzdb5osziw6befigbuxmuxkuxq8434q89uj56uyy".to_owned();
+        assert_eq!(
+            line(&Event::Identity {
+                address: address.clone()
+            }),
+            json!({"event":"identity","address":address})
+        );
+        let published = Event::Published {
+            address: address.clone(),
+            nodes: 20,
+            contacts: vec!["udp:127.0.0.1:5062".into()],
+            took: std::time::Duration::from_millis(1234),
+        };
+        assert_eq!(
+            line(&published),
+            json!({"event":"published","address":address,"nodes":20,
+                   "contacts":["udp:127.0.0.1:5062"],"ms":1234})
         );
     }
 

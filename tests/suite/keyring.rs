@@ -68,26 +68,36 @@ impl KeyringSession {
 
     /// Runs `tincan password ARGS` in the session with `input` on stdin; returns its status.
     fn password(&self, args: &[&str], input: &str) -> bool {
+        let mut all = vec!["password"];
+        all.extend_from_slice(args);
+        self.tincan(&all, input).0
+    }
+
+    /// Runs `tincan ARGS` in the session with `input` on stdin; returns its status and
+    /// stdout.
+    fn tincan(&self, args: &[&str], input: &str) -> (bool, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tincan"))
-            .arg("password")
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("tincan password");
+            .expect("tincan");
         let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(input.as_bytes()).expect("write password");
+        stdin.write_all(input.as_bytes()).expect("write stdin");
         drop(stdin);
         let until = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
+        let status = loop {
             if let Ok(Some(status)) = child.try_wait() {
-                return status.success();
+                break status;
             }
-            assert!(std::time::Instant::now() < until, "tincan password hangs");
+            assert!(std::time::Instant::now() < until, "tincan {args:?} hangs");
             std::thread::sleep(Duration::from_millis(20));
-        }
+        };
+        let mut out = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out);
+        (status.success(), out)
     }
 }
 
@@ -208,4 +218,43 @@ fn without_a_keyring_the_user_is_told_and_nothing_crashes() {
     node.send(r#"{"cmd":"quit"}"#);
     node.expect("stopped", |_| true);
     assert!(node.wait_success());
+}
+
+#[test]
+fn the_p2p_identity_is_made_in_the_keyring_once_and_kept_out_of_files() {
+    let home = Scratch::new("keyring-id-home");
+    let session = KeyringSession::start(&home);
+    let work = Scratch::new("keyring-id-work");
+    let config = work.path("config.toml");
+    std::fs::write(&config, "[general]\nhandle = \"alice\"\n").expect("write config");
+    let config = config.display().to_string();
+    let (ok, first) = session.tincan(&["id", "--config", &config], "");
+    assert!(ok, "tincan id");
+    assert!(first.starts_with("sip:alice@"), "{first}");
+    let (ok, again) = session.tincan(&["id", "show", "--config", &config], "");
+    assert!(ok);
+    assert_eq!(again, first, "the keyring keeps one identity");
+    // The account-password command cannot overwrite it.
+    assert!(!session.password(&["set", "identity"], "x\n"));
+    assert_eq!(session.tincan(&["id", "--config", &config], "").1, first);
+    // Only an export writes the secret to a file.
+    let backup = work.path("backup.key");
+    let backup_arg = backup.display().to_string();
+    assert!(session.tincan(&["id", "export", &backup_arg], "").0);
+    let secret = std::fs::read_to_string(&backup)
+        .expect("backup")
+        .trim()
+        .to_owned();
+    assert_eq!(secret.len(), 64);
+    for file in files(&work.0).into_iter().chain(files(&home.0)) {
+        if file == backup {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap_or_default()).into_owned();
+        assert!(
+            !text.contains(&secret),
+            "the secret is in {}",
+            file.display()
+        );
+    }
 }

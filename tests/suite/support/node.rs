@@ -26,7 +26,8 @@ pub struct Node {
 impl Node {
     /// Starts `tincan serve ARGS...` with `dir` for its log files and stderr
     /// (`<dir>/<name>.stderr`); without `--config` in `args` it reads no settings file (a
-    /// path in `dir` that does not exist), so the user's own settings never leak in.
+    /// path in `dir` that does not exist), so the user's own settings never leak in; without
+    /// `--dht-bootstrap` it runs with `--no-dht`.
     pub fn serve(name: &'static str, args: &[String], dir: &std::path::Path) -> Node {
         Node::serve_env(name, args, dir, &[])
     }
@@ -47,6 +48,11 @@ impl Node {
             .arg(dir.join(format!("{name}-logs")));
         if !args.iter().any(|a| a == "--config") {
             command.arg("--config").arg(dir.join("no-such-config.toml"));
+        }
+        // Tests never reach the public DHT (nor the user's keyring for an identity): the P2P
+        // tests name their own testnet.
+        if !args.iter().any(|a| a == "--dht-bootstrap") {
+            command.arg("--no-dht");
         }
         let mut child = command
             .envs(env.iter().map(|(k, v)| (k, v)))

@@ -1,0 +1,11 @@
+//! Serverless calling (issue 7): a user is reachable at `sip:<handle>@<public key>` with no
+//! provider. [`identity`] holds our ed25519 key pair; [`record`] builds and checks the signed
+//! DNS records (pkarr packets) that say where a key's owner can be reached, sans-IO;
+//! [`dht`] publishes ours on the Mainline DHT and resolves others' for the engine, whose
+//! RFC 3263 locator then picks transport and address as for any domain.
+//!
+//! Not here yet: LAN discovery (mDNS), TLS that proves the identity key, SRTP.
+
+pub mod dht;
+pub mod identity;
+pub mod record;
