@@ -7,3 +7,4 @@ pub mod log;
 pub mod media;
 pub mod secrets;
 pub mod sip;
+pub mod ui;
