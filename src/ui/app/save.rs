@@ -201,3 +201,44 @@ fn move_password(old: &str, new: &str) -> Result<(), secrets::SecretsError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AccountSettings;
+
+    fn job(dir: &std::path::Path) -> SaveJob {
+        let mut settings = Config::default();
+        settings
+            .accounts
+            .push(AccountSettings::new("work", "sip:alice@example.com"));
+        settings.general.default_account = Some("work".into());
+        SaveJob {
+            path: Some(dir.join("config.toml")),
+            settings,
+            password: None,
+            renamed: None,
+            removed: None,
+            ca_file: None,
+        }
+    }
+
+    /// No password changes: the keyring is not touched, the file is written atomically and
+    /// holds no secret.
+    #[test]
+    fn settings_are_written_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("tincan-ui-save-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let Saved::Done { warnings, .. } = job(&dir).run() else {
+            panic!("not saved");
+        };
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let loaded = config::load(&dir.join("config.toml"));
+        assert_eq!(loaded.config.general.default_account.as_deref(), Some("work"));
+        assert_eq!(loaded.config.accounts[0].aor, "sip:alice@example.com");
+        let mut missing = job(&dir);
+        missing.ca_file = Some(dir.join("no-such-ca.pem"));
+        assert!(matches!(missing.run(), Saved::CaFileMissing));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
