@@ -28,6 +28,10 @@ impl App {
 
     /// Starts an engine with a prepared configuration.
     pub(crate) fn start_engine(&mut self, prepared: Option<Prepared>) -> Task<Message> {
+        if matches!(self.engine.phase, Phase::Stopping { .. }) {
+            // A restart or the close came first; it prepares again or exits by itself.
+            return Task::none();
+        }
         let Some(prepared) = prepared else {
             self.engine.phase = Phase::Stopped;
             let message = "the preparing thread failed".to_owned();

@@ -234,7 +234,10 @@ mod tests {
         };
         assert!(warnings.is_empty(), "{warnings:?}");
         let loaded = config::load(&dir.join("config.toml"));
-        assert_eq!(loaded.config.general.default_account.as_deref(), Some("work"));
+        assert_eq!(
+            loaded.config.general.default_account.as_deref(),
+            Some("work")
+        );
         assert_eq!(loaded.config.accounts[0].aor, "sip:alice@example.com");
         let mut missing = job(&dir);
         missing.ca_file = Some(dir.join("no-such-ca.pem"));

@@ -32,11 +32,28 @@ pub enum Field {
     CaFile,
 }
 
+/// Text typed into a field. Its `Debug` shows only the length, so that a password never
+/// ends up in a log through a message or the form's state.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Typed(pub String);
+
+impl fmt::Debug for Typed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Typed({} chars)", self.0.chars().count())
+    }
+}
+
+impl From<&str> for Typed {
+    fn from(text: &str) -> Typed {
+        Typed(text.to_owned())
+    }
+}
+
 /// What the user does in the form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     /// A text field changed.
-    Input(Field, String),
+    Input(Field, Typed),
     /// A transport was picked.
     Transport(TransportChoice),
     /// "Register" was switched.
@@ -115,7 +132,7 @@ pub struct Form {
     display_name: String,
     aor: String,
     auth_user: String,
-    password: String,
+    password: Typed,
     registrar: String,
     proxy: String,
     transport: Transport,
@@ -153,7 +170,7 @@ impl Form {
             display_name: text(&a.display_name),
             aor: a.aor.clone(),
             auth_user: text(&a.auth_user),
-            password: String::new(),
+            password: Typed::default(),
             registrar: text(&a.registrar),
             proxy: text(&a.outbound_proxy),
             transport: a.transport,
@@ -173,7 +190,7 @@ impl Form {
     /// Handles a message; `taken` are the names of the other accounts.
     pub fn update(&mut self, message: Message, taken: &[String]) -> Option<Outcome> {
         match message {
-            Message::Input(field, value) => *self.text_mut(field) = value,
+            Message::Input(field, value) => *self.text_mut(field) = value.0,
             Message::Transport(choice) => self.transport = choice.transport,
             Message::Register(on) => self.register = on,
             Message::Enabled(on) => self.enabled = on,
@@ -185,8 +202,8 @@ impl Form {
                     return None;
                 }
                 self.saving = true;
-                let password = (!self.password.is_empty())
-                    .then(|| Secret::new(std::mem::take(&mut self.password)));
+                let password = (!self.password.0.is_empty())
+                    .then(|| Secret::new(std::mem::take(&mut self.password.0)));
                 return Some(Outcome::Save {
                     original: self.original.as_ref().map(|a| a.name.clone()),
                     account: Box::new(account),
@@ -203,7 +220,7 @@ impl Form {
             Field::DisplayName => &mut self.display_name,
             Field::Aor => &mut self.aor,
             Field::AuthUser => &mut self.auth_user,
-            Field::Password => &mut self.password,
+            Field::Password => &mut self.password.0,
             Field::Registrar => &mut self.registrar,
             Field::Proxy => &mut self.proxy,
             Field::CaFile => &mut self.ca_file,
@@ -328,7 +345,7 @@ impl Form {
             ),
             field(
                 i18n.t("form-password"),
-                input(Field::Password, &self.password, &password_hint).secure(true),
+                input(Field::Password, &self.password.0, &password_hint).secure(true),
                 None,
             ),
         ]
@@ -384,7 +401,7 @@ impl Form {
 /// A text field of the form; Enter saves.
 fn input<'a>(field: Field, value: &'a str, placeholder: &str) -> TextInput<'a, Message> {
     text_input(placeholder, value)
-        .on_input(move |v| Message::Input(field, v))
+        .on_input(move |v| Message::Input(field, Typed(v)))
         .on_submit(Message::Save)
         .padding(8)
 }
@@ -469,9 +486,18 @@ mod tests {
             Some("s3cret")
         );
         assert!(
-            form.password.is_empty(),
+            form.password.0.is_empty(),
             "the typed password is not kept in the form"
         );
         assert!(form.saving);
+    }
+
+    #[test]
+    fn a_typed_password_never_shows_in_debug_output() {
+        let mut form = Form::new();
+        let message = Message::Input(Field::Password, "hunter2".into());
+        assert!(!format!("{message:?}").contains("hunter2"));
+        form.update(message, &[]);
+        assert!(!format!("{form:?}").contains("hunter2"));
     }
 }
