@@ -148,23 +148,7 @@ impl ServeOptions {
     /// report, and the log guard to keep until exit.
     fn prepare(self) -> Result<(EngineConfig, Vec<String>, Option<log::LogGuard>), String> {
         let path = self.config.clone().or_else(config::default_path);
-        let loaded = match &path {
-            Some(p) => config::load(p),
-            None => config::Loaded {
-                config: config::Config::default(),
-                warnings: vec!["no configuration directory on this system: using defaults".into()],
-                kept_aside: None,
-            },
-        };
-        let mut warnings = loaded.warnings;
-        if let (Some(aside), Some(p)) = (&loaded.kept_aside, &path) {
-            warnings.push(format!(
-                "{} could not be read and was kept aside as {}; using defaults",
-                p.display(),
-                aside.display()
-            ));
-        }
-        let settings = loaded.config;
+        let (settings, mut warnings) = setup::load_settings(path.as_deref());
         let level_name = self
             .log_level
             .as_deref()
@@ -196,22 +180,19 @@ impl ServeOptions {
                 .map_err(|e| format!("--password-stdin {name}: {e}"))?;
             passwords.insert(name.clone(), secret);
         }
-        keyring_passwords(&settings, &mut passwords, &mut warnings);
-        let mut engine = EngineConfig::new(if self.listen.is_empty() {
-            setup::listen_from(&settings, &mut warnings)
-        } else {
-            self.listen
-        });
-        engine.accounts = setup::accounts_from(&settings, &passwords, &mut warnings);
-        engine.auto_answer = self.auto_answer || settings.general.auto_answer;
+        setup::keyring_passwords(&settings, &mut passwords, &mut warnings);
+        let mut engine = setup::engine_config(&settings, &passwords, &mut warnings);
+        if !self.listen.is_empty() {
+            engine.listen = self.listen;
+        }
+        engine.auto_answer |= self.auto_answer;
         engine.dns_server = self.dns_server;
         if let Some(secs) = self.keepalive {
             engine.keepalive = (secs > 0).then(|| std::time::Duration::from_secs(secs));
         }
-        engine.rtp_ports = match self.rtp_port {
-            Some(first) => (first, first.saturating_add(99)),
-            None => (settings.general.rtp_port_min, settings.general.rtp_port_max),
-        };
+        if let Some(first) = self.rtp_port {
+            engine.rtp_ports = (first, first.saturating_add(99));
+        }
         engine.audio_in = self.audio_in;
         engine.audio_out = self.audio_out;
         engine.p2p = self
@@ -252,36 +233,6 @@ fn p2p_option(
         _ => return Ok(false),
     }
     Ok(true)
-}
-
-/// Looks up, in the OS keyring, the password of every enabled account that has none from
-/// stdin or a password file. A keyring that cannot be reached is one warning, not one per
-/// account.
-fn keyring_passwords(
-    settings: &config::Config,
-    passwords: &mut HashMap<String, config::Secret>,
-    warnings: &mut Vec<String>,
-) {
-    let wanted: Vec<_> = settings
-        .accounts
-        .iter()
-        .filter(|a| a.enabled && a.password_file.is_none() && !passwords.contains_key(&a.name))
-        .collect();
-    for account in wanted {
-        match secrets::get(&account.name) {
-            Ok(Some(secret)) => {
-                passwords.insert(account.name.clone(), secret);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                warnings.push(format!(
-                    "{e}; accounts without a password_file have no password \
-                     (use a password_file or --password-stdin NAME)"
-                ));
-                return;
-            }
-        }
-    }
 }
 
 /// `tincan password set NAME` (the password is the first line of stdin) and

@@ -8,3 +8,4 @@ pub mod media;
 pub mod p2p;
 pub mod secrets;
 pub mod sip;
+pub mod ui;

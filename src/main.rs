@@ -1,4 +1,5 @@
-//! The `tincan` binary. Until the window lands, it explains what it can do and offers:
+//! The `tincan` binary. Without a command (or with `--config PATH` only) it opens the window;
+//! `tincan help` explains what else it offers:
 //! - `tincan parse FILE...`: parse SIP messages (one per file, as a datagram), check them the
 //!   way a UAS would, and print them back canonically;
 //! - `tincan serve`: run the engine over UDP, driven by JSON lines on stdin and reporting JSON
@@ -11,6 +12,7 @@ const USAGE: &str = "\
 Tincan, a SIP softphone (work in progress).
 
 Commands:
+  tincan [--config FILE] open the window (the settings file as for serve)
   tincan parse FILE...   parse each file as one SIP message (as received in a UDP datagram),
                          report what a phone would answer to it, and print it canonically
   tincan serve [OPTIONS] run the phone engine without a window: the accounts of the settings
@@ -74,7 +76,7 @@ Commands:
   tincan help            this text
 
 Audio flows with G.711 (PCMU, PCMA) through the virtual device (WAV files); sound cards,
-Opus, the window, LAN discovery and encrypted calls are being built.";
+Opus, sound cards, the rest of the window, LAN discovery and encrypted calls are being built.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -88,10 +90,13 @@ fn main() -> ExitCode {
             out(USAGE);
             ExitCode::SUCCESS
         }
-        None => {
-            out(USAGE);
-            ExitCode::SUCCESS
-        }
+        None | Some("--config") => match tincan::ui::Options::parse(&args) {
+            Ok(options) => tincan::ui::run(options),
+            Err(message) => {
+                eprintln!("tincan: {message}\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         Some(other) => {
             eprintln!("tincan: unknown command {other:?}\n\n{USAGE}");
             ExitCode::from(2)

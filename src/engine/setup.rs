@@ -6,14 +6,84 @@
 //! permissions, or a line on stdin read by the CLI); never from the command line or the
 //! settings file.
 
+use super::EngineConfig;
 use super::accounts::EngineAccount;
 use super::net::Listen;
 use crate::config::{self, AccountSettings, Config, Secret, Transport};
+use crate::secrets;
 use crate::sip::digest::DigestCredentials;
 use crate::sip::transaction::TransportKind;
 use crate::sip::ua::AccountId;
 use crate::sip::uri::SipUri;
 use std::collections::HashMap;
+use std::path::Path;
+
+/// Reads the settings file at `path` (`None`: the system has no configuration directory) and
+/// returns them with one warning per problem, including where a corrupt file was kept aside.
+/// Never fails: whatever cannot be read takes its default.
+pub fn load_settings(path: Option<&Path>) -> (Config, Vec<String>) {
+    let Some(path) = path else {
+        let warning = "no configuration directory on this system: using defaults".to_owned();
+        return (Config::default(), vec![warning]);
+    };
+    let loaded = config::load(path);
+    let mut warnings = loaded.warnings;
+    if let Some(aside) = &loaded.kept_aside {
+        warnings.push(format!(
+            "{} could not be read and was kept aside as {}; using defaults",
+            path.display(),
+            aside.display()
+        ));
+    }
+    (loaded.config, warnings)
+}
+
+/// Looks up, in the OS keyring, the password of every enabled account that has none in
+/// `passwords` and no password file. Blocking (a D-Bus round trip on Linux): call it before
+/// the engine runs or on a blocking thread. A keyring that cannot be reached is one warning,
+/// not one per account.
+pub fn keyring_passwords(
+    settings: &Config,
+    passwords: &mut HashMap<String, Secret>,
+    warnings: &mut Vec<String>,
+) {
+    let wanted: Vec<_> = settings
+        .accounts
+        .iter()
+        .filter(|a| a.enabled && a.password_file.is_none() && !passwords.contains_key(&a.name))
+        .collect();
+    for account in wanted {
+        match secrets::get(&account.name) {
+            Ok(Some(secret)) => {
+                passwords.insert(account.name.clone(), secret);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                warnings.push(format!(
+                    "{e}; accounts without a password_file have no password \
+                     (use a password_file or --password-stdin NAME)"
+                ));
+                return;
+            }
+        }
+    }
+}
+
+/// The engine's configuration from the settings: `[general] listen`, auto-answer and the RTP
+/// ports, and the enabled accounts with the `passwords` found (by account name; accounts
+/// with a password file read it here). What the command line or the window set on top
+/// (listen addresses, audio files, DNS server) is theirs to change afterwards.
+pub fn engine_config(
+    settings: &Config,
+    passwords: &HashMap<String, Secret>,
+    warnings: &mut Vec<String>,
+) -> EngineConfig {
+    let mut engine = EngineConfig::new(listen_from(settings, warnings));
+    engine.accounts = accounts_from(settings, passwords, warnings);
+    engine.auto_answer = settings.general.auto_answer;
+    engine.rtp_ports = (settings.general.rtp_port_min, settings.general.rtp_port_max);
+    engine
+}
 
 /// Parses `udp:IP:PORT`, `tcp:IP:PORT` (or `IP:PORT`, meaning UDP); IPv6 as `udp:[::1]:5062`.
 pub fn parse_listen(value: &str) -> Result<Listen, String> {

@@ -1,0 +1,182 @@
+# Tincan, Deutsch.
+
+app-title = Tincan
+app-closing = Wird beendet… Anrufe werden beendet und Konten abgemeldet
+title-incoming = Eingehender Anruf von { $name } — Tincan
+
+## Navigation
+nav-home = Start
+nav-dialpad = Wähltastatur
+nav-calls = { $count ->
+    [one] Anruf
+   *[other] Anrufe ({ $count })
+}
+nav-accounts = Konten
+nav-settings = Einstellungen
+
+## Tastenkürzel auf Schaltflächen
+key-enter = Eingabe
+key-hold = H
+key-escape = Esc
+
+## Start und erster Start
+home-title = Willkommen bei Tincan
+home-your-address = Ihre Adresse
+home-address-starting = Wird gestartet…
+home-address-offline = Nicht erreichbar: das Telefon läuft nicht
+home-address-hint = Unter dieser Adresse kann man Sie direkt anrufen, ganz ohne Konto.
+home-copy = Kopieren
+home-no-accounts = Noch kein SIP-Konto. Fügen Sie eines hinzu, um Telefonnummern anzurufen und über einen Anbieter erreichbar zu sein.
+home-accounts-count = { $count ->
+    [one] 1 SIP-Konto
+   *[other] { $count } SIP-Konten
+}
+home-add-account = SIP-Konto hinzufügen
+home-open-dialpad = Wähltastatur öffnen
+
+## Wähltastatur
+dialpad-title = Neuer Anruf
+dialpad-placeholder = Nummer oder Adresse (sip:, sips:, tel:)
+dialpad-from = Von
+dialpad-direct = Direkt (ohne Konto)
+dialpad-call = Anrufen
+dialpad-backspace = Löschen
+dialpad-error-empty = Geben Sie zuerst eine Nummer oder Adresse ein.
+dialpad-error-bad-address = Diese Adresse kann Tincan nicht anrufen: verwenden Sie sip:, sips: oder tel:.
+dialpad-error-need-uri = Ohne Konto geben Sie eine vollständige Adresse ein, z. B. sip:bob@example.com.
+
+## Eingehender Anruf
+incoming-title = Eingehender Anruf
+incoming-via-account = auf Ihrem Konto { $account }
+incoming-direct = Direktanruf, ohne Konto
+incoming-others = { $count ->
+    [one] 1 weiterer Anruf wartet
+   *[other] { $count } weitere Anrufe warten
+}
+incoming-answer = Annehmen
+incoming-decline = Ablehnen
+
+## Im Gespräch
+calls-count = { $count ->
+    [one] 1 Anruf
+   *[other] { $count } Anrufe
+}
+call-none = Gerade kein Anruf.
+call-switch = Wechseln
+call-hold = Halten
+call-resume = Fortsetzen
+call-hangup = Auflegen
+call-codec = Codec: { $name }
+call-sent-digits = Gesendet: { $digits }
+call-received-digits = Empfangen: { $digits }
+call-state-dialing = Wird angerufen…
+call-state-ringing = Es klingelt…
+call-state-incoming = Eingehender Anruf
+call-state-connecting = Verbindung wird aufgebaut…
+call-state-up = { $duration }
+call-state-held = Gehalten · { $duration }
+call-state-held-remote = Von der Gegenseite gehalten · { $duration }
+
+## Wie Anrufe endeten
+ended-local = Anruf mit { $name } beendet.
+ended-remote = { $name } hat aufgelegt.
+ended-missed = Verpasster Anruf von { $name }.
+ended-busy = { $name } ist besetzt.
+ended-declined = { $name } hat den Anruf abgelehnt.
+ended-you-declined = Sie haben den Anruf von { $name } abgelehnt.
+ended-timeout = { $name } hat nicht geantwortet.
+ended-failed = Der Anruf mit { $name } ist fehlgeschlagen: { $reason } ({ $code }).
+
+## Konten
+accounts-title = Konten
+accounts-add = Konto hinzufügen
+accounts-empty = Noch keine Konten.
+accounts-default = Standard
+accounts-edit = Bearbeiten
+accounts-make-default = Als Standard
+accounts-remove = Entfernen
+accounts-keep = Behalten
+accounts-remove-confirm = { $name } und sein Passwort entfernen?
+accounts-note-applying = Änderungen werden übernommen: das Telefon startet neu…
+accounts-note-after-calls = Die Änderungen gelten, sobald Ihre Anrufe beendet sind.
+
+## Registrierung
+reg-offline = Nicht verbunden
+reg-registering = Wird registriert…
+reg-registered = Registriert
+reg-unregistered = Nicht registriert
+reg-calls-only = Nur Anrufe (keine Registrierung)
+reg-disabled = Deaktiviert
+reg-failed-password = Fehlgeschlagen: falsches Passwort ({ $code })
+reg-failed-forbidden = Fehlgeschlagen: vom Server abgelehnt ({ $code })
+reg-failed-unknown-user = Fehlgeschlagen: unbekannter Benutzer ({ $code })
+reg-failed-unreachable = Fehlgeschlagen: Server nicht erreichbar
+reg-failed-certificate = Fehlgeschlagen: Zertifikat nicht vertrauenswürdig
+reg-failed-other = Fehlgeschlagen: { $reason } ({ $code })
+reg-retry-seconds = neuer Versuch in { $count ->
+    [one] 1 Sekunde
+   *[other] { $count } Sekunden
+}
+reg-retry-minutes = neuer Versuch in { $count ->
+    [one] 1 Minute
+   *[other] { $count } Minuten
+}
+
+## Kontoformular
+form-title-new = Neues Konto
+form-title-edit = { $name } bearbeiten
+form-name = Name
+form-name-placeholder = Arbeit, Privat…
+form-aor = SIP-Adresse
+form-aor-placeholder = sip:alice@example.com
+form-display-name = Anzeigename
+form-optional = optional
+form-auth-user = Anmeldename
+form-auth-user-placeholder = falls anders als der Benutzer der Adresse
+form-password = Passwort
+form-password-placeholder = im Schlüsselbund des Systems, nie auf der Festplatte
+form-password-unchanged = unverändert (im Schlüsselbund des Systems)
+form-registrar = Registrar
+form-proxy = Ausgehender Proxy
+form-uri-placeholder = sip:sip.example.com (optional)
+form-transport = Transport
+form-ca-file = CA-Zertifikatsdatei
+form-ca-file-placeholder = /pfad/zu/ca.pem (optional, für TLS)
+form-register = Registrieren (um Anrufe zu empfangen)
+form-enabled = Aktiviert
+form-save = Speichern
+form-saving = Wird gespeichert…
+form-cancel = Abbrechen
+form-error-name-empty = Geben Sie dem Konto einen Namen.
+form-error-name-taken = Ein anderes Konto hat bereits diesen Namen.
+form-error-aor-empty = Geben Sie Ihre SIP-Adresse ein.
+form-error-aor-parse = Das ist keine SIP-Adresse: schreiben Sie sie wie sip:alice@example.com.
+form-error-aor-user = Die Adresse braucht einen Benutzerteil: sip:alice@example.com.
+form-error-uri = Das ist keine SIP-URI: schreiben Sie sie wie sip:sip.example.com oder sip:sip.example.com:5061.
+form-error-ca-file-missing = Diese Datei gibt es nicht.
+transport-auto = Automatisch
+transport-udp = UDP
+transport-tcp = TCP
+transport-tls = TLS (verschlüsselt)
+
+## Einstellungen
+settings-title = Einstellungen
+settings-language = Sprache
+settings-dark = Dunkles Design
+settings-more-later = Audiogeräte, Klingeltöne und weitere Einstellungen folgen in einer späteren Version.
+
+## Hinweise
+notice-dismiss = Schließen
+notice-retry = Erneut versuchen
+notice-copied = Adresse kopiert.
+notice-saved = Gespeichert.
+notice-save-failed = Speichern fehlgeschlagen: { $message }
+notice-warning = Warnung: { $message }
+notice-engine-error = Fehler: { $message }
+notice-engine-failed = Das Telefon wurde angehalten: { $message }
+notice-engine-busy = Das Telefon ist beschäftigt; versuchen Sie es gleich noch einmal.
+notice-engine-not-running = Das Telefon läuft nicht.
+notice-no-such-account = Das Konto { $name } ist nicht aktiv.
+notice-port-taken = Der übliche SIP-Port ist belegt (läuft ein anderes Telefon?): Tincan verwendet stattdessen einen freien Port.
+notice-keyring-unavailable = Der Schlüsselbund des Systems ist nicht nutzbar: eingegebene Passwörter gelten nur für diese Sitzung.
+accounts-no-password = Kein Passwort gespeichert

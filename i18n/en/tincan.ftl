@@ -1,0 +1,184 @@
+# Tincan, English (complete; the fallback for every other language).
+# Variables: $count (a number), $name, $account, $address, $code, $reason, $message,
+# $duration, $digits.
+
+app-title = Tincan
+app-closing = Closing… ending calls and signing out
+title-incoming = Incoming call from { $name } — Tincan
+
+## Navigation
+nav-home = Home
+nav-dialpad = Dialpad
+nav-calls = { $count ->
+    [one] Call
+   *[other] Calls ({ $count })
+}
+nav-accounts = Accounts
+nav-settings = Settings
+
+## Keyboard shortcuts shown on buttons
+key-enter = Enter
+key-hold = H
+key-escape = Esc
+
+## Home and first run
+home-title = Welcome to Tincan
+home-your-address = Your address
+home-address-starting = Starting…
+home-address-offline = Not reachable: the phone is not running
+home-address-hint = Others can call you directly at this address, no account needed.
+home-copy = Copy
+home-no-accounts = No SIP account yet. Add one to call phone numbers and to be reachable through a provider.
+home-accounts-count = { $count ->
+    [one] 1 SIP account
+   *[other] { $count } SIP accounts
+}
+home-add-account = Add SIP account
+home-open-dialpad = Open the dialpad
+
+## Dialpad
+dialpad-title = New call
+dialpad-placeholder = Number or address (sip:, sips:, tel:)
+dialpad-from = From
+dialpad-direct = Direct (no account)
+dialpad-call = Call
+dialpad-backspace = Delete
+dialpad-error-empty = Type a number or an address first.
+dialpad-error-bad-address = This is not an address Tincan can call: use sip:, sips: or tel:.
+dialpad-error-need-uri = Without an account, type a full address such as sip:bob@example.com.
+
+## Incoming call
+incoming-title = Incoming call
+incoming-via-account = on your account { $account }
+incoming-direct = direct call, without an account
+incoming-others = { $count ->
+    [one] 1 other call is waiting
+   *[other] { $count } other calls are waiting
+}
+incoming-answer = Answer
+incoming-decline = Decline
+
+## In call
+calls-count = { $count ->
+    [one] 1 call
+   *[other] { $count } calls
+}
+call-none = No call right now.
+call-switch = Switch
+call-hold = Hold
+call-resume = Resume
+call-hangup = Hang up
+call-codec = Codec: { $name }
+call-sent-digits = Sent: { $digits }
+call-received-digits = Received: { $digits }
+call-state-dialing = Calling…
+call-state-ringing = Ringing…
+call-state-incoming = Incoming call
+call-state-connecting = Connecting…
+call-state-up = { $duration }
+call-state-held = On hold · { $duration }
+call-state-held-remote = Held by the other side · { $duration }
+
+## How calls ended
+ended-local = Call with { $name } ended.
+ended-remote = { $name } hung up.
+ended-missed = Missed call from { $name }.
+ended-busy = { $name } is busy.
+ended-declined = { $name } declined the call.
+ended-you-declined = You declined the call from { $name }.
+ended-timeout = { $name } did not answer.
+ended-failed = The call with { $name } failed: { $reason } ({ $code }).
+
+## Accounts
+accounts-title = Accounts
+accounts-add = Add account
+accounts-empty = No accounts yet.
+accounts-default = default
+accounts-edit = Edit
+accounts-make-default = Make default
+accounts-remove = Remove
+accounts-keep = Keep
+accounts-remove-confirm = Remove { $name } and its password?
+accounts-note-applying = Applying the changes: the phone restarts…
+accounts-note-after-calls = The changes apply when your calls have ended.
+
+## Registration states
+reg-offline = Not connected
+reg-registering = Registering…
+reg-registered = Registered
+reg-unregistered = Not registered
+reg-calls-only = Calls only (does not register)
+reg-disabled = Disabled
+reg-failed-password = Failed: wrong password ({ $code })
+reg-failed-forbidden = Failed: the server refused ({ $code })
+reg-failed-unknown-user = Failed: unknown user ({ $code })
+reg-failed-unreachable = Failed: server unreachable
+reg-failed-certificate = Failed: certificate not trusted
+reg-failed-other = Failed: { $reason } ({ $code })
+reg-retry-seconds = retrying in { $count ->
+    [one] 1 second
+   *[other] { $count } seconds
+}
+reg-retry-minutes = retrying in { $count ->
+    [one] 1 minute
+   *[other] { $count } minutes
+}
+
+## Account form
+form-title-new = New account
+form-title-edit = Edit { $name }
+form-name = Name
+form-name-placeholder = work, home…
+form-aor = SIP address
+form-aor-placeholder = sip:alice@example.com
+form-display-name = Display name
+form-optional = optional
+form-auth-user = Authentication user
+form-auth-user-placeholder = if different from the address's user
+form-password = Password
+form-password-placeholder = kept in the system keyring, never on disk
+form-password-unchanged = unchanged (kept in the system keyring)
+form-registrar = Registrar
+form-proxy = Outbound proxy
+form-uri-placeholder = sip:sip.example.com (optional)
+form-transport = Transport
+form-ca-file = CA certificate file
+form-ca-file-placeholder = /path/to/ca.pem (optional, for TLS)
+form-register = Register (to receive calls)
+form-enabled = Enabled
+form-save = Save
+form-saving = Saving…
+form-cancel = Cancel
+form-error-name-empty = Give the account a name.
+form-error-name-taken = Another account already has this name.
+form-error-aor-empty = Enter your SIP address.
+form-error-aor-parse = This is not a SIP address: write it like sip:alice@example.com.
+form-error-aor-user = The address needs a user part: sip:alice@example.com.
+form-error-uri = This is not a SIP URI: write it like sip:sip.example.com or sip:sip.example.com:5061.
+form-error-ca-file-missing = There is no such file.
+transport-auto = Automatic
+transport-udp = UDP
+transport-tcp = TCP
+transport-tls = TLS (encrypted)
+
+## Settings
+settings-title = Settings
+settings-language = Language
+settings-dark = Dark theme
+settings-more-later = Audio devices, ringtones and more settings come in a later version.
+
+## Notices
+notice-dismiss = Dismiss
+notice-retry = Try again
+notice-copied = Address copied.
+notice-saved = Saved.
+notice-save-failed = Could not save: { $message }
+notice-warning = Warning: { $message }
+notice-engine-error = Error: { $message }
+notice-engine-failed = The phone stopped: { $message }
+notice-engine-busy = The phone is busy; try again in a moment.
+notice-engine-not-running = The phone is not running.
+notice-no-such-account = The account { $name } is not active.
+notice-port-taken = The usual SIP port is taken (is another phone running?): Tincan listens on a free port instead.
+notice-keyring-unavailable = The system keyring cannot be used: passwords you type are kept for this session only.
+accounts-no-password = No password stored

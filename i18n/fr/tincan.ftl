@@ -1,0 +1,182 @@
+# Tincan, français.
+
+app-title = Tincan
+app-closing = Fermeture… fin des appels et déconnexion des comptes
+title-incoming = Appel entrant de { $name } — Tincan
+
+## Navigation
+nav-home = Accueil
+nav-dialpad = Clavier
+nav-calls = { $count ->
+    [one] Appel
+   *[other] Appels ({ $count })
+}
+nav-accounts = Comptes
+nav-settings = Réglages
+
+## Raccourcis clavier affichés sur les boutons
+key-enter = Entrée
+key-hold = H
+key-escape = Échap
+
+## Accueil et premier lancement
+home-title = Bienvenue dans Tincan
+home-your-address = Votre adresse
+home-address-starting = Démarrage…
+home-address-offline = Injoignable : le téléphone ne fonctionne pas
+home-address-hint = On peut vous appeler directement à cette adresse, sans aucun compte.
+home-copy = Copier
+home-no-accounts = Aucun compte SIP pour l’instant. Ajoutez-en un pour appeler des numéros de téléphone et être joignable via un opérateur.
+home-accounts-count = { $count ->
+    [one] { $count } compte SIP
+   *[other] { $count } comptes SIP
+}
+home-add-account = Ajouter un compte SIP
+home-open-dialpad = Ouvrir le clavier
+
+## Clavier
+dialpad-title = Nouvel appel
+dialpad-placeholder = Numéro ou adresse (sip:, sips:, tel:)
+dialpad-from = Depuis
+dialpad-direct = Direct (sans compte)
+dialpad-call = Appeler
+dialpad-backspace = Effacer
+dialpad-error-empty = Saisissez d’abord un numéro ou une adresse.
+dialpad-error-bad-address = Tincan ne peut pas appeler cette adresse : utilisez sip:, sips: ou tel:.
+dialpad-error-need-uri = Sans compte, saisissez une adresse complète, par exemple sip:bob@example.com.
+
+## Appel entrant
+incoming-title = Appel entrant
+incoming-via-account = sur votre compte { $account }
+incoming-direct = appel direct, sans compte
+incoming-others = { $count ->
+    [one] { $count } autre appel en attente
+   *[other] { $count } autres appels en attente
+}
+incoming-answer = Répondre
+incoming-decline = Refuser
+
+## En communication
+calls-count = { $count ->
+    [one] { $count } appel
+   *[other] { $count } appels
+}
+call-none = Aucun appel en cours.
+call-switch = Basculer
+call-hold = Mettre en attente
+call-resume = Reprendre
+call-hangup = Raccrocher
+call-codec = Codec : { $name }
+call-sent-digits = Envoyé : { $digits }
+call-received-digits = Reçu : { $digits }
+call-state-dialing = Appel en cours…
+call-state-ringing = Ça sonne…
+call-state-incoming = Appel entrant
+call-state-connecting = Connexion…
+call-state-up = { $duration }
+call-state-held = En attente · { $duration }
+call-state-held-remote = Mis en attente par l’autre partie · { $duration }
+
+## Fin des appels
+ended-local = Appel avec { $name } terminé.
+ended-remote = { $name } a raccroché.
+ended-missed = Appel manqué de { $name }.
+ended-busy = { $name } est occupé.
+ended-declined = { $name } a refusé l’appel.
+ended-you-declined = Vous avez refusé l’appel de { $name }.
+ended-timeout = { $name } n’a pas répondu.
+ended-failed = L’appel avec { $name } a échoué : { $reason } ({ $code }).
+
+## Comptes
+accounts-title = Comptes
+accounts-add = Ajouter un compte
+accounts-empty = Aucun compte pour l’instant.
+accounts-default = par défaut
+accounts-edit = Modifier
+accounts-make-default = Par défaut
+accounts-remove = Supprimer
+accounts-keep = Garder
+accounts-remove-confirm = Supprimer { $name } et son mot de passe ?
+accounts-note-applying = Application des changements : le téléphone redémarre…
+accounts-note-after-calls = Les changements s’appliqueront à la fin de vos appels.
+
+## États d’enregistrement
+reg-offline = Non connecté
+reg-registering = Enregistrement…
+reg-registered = Enregistré
+reg-unregistered = Non enregistré
+reg-calls-only = Appels seulement (sans enregistrement)
+reg-disabled = Désactivé
+reg-failed-password = Échec : mot de passe incorrect ({ $code })
+reg-failed-forbidden = Échec : refusé par le serveur ({ $code })
+reg-failed-unknown-user = Échec : utilisateur inconnu ({ $code })
+reg-failed-unreachable = Échec : serveur injoignable
+reg-failed-certificate = Échec : certificat non approuvé
+reg-failed-other = Échec : { $reason } ({ $code })
+reg-retry-seconds = nouvel essai dans { $count ->
+    [one] { $count } seconde
+   *[other] { $count } secondes
+}
+reg-retry-minutes = nouvel essai dans { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}
+
+## Formulaire de compte
+form-title-new = Nouveau compte
+form-title-edit = Modifier { $name }
+form-name = Nom
+form-name-placeholder = travail, maison…
+form-aor = Adresse SIP
+form-aor-placeholder = sip:alice@example.com
+form-display-name = Nom affiché
+form-optional = facultatif
+form-auth-user = Identifiant d’authentification
+form-auth-user-placeholder = s’il diffère de l’utilisateur de l’adresse
+form-password = Mot de passe
+form-password-placeholder = gardé dans le trousseau du système, jamais sur le disque
+form-password-unchanged = inchangé (gardé dans le trousseau du système)
+form-registrar = Registrar
+form-proxy = Proxy sortant
+form-uri-placeholder = sip:sip.example.com (facultatif)
+form-transport = Transport
+form-ca-file = Fichier de certificat d’autorité
+form-ca-file-placeholder = /chemin/vers/ca.pem (facultatif, pour TLS)
+form-register = S’enregistrer (pour recevoir des appels)
+form-enabled = Activé
+form-save = Enregistrer
+form-saving = Enregistrement…
+form-cancel = Annuler
+form-error-name-empty = Donnez un nom au compte.
+form-error-name-taken = Un autre compte porte déjà ce nom.
+form-error-aor-empty = Saisissez votre adresse SIP.
+form-error-aor-parse = Ce n’est pas une adresse SIP : écrivez-la comme sip:alice@example.com.
+form-error-aor-user = L’adresse doit contenir un utilisateur : sip:alice@example.com.
+form-error-uri = Ce n’est pas une URI SIP : écrivez-la comme sip:sip.example.com ou sip:sip.example.com:5061.
+form-error-ca-file-missing = Ce fichier n’existe pas.
+transport-auto = Automatique
+transport-udp = UDP
+transport-tcp = TCP
+transport-tls = TLS (chiffré)
+
+## Réglages
+settings-title = Réglages
+settings-language = Langue
+settings-dark = Thème sombre
+settings-more-later = Périphériques audio, sonneries et autres réglages arriveront dans une prochaine version.
+
+## Notifications
+notice-dismiss = Fermer
+notice-retry = Réessayer
+notice-copied = Adresse copiée.
+notice-saved = Enregistré.
+notice-save-failed = Enregistrement impossible : { $message }
+notice-warning = Attention : { $message }
+notice-engine-error = Erreur : { $message }
+notice-engine-failed = Le téléphone s’est arrêté : { $message }
+notice-engine-busy = Le téléphone est occupé ; réessayez dans un instant.
+notice-engine-not-running = Le téléphone ne fonctionne pas.
+notice-no-such-account = Le compte { $name } n’est pas actif.
+notice-port-taken = Le port SIP habituel est occupé (un autre téléphone est-il lancé ?) : Tincan écoute sur un port libre à la place.
+notice-keyring-unavailable = Le trousseau du système est inutilisable : les mots de passe saisis ne valent que pour cette session.
+accounts-no-password = Aucun mot de passe enregistré

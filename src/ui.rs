@@ -1,0 +1,92 @@
+//! The desktop window (iced, rendered with tiny-skia).
+//!
+//! The engine runs on a thread of its own and talks to the window only through `Command`s
+//! and `Event`s ([`bridge`]); `update` never blocks (the keyring and settings files are
+//! handled on background threads). Each screen ([`screen`]) owns its `Message`, the `Event`s
+//! its parent must act on, and a small `update`; the [`app`] only dispatches (halloy's
+//! layout). Every word shown goes through [`i18n`].
+
+pub mod app;
+pub mod bridge;
+pub mod calls;
+pub mod i18n;
+pub mod screen;
+pub mod status;
+
+#[cfg(test)]
+mod tests;
+
+pub use app::{App, Message};
+
+use crate::{config, engine::setup, log};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// How the window starts.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// The settings file (default: `config.toml` in the OS config directory).
+    pub config: Option<PathBuf>,
+}
+
+impl Options {
+    /// Parses the window's options (`--config PATH`).
+    pub fn parse(args: &[String]) -> Result<Options, String> {
+        let mut options = Options::default();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--config" => {
+                    let path = args.next().ok_or("--config needs a file")?;
+                    options.config = Some(path.into());
+                }
+                other => return Err(format!("unknown option {other:?}")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Opens the window and runs until it is closed (after the engine has stopped, or a bounded
+/// wait for it).
+pub fn run(options: Options) -> ExitCode {
+    let path = options.config.or_else(config::default_path);
+    // The settings file is small and read once, before the first frame; the keyring is
+    // asked later, off the window's thread.
+    let (settings, mut warnings) = setup::load_settings(path.as_deref());
+    let level = log::parse_level(&settings.general.log_level)
+        .unwrap_or(tracing::level_filters::LevelFilter::INFO);
+    let log_options = log::LogOptions {
+        level,
+        sip_trace: settings.general.sip_trace,
+        file_dir: log::default_log_dir(),
+        stderr: true,
+    };
+    let _guard = match log::init(&log_options) {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            warnings.push(format!("logging to a file is off: {e}"));
+            None
+        }
+    };
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    let lang = i18n::Lang::from_env();
+    let boot = move || App::new(path.clone(), settings.clone(), &warnings, lang);
+    let result = iced::application(boot, App::update, App::view)
+        .title(App::title)
+        .subscription(App::subscription)
+        .theme(App::theme)
+        .window_size((460.0, 720.0))
+        .exit_on_close_request(false)
+        .run();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("the window failed: {e}");
+            eprintln!("tincan: the window failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

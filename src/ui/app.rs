@@ -1,0 +1,447 @@
+//! The application: its state, the top-level `update` (which only dispatches to the screens
+//! and to the handlers of their events), the frame around the screens, and the
+//! subscriptions (the engine, the keyboard, the window's close button, a 1 s tick while a
+//! call is up).
+
+mod actions;
+mod engine;
+mod save;
+
+pub use save::Saved;
+
+use super::bridge::{self, Controller, Output, Prepared, Spec};
+use super::calls::Calls;
+use super::i18n::{I18n, Lang};
+use super::screen::accounts::{self, Accounts};
+use super::screen::call::{self, InCall};
+use super::screen::dialpad::{self, Dialpad};
+use super::screen::settings;
+use super::screen::{Tab, home, incoming};
+use super::status::RegStatus;
+use crate::config::{Config, Secret};
+use crate::sip::ua::AccountId;
+use iced::keyboard;
+use iced::widget::{button, column, container, row, scrollable, text};
+use iced::{Center, Element, Fill, Subscription, Task, Theme, window};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Everything that happens to the window.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// An engine configuration was prepared (`None`: the preparing thread failed).
+    Prepared(Option<Prepared>),
+    /// The engine said something.
+    Engine(Output),
+    /// Our own address, for the engine of this generation.
+    OwnAddress(u64, Option<String>),
+    /// A navigation button.
+    Tab(Tab),
+    /// The home screen.
+    Home(home::Message),
+    /// The dialpad.
+    Dialpad(dialpad::Message),
+    /// The incoming call view.
+    Incoming(incoming::Message),
+    /// The call view.
+    Call(call::Message),
+    /// The accounts screen.
+    Accounts(accounts::Message),
+    /// The settings screen.
+    Settings(settings::Message),
+    /// An account change was saved (or not).
+    Saved(Option<Saved>),
+    /// A key nobody else took.
+    Key(keyboard::Event),
+    /// A second passed (only while a call is up).
+    Tick(Instant),
+    /// The window's close button.
+    CloseRequested(window::Id),
+    /// SIGINT or SIGTERM: close as with the button.
+    Interrupted,
+    /// The engine took too long to stop: close anyway.
+    QuitTimeout,
+    /// Hide the notice.
+    DismissNotice,
+    /// Start the engine again after it failed.
+    RetryEngine,
+}
+
+/// A line shown above the screens, translated when shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The message id.
+    pub id: &'static str,
+    /// Its arguments.
+    pub args: Vec<(&'static str, String)>,
+    /// Shown as an error (else as information).
+    pub error: bool,
+}
+
+/// Where the engine stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Reading passwords and settings for it.
+    Preparing,
+    /// Its thread runs; no sockets yet.
+    Starting,
+    /// Listening.
+    Running,
+    /// Asked to quit; what comes next.
+    Stopping {
+        /// Close the window (else start a new engine).
+        exit: bool,
+    },
+    /// Not running.
+    Stopped,
+}
+
+/// The engine as the window sees it.
+#[derive(Debug)]
+pub(crate) struct EngineLink {
+    pub(crate) generation: u64,
+    pub(crate) spec: Option<Spec>,
+    pub(crate) controller: Option<Controller>,
+    pub(crate) phase: Phase,
+    /// The running engine's accounts, by id.
+    pub(crate) accounts: Vec<(AccountId, String)>,
+    /// The accounts changed while calls were up: restart when they end.
+    pub(crate) restart_pending: bool,
+}
+
+/// The whole window's state.
+#[derive(Debug)]
+pub struct App {
+    pub(crate) i18n: I18n,
+    pub(crate) dark: bool,
+    pub(crate) tab: Tab,
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) settings: Config,
+    /// Passwords the keyring could not keep, for this session only (never written).
+    pub(crate) session_passwords: HashMap<String, Secret>,
+    /// Accounts the running engine has no password for.
+    pub(crate) without_password: Vec<String>,
+    pub(crate) engine: EngineLink,
+    pub(crate) own_address: Option<String>,
+    /// Registration states by account name.
+    pub(crate) registrations: HashMap<String, RegStatus>,
+    /// The engine just refused a TLS certificate: the next 503 of a TLS account is that.
+    pub(crate) certificate_hint: bool,
+    pub(crate) calls: Calls,
+    pub(crate) now: Instant,
+    pub(crate) notice: Option<Notice>,
+    pub(crate) dialpad: Dialpad,
+    pub(crate) in_call: InCall,
+    pub(crate) accounts: Accounts,
+}
+
+/// How long closing waits for the engine (its own grace, plus a margin).
+pub const QUIT_WAIT: Duration = Duration::from_secs(6);
+
+impl App {
+    /// The window's state with the settings from `path`, and the task preparing the engine.
+    pub fn new(
+        path: Option<PathBuf>,
+        settings: Config,
+        warnings: &[String],
+        lang: Lang,
+    ) -> (App, Task<Message>) {
+        let mut app = App {
+            i18n: I18n::new(lang),
+            dark: false,
+            tab: Tab::Home,
+            path,
+            settings,
+            session_passwords: HashMap::new(),
+            without_password: Vec::new(),
+            engine: EngineLink {
+                generation: 0,
+                spec: None,
+                controller: None,
+                phase: Phase::Preparing,
+                accounts: Vec::new(),
+                restart_pending: false,
+            },
+            own_address: None,
+            registrations: HashMap::new(),
+            certificate_hint: false,
+            calls: Calls::default(),
+            now: Instant::now(),
+            notice: None,
+            dialpad: Dialpad::default(),
+            in_call: InCall::default(),
+            accounts: Accounts::default(),
+        };
+        if let Some(w) = warnings.last() {
+            app.notice = Some(Notice::warning(w));
+        }
+        let task = app.prepare();
+        (app, task)
+    }
+
+    /// Dispatches a message to the screen it belongs to, then to the handler of what that
+    /// screen asks for.
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Prepared(prepared) => self.start_engine(prepared),
+            Message::Engine(output) => self.on_engine(output),
+            Message::OwnAddress(generation, address) => self.on_own_address(generation, address),
+            Message::Tab(tab) => self.show(tab),
+            Message::Home(m) => match home::update(m, self.own_address.as_deref()) {
+                Some(event) => self.on_home(event),
+                None => Task::none(),
+            },
+            Message::Dialpad(m) => match self.dialpad.update(m) {
+                Some(event) => self.on_dial(event),
+                None => Task::none(),
+            },
+            Message::Incoming(m) => self.on_incoming(incoming::update(m)),
+            Message::Call(m) => {
+                let event = self.in_call.update(m);
+                self.on_call(event)
+            }
+            Message::Accounts(m) => match self.accounts.update(m, &self.settings) {
+                Some(event) => self.on_accounts(event),
+                None => Task::none(),
+            },
+            Message::Settings(m) => self.on_settings(settings::update(m)),
+            Message::Saved(saved) => self.on_saved(saved),
+            Message::Key(event) => self.on_key(&event),
+            Message::Tick(now) => {
+                self.now = now;
+                Task::none()
+            }
+            Message::CloseRequested(_) => self.quit(true),
+            Message::Interrupted => self.quit(false),
+            Message::QuitTimeout => {
+                tracing::warn!("the engine did not stop in time; closing anyway");
+                iced::exit()
+            }
+            Message::DismissNotice => {
+                self.notice = None;
+                Task::none()
+            }
+            Message::RetryEngine => self.restart(),
+        }
+    }
+
+    /// The window's title.
+    pub fn title(&self) -> String {
+        match self.calls.ringing() {
+            Some(call) => self
+                .i18n
+                .tr("title-incoming", &[("name", call.title().into())]),
+            None => self.i18n.t("app-title"),
+        }
+    }
+
+    /// Light or dark.
+    pub fn theme(&self) -> Theme {
+        if self.dark { Theme::Dark } else { Theme::Light }
+    }
+
+    /// What the window listens to.
+    pub fn subscription(&self) -> Subscription<Message> {
+        let mut subscriptions = vec![
+            keyboard::listen().map(Message::Key),
+            window::close_requests().map(Message::CloseRequested),
+            bridge::interrupts().map(|()| Message::Interrupted),
+        ];
+        if let Some(spec) = &self.engine.spec {
+            subscriptions.push(bridge::subscription(spec).map(Message::Engine));
+        }
+        if self.calls.any_up() {
+            subscriptions.push(iced::time::every(Duration::from_secs(1)).map(Message::Tick));
+        }
+        Subscription::batch(subscriptions)
+    }
+
+    /// The window: an incoming call over everything, else the navigation bar, the notice
+    /// and the current screen.
+    pub fn view(&self) -> Element<'_, Message> {
+        let i18n = &self.i18n;
+        if matches!(self.engine.phase, Phase::Stopping { exit: true }) {
+            return container(text(i18n.t("app-closing")).size(18))
+                .center(Fill)
+                .into();
+        }
+        if let Some(call) = self.calls.ringing() {
+            let account = call.account.and_then(|id| self.account_name(id));
+            let others = self.calls.all().len() - 1;
+            return incoming::view(i18n, call, account, others).map(Message::Incoming);
+        }
+        let screen = match self.tab {
+            Tab::Home => home::view(i18n, self.home_address(), self.settings.accounts.len())
+                .map(Message::Home),
+            Tab::Dialpad => self
+                .dialpad
+                .view(i18n, &self.engine_account_names())
+                .map(Message::Dialpad),
+            Tab::Call => self
+                .in_call
+                .view(i18n, &self.calls, self.now)
+                .map(Message::Call),
+            Tab::Accounts => self
+                .accounts
+                .view(
+                    i18n,
+                    &self.settings,
+                    accounts::Live {
+                        statuses: &self.registrations,
+                        without_password: &self.without_password,
+                        note: self.accounts_note(),
+                    },
+                )
+                .map(Message::Accounts),
+            Tab::Settings => settings::view(i18n, self.dark).map(Message::Settings),
+        };
+        let mut page = column![self.navigation()];
+        if let Some(notice) = self.notice_bar() {
+            page = page.push(notice);
+        }
+        page.push(scrollable(container(screen).padding(20)).height(Fill))
+            .into()
+    }
+
+    fn navigation(&self) -> Element<'_, Message> {
+        let i18n = &self.i18n;
+        let mut tabs = vec![
+            (Tab::Home, i18n.t("nav-home")),
+            (Tab::Dialpad, i18n.t("nav-dialpad")),
+        ];
+        if !self.calls.all().is_empty() {
+            let count = self.calls.all().len() as i64;
+            tabs.push((Tab::Call, i18n.tr("nav-calls", &[("count", count.into())])));
+        }
+        tabs.push((Tab::Accounts, i18n.t("nav-accounts")));
+        tabs.push((Tab::Settings, i18n.t("nav-settings")));
+        let buttons = tabs.into_iter().map(|(tab, label)| {
+            let style = if tab == self.tab {
+                button::primary
+            } else {
+                button::text
+            };
+            button(text(label).size(15))
+                .on_press(Message::Tab(tab))
+                .style(style)
+                .into()
+        });
+        container(row(buttons).spacing(4).padding(8))
+            .width(Fill)
+            .style(container::bordered_box)
+            .into()
+    }
+
+    fn notice_bar(&self) -> Option<Element<'_, Message>> {
+        let notice = self.notice.as_ref()?;
+        let args: Vec<_> = notice
+            .args
+            .iter()
+            .map(|(name, value)| (*name, value.as_str().into()))
+            .collect();
+        let words = text(self.i18n.tr(notice.id, &args)).width(Fill);
+        let words = if notice.error {
+            words.style(text::danger)
+        } else {
+            words
+        };
+        let mut line = row![words].spacing(8).align_y(Center);
+        if notice.id == "notice-engine-failed" {
+            line = line.push(
+                button(text(self.i18n.t("notice-retry")))
+                    .on_press(Message::RetryEngine)
+                    .style(button::secondary),
+            );
+        }
+        line = line.push(
+            button(text(self.i18n.t("notice-dismiss")))
+                .on_press(Message::DismissNotice)
+                .style(button::text),
+        );
+        Some(
+            container(line.padding([6, 16]))
+                .width(Fill)
+                .style(container::rounded_box)
+                .into(),
+        )
+    }
+
+    /// The name of a running engine's account.
+    pub(crate) fn account_name(&self, id: AccountId) -> Option<&str> {
+        self.engine
+            .accounts
+            .iter()
+            .find(|(a, _)| *a == id)
+            .map(|(_, name)| name.as_str())
+    }
+
+    /// The names of the running engine's accounts (what calls can go out from).
+    pub(crate) fn engine_account_names(&self) -> Vec<String> {
+        self.engine
+            .accounts
+            .iter()
+            .map(|(_, n)| n.clone())
+            .collect()
+    }
+
+    fn home_address(&self) -> home::Address<'_> {
+        match (&self.own_address, &self.engine.phase) {
+            (Some(address), _) => home::Address::At(address),
+            (None, Phase::Stopped) => home::Address::Offline,
+            (None, _) => home::Address::Starting,
+        }
+    }
+
+    fn accounts_note(&self) -> Option<String> {
+        if self.engine.restart_pending {
+            Some(self.i18n.t("accounts-note-after-calls"))
+        } else if matches!(
+            self.engine.phase,
+            Phase::Stopping { exit: false } | Phase::Preparing
+        ) {
+            Some(self.i18n.t("accounts-note-applying"))
+        } else {
+            None
+        }
+    }
+
+    /// The language in use.
+    pub fn lang(&self) -> Lang {
+        self.i18n.lang()
+    }
+}
+
+impl Notice {
+    /// Information, with arguments.
+    pub fn info(id: &'static str, args: Vec<(&'static str, String)>) -> Notice {
+        Notice {
+            id,
+            args,
+            error: false,
+        }
+    }
+
+    /// An error, with arguments.
+    pub fn error(id: &'static str, args: Vec<(&'static str, String)>) -> Notice {
+        Notice {
+            id,
+            args,
+            error: true,
+        }
+    }
+
+    /// A warning whose text comes from elsewhere (the engine, the settings file).
+    pub fn warning(message: &str) -> Notice {
+        Notice::info(
+            super::i18n::k("notice-warning"),
+            vec![("message", message.to_owned())],
+        )
+    }
+}
+
+/// What `Arc<str>` errors look like in a notice.
+fn message_arg(message: &Arc<str>) -> Vec<(&'static str, String)> {
+    vec![("message", message.to_string())]
+}

@@ -1,0 +1,224 @@
+//! What the window does when a screen asks for something: calls become engine commands
+//! (sent with `try_send`, never waiting), switching calls holds the other one, the keyboard
+//! goes to the screen in front.
+
+use super::{App, Message, Notice};
+use crate::engine::Command;
+use crate::sip::call::{CallEvent, CallId, EndReason};
+use crate::ui::bridge::SendError;
+use crate::ui::calls::{CallState, Change};
+use crate::ui::i18n::k;
+use crate::ui::screen::{Tab, call, dialpad, home, incoming, settings};
+use iced::{Task, keyboard};
+use std::time::Instant;
+
+impl App {
+    /// Shows a screen (the dialpad with its field focused).
+    pub(crate) fn show(&mut self, tab: Tab) -> Task<Message> {
+        self.tab = tab;
+        if tab == Tab::Dialpad {
+            return iced::widget::operation::focus(dialpad::input_id());
+        }
+        Task::none()
+    }
+
+    /// Sends a command to the engine; tells the user when it cannot.
+    pub(crate) fn send(&mut self, command: Command) -> bool {
+        let result = match &self.engine.controller {
+            Some(controller) => controller.send(command),
+            None => Err(SendError::Stopped),
+        };
+        match result {
+            Ok(()) => true,
+            Err(SendError::Busy) => {
+                self.notice = Some(Notice::error(k("notice-engine-busy"), Vec::new()));
+                false
+            }
+            Err(SendError::Stopped) => {
+                self.notice = Some(Notice::error(k("notice-engine-not-running"), Vec::new()));
+                false
+            }
+        }
+    }
+
+    pub(crate) fn on_home(&mut self, event: home::Event) -> Task<Message> {
+        match event {
+            home::Event::Copy(address) => {
+                self.notice = Some(Notice::info(k("notice-copied"), Vec::new()));
+                iced::clipboard::write(address)
+            }
+            home::Event::AddAccount => {
+                self.accounts.open_new();
+                self.show(Tab::Accounts)
+            }
+            home::Event::OpenDialpad => self.show(Tab::Dialpad),
+        }
+    }
+
+    pub(crate) fn on_dial(&mut self, event: dialpad::Event) -> Task<Message> {
+        let dialpad::Event::Dial { target, account } = event;
+        let account_id = match &account {
+            Some(name) => match self.engine.accounts.iter().find(|(_, n)| n == name) {
+                Some((id, _)) => Some(*id),
+                None => {
+                    let args = vec![("name", name.clone())];
+                    self.notice = Some(Notice::error(k("notice-no-such-account"), args));
+                    return Task::none();
+                }
+            },
+            None => None,
+        };
+        let call = self.calls.mint_id();
+        let command = Command::Dial {
+            call,
+            target: target.clone(),
+            account: account_id,
+        };
+        if self.send(command) {
+            self.hold_others(call);
+            self.calls.dialled(call, target, account_id);
+            self.tab = Tab::Call;
+        }
+        Task::none()
+    }
+
+    pub(crate) fn on_incoming(&mut self, event: incoming::Event) -> Task<Message> {
+        match event {
+            incoming::Event::Answer(call) => {
+                if self.send(Command::Answer { call }) {
+                    self.hold_others(call);
+                    self.calls.answering(call);
+                    self.tab = Tab::Call;
+                }
+            }
+            incoming::Event::Decline(call) => {
+                // 603 Decline (RFC 3261 §21.6.2): the user does not want this call.
+                self.send(Command::Reject { call, code: 603 });
+            }
+        }
+        Task::none()
+    }
+
+    pub(crate) fn on_call(&mut self, event: call::Event) -> Task<Message> {
+        match event {
+            call::Event::Hold(call) => {
+                if self.send(Command::Hold { call }) {
+                    self.calls.set_held(call, true);
+                }
+            }
+            call::Event::Resume(call) => self.resume(call),
+            call::Event::Hangup(call) => {
+                self.send(Command::Hangup { call });
+            }
+            call::Event::Dtmf(call, digit) => {
+                self.send(Command::Dtmf {
+                    call,
+                    digits: digit.to_string(),
+                });
+            }
+            call::Event::Switch(call) => {
+                self.hold_others(call);
+                self.calls.set_active(call);
+                if self.calls.get(call).is_some_and(|c| c.held_by_us) {
+                    self.resume(call);
+                }
+            }
+        }
+        Task::none()
+    }
+
+    fn resume(&mut self, call: CallId) {
+        self.hold_others(call);
+        if self.send(Command::Resume { call }) {
+            self.calls.set_held(call, false);
+        }
+    }
+
+    /// Holds every call that is up, not held and not `keep` (one call talks at a time).
+    fn hold_others(&mut self, keep: CallId) {
+        let others: Vec<CallId> = self
+            .calls
+            .all()
+            .iter()
+            .filter(|c| c.id != keep && c.state == CallState::Up && !c.held_by_us)
+            .map(|c| c.id)
+            .collect();
+        for call in others {
+            if self.send(Command::Hold { call }) {
+                self.calls.set_held(call, true);
+            }
+        }
+    }
+
+    /// A call event from the engine.
+    pub(crate) fn on_call_event(&mut self, call: CallId, event: CallEvent) -> Task<Message> {
+        let now = Instant::now();
+        self.now = now;
+        match self.calls.apply(call, event, now) {
+            Change::None | Change::Incoming(_) => {}
+            Change::Answered(_) => self.tab = Tab::Call,
+            Change::Ended {
+                title,
+                incoming,
+                reason,
+            } => {
+                self.notice = Some(ended_notice(title, incoming, &reason));
+                if self.calls.all().is_empty() {
+                    if self.tab == Tab::Call {
+                        self.tab = Tab::Dialpad;
+                    }
+                    if self.engine.restart_pending {
+                        return self.restart();
+                    }
+                }
+            }
+        }
+        Task::none()
+    }
+
+    pub(crate) fn on_settings(&mut self, event: settings::Event) -> Task<Message> {
+        match event {
+            settings::Event::Language(lang) => self.i18n.set_lang(lang),
+            settings::Event::Dark(dark) => self.dark = dark,
+        }
+        Task::none()
+    }
+
+    /// A key no widget took goes to the screen in front.
+    pub(crate) fn on_key(&mut self, event: &keyboard::Event) -> Task<Message> {
+        let message = match self.calls.ringing() {
+            Some(call) => incoming::key(event, call.id).map(Message::Incoming),
+            None => match self.tab {
+                Tab::Dialpad => dialpad::key(event).map(Message::Dialpad),
+                Tab::Call => self
+                    .calls
+                    .active()
+                    .and_then(|c| call::key(event, c))
+                    .map(Message::Call),
+                Tab::Home | Tab::Accounts | Tab::Settings => None,
+            },
+        };
+        match message {
+            Some(message) => self.update(message),
+            None => Task::none(),
+        }
+    }
+}
+
+/// Why a call ended, in words.
+fn ended_notice(name: String, incoming: bool, reason: &EndReason) -> Notice {
+    let name = ("name", name);
+    match reason {
+        EndReason::Declined if incoming => Notice::info(k("ended-you-declined"), vec![name]),
+        EndReason::Local => Notice::info(k("ended-local"), vec![name]),
+        EndReason::Remote => Notice::info(k("ended-remote"), vec![name]),
+        EndReason::Cancelled => Notice::info(k("ended-missed"), vec![name]),
+        EndReason::Busy => Notice::info(k("ended-busy"), vec![name]),
+        EndReason::Declined => Notice::info(k("ended-declined"), vec![name]),
+        EndReason::Timeout => Notice::info(k("ended-timeout"), vec![name]),
+        EndReason::Failed { code, reason } => Notice::error(
+            k("ended-failed"),
+            vec![name, ("code", code.to_string()), ("reason", reason.clone())],
+        ),
+    }
+}

@@ -1,0 +1,89 @@
+//! The window's screens. Each owns its `Message`, the `Event`s its parent acts on, a small
+//! `update`, a `view`, and (where it has shortcuts) a `key` function mapping a keyboard event
+//! to one of its messages.
+
+pub mod accounts;
+pub mod call;
+pub mod dialpad;
+pub mod home;
+pub mod incoming;
+pub mod settings;
+
+use iced::widget::{button, column, container, row, text};
+use iced::{Center, Element, Fill};
+
+/// The screens the navigation bar offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// Our address, and where to start.
+    #[default]
+    Home,
+    /// Typing a number or address to call.
+    Dialpad,
+    /// The live calls.
+    Call,
+    /// The SIP accounts.
+    Accounts,
+    /// Language and looks.
+    Settings,
+}
+
+/// The keys of a phone's keypad, row by row.
+pub const KEYPAD: [[char; 3]; 4] = [
+    ['1', '2', '3'],
+    ['4', '5', '6'],
+    ['7', '8', '9'],
+    ['*', '0', '#'],
+];
+
+/// A 4×3 keypad; each key produces `on_key(digit)`.
+pub fn keypad<'a, M: Clone + 'a>(on_key: impl Fn(char) -> M) -> Element<'a, M> {
+    let rows = KEYPAD.iter().map(|keys| {
+        row(keys.iter().map(|&key| {
+            button(text(key.to_string()).size(22).width(Fill).align_x(Center))
+                .on_press(on_key(key))
+                .style(button::secondary)
+                .width(72)
+                .padding(10)
+                .into()
+        }))
+        .spacing(10)
+        .into()
+    });
+    column(rows).spacing(10).align_x(Center).into()
+}
+
+/// A button label with its keyboard shortcut under it, smaller ("Answer" / "Enter").
+pub fn labelled<'a, M: 'a>(label: String, shortcut: String) -> Element<'a, M> {
+    column![text(label).size(18), text(shortcut).size(12)]
+        .align_x(Center)
+        .width(Fill)
+        .into()
+}
+
+/// A form field: its label, the input, and the validation message next to it (if any).
+pub fn field<'a, M: 'a>(
+    label: String,
+    input: impl Into<Element<'a, M>>,
+    error: Option<String>,
+) -> Element<'a, M> {
+    let mut col = column![text(label).size(14), input.into()].spacing(4);
+    if let Some(error) = error {
+        col = col.push(text(error).size(13).style(text::danger));
+    }
+    col.into()
+}
+
+/// A boxed section.
+pub fn card<'a, M: 'a>(content: impl Into<Element<'a, M>>) -> Element<'a, M> {
+    container(content)
+        .padding(16)
+        .width(Fill)
+        .style(container::rounded_box)
+        .into()
+}
+
+/// A heading.
+pub fn heading<'a, M: 'a>(title: String) -> Element<'a, M> {
+    text(title).size(24).into()
+}
