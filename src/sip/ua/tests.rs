@@ -281,7 +281,7 @@ fn section_8_2_checks() {
             "",
             "",
             405,
-            Some((HeaderName::Allow, "INVITE, ACK, BYE, CANCEL, OPTIONS")),
+            Some((HeaderName::Allow, "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO")),
         ),
         (
             "OPTIONS sip:alice@127.0.0.1 SIP/2.0",

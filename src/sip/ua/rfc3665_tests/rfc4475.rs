@@ -83,7 +83,7 @@ fn header<'a>(r: &'a Response, name: &HeaderName) -> Option<&'a str> {
     r.headers.get(name).map(|v| v.as_str())
 }
 
-const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
 
 /// §3.2.1 `badbranch`: a bare `z9hG4bK` branch. 400, or the RFC 2543 fallback; the core
 /// falls back and answers the OPTIONS.
