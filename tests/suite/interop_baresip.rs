@@ -285,7 +285,10 @@ fn hold_and_resume_from_each_side_over_tcp() {
     media_updated(&mut node, 1, "sendrecv", "sendrecv");
     bob.expect_log("call: got re-INVITE (SDP Offer)", 2);
 
-    // baresip holds: Tincan answers its sendonly offer with recvonly, then resumes.
+    // baresip holds: Tincan answers its sendonly offer with recvonly, then resumes. baresip
+    // refuses to start a re-INVITE while ours is not ACKed on its side yet (RFC 3261 §14.1),
+    // which a loaded machine can delay: give the ACK a moment to land.
+    std::thread::sleep(std::time::Duration::from_millis(300));
     bob.command("/hold");
     media_updated(&mut node, 1, "recvonly", "sendonly");
     bob.expect_log("call: got SDP answer", 1);
