@@ -93,11 +93,7 @@ impl ServeOptions {
         arg: &str,
         args: &mut std::slice::Iter<'_, String>,
     ) -> Result<bool, String> {
-        let mut value = |what: &str| {
-            args.next()
-                .cloned()
-                .ok_or_else(|| format!("{arg} needs {what}"))
-        };
+        let mut value = |what: &str| option_value(args, arg, what);
         match arg {
             "--auto-answer" => self.auto_answer = true,
             "--no-log-file" => self.no_log_file = true,
@@ -205,17 +201,24 @@ impl ServeOptions {
     }
 }
 
+/// The value after option `arg`, or an error saying what it needs.
+fn option_value(
+    args: &mut std::slice::Iter<'_, String>,
+    arg: &str,
+    what: &str,
+) -> Result<String, String> {
+    args.next()
+        .cloned()
+        .ok_or_else(|| format!("{arg} needs {what}"))
+}
+
 /// Takes one serverless-calling option of `tincan serve`; `false` when `arg` is not one.
 fn p2p_option(
     p2p: &mut id::P2pOptions,
     arg: &str,
     args: &mut std::slice::Iter<'_, String>,
 ) -> Result<bool, String> {
-    let mut value = |what: &str| {
-        args.next()
-            .cloned()
-            .ok_or_else(|| format!("{arg} needs {what}"))
-    };
+    let mut value = |what: &str| option_value(args, arg, what);
     match arg {
         "--no-dht" => p2p.off = true,
         "--identity-file" => p2p.identity_file = Some(value("a file")?.into()),

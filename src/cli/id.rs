@@ -32,11 +32,7 @@ fn parse(args: &[String]) -> Result<IdOptions, String> {
     let mut yes = false;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
-        let mut file = |what: &str| {
-            args.next()
-                .map(PathBuf::from)
-                .ok_or_else(|| format!("{arg} needs {what}"))
-        };
+        let mut file = |what: &str| super::option_value(&mut args, arg, what).map(PathBuf::from);
         let next = match arg.as_str() {
             "--identity-file" => {
                 store = KeyStore::File(file("a file")?);

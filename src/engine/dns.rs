@@ -98,32 +98,41 @@ impl Dns {
         let resolver = match resolver {
             Ok(resolver) => resolver,
             Err(why) => {
-                let resolved = Resolved {
-                    lookup,
-                    query,
-                    answer: Answer::Failed,
-                    error: Some(why),
-                };
-                tokio::spawn(async move { answers.send(resolved).await });
-                return;
+                return answer_later(answers, lookup, query, async {
+                    (Answer::Failed, Some(why))
+                });
             }
         };
-        tokio::spawn(async move {
-            let (answer, error) = match resolve(&resolver, &query).await {
+        let asked = query.clone();
+        answer_later(answers, lookup, query, async move {
+            match resolve(&resolver, &asked).await {
                 Ok(answer) => (answer, None),
                 Err(e) if e.is_no_records_found() || e.is_nx_domain() => (Answer::NotFound, None),
                 Err(e) => (Answer::Failed, Some(e.to_string())),
-            };
-            let _ = answers
-                .send(Resolved {
-                    lookup,
-                    query,
-                    answer,
-                    error,
-                })
-                .await;
+            }
         });
     }
+}
+
+/// Answers `query` of `lookup` with what `work` finds, on a task of its own: the answer (and
+/// why it failed, for the log) joins the engine's channel like every DNS answer.
+pub(crate) fn answer_later(
+    answers: mpsc::Sender<Resolved>,
+    lookup: LookupId,
+    query: Query,
+    work: impl std::future::Future<Output = (Answer, Option<String>)> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        let (answer, error) = work.await;
+        let _ = answers
+            .send(Resolved {
+                lookup,
+                query,
+                answer,
+                error,
+            })
+            .await;
+    });
 }
 
 /// Asks one question. Names come without the trailing dot and are absolute (RFC 3263 names

@@ -345,28 +345,14 @@ fn samples_in(rate: u32, ptime: Duration) -> usize {
 
 /// Reads one call's RTP socket until it fails or the task is aborted.
 async fn read_rtp(call: CallId, socket: Arc<UdpSocket>, inputs: mpsc::Sender<NetInput>) {
-    let mut buf = vec![0u8; MAX_RTP];
-    loop {
-        match socket.recv_from(&mut buf).await {
-            Ok((len, from)) => {
-                let input = NetInput::Media {
-                    call,
-                    from,
-                    data: buf[..len].to_vec(),
-                };
-                if inputs.send(input).await.is_err() {
-                    return;
-                }
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
-                ) => {}
-            Err(e) => {
-                tracing::warn!("call {}: RTP socket failed: {e}", call.0);
-                return;
-            }
-        }
+    let media = |from, data: &[u8]| {
+        Some(NetInput::Media {
+            call,
+            from,
+            data: data.to_vec(),
+        })
+    };
+    if let Some(e) = super::net::read_datagrams(&socket, MAX_RTP, &inputs, media).await {
+        tracing::warn!("call {}: RTP socket failed: {e}", call.0);
     }
 }

@@ -274,29 +274,26 @@ impl Net {
     }
 }
 
-/// Reads datagrams until the socket fails for good.
-async fn read_udp(socket: Arc<UdpSocket>, local: SocketAddr, inputs: mpsc::Sender<NetInput>) {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
+/// Reads datagrams from `socket` and forwards what `wrap` makes of each (`None` skips one),
+/// ignoring the ICMP errors some systems report on UDP sockets (they concern one peer, not
+/// the socket). Returns the error that ended the socket, or `None` when the engine is gone.
+pub(super) async fn read_datagrams(
+    socket: &UdpSocket,
+    max: usize,
+    inputs: &mpsc::Sender<NetInput>,
+    wrap: impl Fn(SocketAddr, &[u8]) -> Option<NetInput>,
+) -> Option<io::Error> {
+    let mut buf = vec![0u8; max];
     loop {
         match socket.recv_from(&mut buf).await {
             Ok((len, from)) => {
-                // RFC 5626 §4.4.1 keep-alive CRLFs carry no message.
-                if buf[..len].iter().all(|b| matches!(b, b'\r' | b'\n')) {
+                let Some(input) = wrap(from, &buf[..len]) else {
                     continue;
-                }
-                let peer = Peer {
-                    transport: TransportKind::Udp,
-                    addr: from,
-                };
-                let input = NetInput::Datagram {
-                    peer,
-                    data: buf[..len].to_vec(),
                 };
                 if inputs.send(input).await.is_err() {
-                    return;
+                    return None;
                 }
             }
-            // ICMP errors some systems report on UDP sockets concern one peer, not the socket.
             Err(e)
                 if matches!(
                     e.kind(),
@@ -305,19 +302,37 @@ async fn read_udp(socket: Arc<UdpSocket>, local: SocketAddr, inputs: mpsc::Sende
                         | io::ErrorKind::Interrupted
                 ) =>
             {
-                tracing::debug!("UDP {local}: receive error ignored: {e}");
+                tracing::debug!("UDP: receive error ignored: {e}");
             }
-            Err(error) => {
-                let _ = inputs
-                    .send(NetInput::Fatal {
-                        local,
-                        transport: TransportKind::Udp,
-                        error,
-                    })
-                    .await;
-                return;
-            }
+            Err(error) => return Some(error),
         }
+    }
+}
+
+/// Reads SIP datagrams until the socket fails for good.
+async fn read_udp(socket: Arc<UdpSocket>, local: SocketAddr, inputs: mpsc::Sender<NetInput>) {
+    let sip = |from, data: &[u8]| {
+        // RFC 5626 §4.4.1 keep-alive CRLFs carry no message.
+        if data.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+            return None;
+        }
+        let peer = Peer {
+            transport: TransportKind::Udp,
+            addr: from,
+        };
+        Some(NetInput::Datagram {
+            peer,
+            data: data.to_vec(),
+        })
+    };
+    if let Some(error) = read_datagrams(&socket, MAX_DATAGRAM, &inputs, sip).await {
+        let _ = inputs
+            .send(NetInput::Fatal {
+                local,
+                transport: TransportKind::Udp,
+                error,
+            })
+            .await;
     }
 }
 

@@ -20,7 +20,7 @@
 use super::identity::Identity;
 use super::record::{self, Contact, RecordCache};
 use crate::engine::Event;
-use crate::engine::dns::Resolved;
+use crate::engine::dns::{Resolved, answer_later};
 use crate::sip::locate::{Answer, Query};
 use crate::sip::transaction::TransportKind;
 use crate::sip::ua::LookupId;
@@ -158,20 +158,13 @@ impl Dht {
         answers: mpsc::Sender<Resolved>,
     ) {
         let dht = self.clone();
-        tokio::spawn(async move {
-            let (answer, error) = match dht.lookup(key).await {
-                Ok(packet) => (record::answer(&packet, &query), None),
+        let asked = query.clone();
+        answer_later(answers, lookup, query, async move {
+            match dht.lookup(key).await {
+                Ok(packet) => (record::answer(&packet, &asked), None),
                 Err(Miss::NotFound) => (Answer::NotFound, None),
                 Err(Miss::Failed(why)) => (Answer::Failed, Some(format!("DHT: {why}"))),
-            };
-            let _ = answers
-                .send(Resolved {
-                    lookup,
-                    query,
-                    answer,
-                    error,
-                })
-                .await;
+            }
         });
     }
 
