@@ -28,6 +28,7 @@ PURE_PATHS_IF_PRESENT=(
   'src/media/opus*'
   'src/media/g722*'
   'src/p2p/record*'
+  'src/store/vcard*'
 )
 
 # Forbidden uses, one extended regex each.

@@ -8,4 +8,5 @@ pub mod media;
 pub mod p2p;
 pub mod secrets;
 pub mod sip;
+pub mod store;
 pub mod ui;
