@@ -12,7 +12,11 @@ const USAGE: &str = "\
 Tincan, a SIP softphone (work in progress).
 
 Commands:
-  tincan [--config FILE] open the window (the settings file as for serve)
+  tincan [--config FILE] [--database FILE] [LINK]
+                         open the window (the settings file as for serve; contacts and
+                         history in FILE, default tincan.sqlite3 in the OS data directory).
+                         LINK (sip:, sips:, tel: or callto:) is called; if a window is
+                         already open, it is handed to that window, which calls it
   tincan parse FILE...   parse each file as one SIP message (as received in a UDP datagram),
                          report what a phone would answer to it, and print it canonically
   tincan serve [OPTIONS] run the phone engine without a window: the accounts of the settings
@@ -90,15 +94,21 @@ fn main() -> ExitCode {
             out(USAGE);
             ExitCode::SUCCESS
         }
-        None | Some("--config") => match tincan::ui::Options::parse(&args) {
-            Ok(options) => tincan::ui::run(options),
-            Err(message) => {
-                eprintln!("tincan: {message}\n\n{USAGE}");
-                ExitCode::from(2)
-            }
-        },
+        None | Some("--config" | "--database") => window(&args),
+        Some(link) if tincan::ui::link::target(link).is_some() => window(&args),
         Some(other) => {
             eprintln!("tincan: unknown command {other:?}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Opens the window (or hands a link to the one already open).
+fn window(args: &[String]) -> ExitCode {
+    match tincan::ui::Options::parse(args) {
+        Ok(options) => tincan::ui::run(options),
+        Err(message) => {
+            eprintln!("tincan: {message}\n\n{USAGE}");
             ExitCode::from(2)
         }
     }

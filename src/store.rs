@@ -148,6 +148,8 @@ pub struct Snapshot {
     pub history: Vec<HistoryEntry>,
     /// Missed calls not yet seen in the history screen.
     pub unseen_missed: u32,
+    /// The local time's offset from UTC now, in seconds (SQLite knows the time zone).
+    pub utc_offset: i64,
 }
 
 /// The open database.
@@ -396,12 +398,23 @@ impl Store {
         Ok(())
     }
 
+    /// The local time's offset from UTC now, in seconds.
+    pub fn utc_offset(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT CAST(strftime('%s', 'now', 'localtime') AS INTEGER)
+                  - CAST(strftime('%s', 'now') AS INTEGER)",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
     /// Everything the window shows.
     pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
         Ok(Snapshot {
             contacts: self.contacts()?,
             history: self.history(HISTORY_LIMIT)?,
             unseen_missed: self.unseen_missed()?,
+            utc_offset: self.utc_offset()?,
         })
     }
 }

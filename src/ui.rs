@@ -10,6 +10,7 @@ pub mod app;
 pub mod bridge;
 pub mod calls;
 pub mod i18n;
+pub mod link;
 pub mod screen;
 pub mod status;
 
@@ -19,18 +20,28 @@ mod tests;
 pub use app::{App, Message};
 
 use crate::{config, engine::setup, log};
+use iced::Task;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// The window's size when it opens.
+pub const WINDOW_SIZE: (f32, f32) = (620.0, 720.0);
 
 /// How the window starts.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
     /// The settings file (default: `config.toml` in the OS config directory).
     pub config: Option<PathBuf>,
+    /// The contacts and history database (default: `tincan.sqlite3` in the OS data
+    /// directory).
+    pub database: Option<PathBuf>,
+    /// Call this (from a link) once the phone runs.
+    pub dial: Option<String>,
 }
 
 impl Options {
-    /// Parses the window's options (`--config PATH`).
+    /// Parses the window's options (`--config PATH`, `--database PATH`, and a link such as
+    /// `sip:alice@example.com`).
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut options = Options::default();
         let mut args = args.iter();
@@ -40,7 +51,15 @@ impl Options {
                     let path = args.next().ok_or("--config needs a file")?;
                     options.config = Some(path.into());
                 }
-                other => return Err(format!("unknown option {other:?}")),
+                "--database" => {
+                    let path = args.next().ok_or("--database needs a file")?;
+                    options.database = Some(path.into());
+                }
+                other => match link::target(other) {
+                    Some(target) if options.dial.is_none() => options.dial = Some(target),
+                    Some(_) => return Err("only one link at a time".into()),
+                    None => return Err(format!("unknown option {other:?}")),
+                },
             }
         }
         Ok(options)
@@ -50,6 +69,19 @@ impl Options {
 /// Opens the window and runs until it is closed (after the engine has stopped, or a bounded
 /// wait for it).
 pub fn run(options: Options) -> ExitCode {
+    if let Some(target) = &options.dial {
+        // A window already runs: it dials, we are done.
+        match link::forward(&link::socket_path(), target) {
+            Ok(()) => {
+                println!("tincan: {target} handed to the running window");
+                return ExitCode::SUCCESS;
+            }
+            Err(link::ForwardError::NotRunning) => {}
+            Err(e) => {
+                eprintln!("tincan: {e}; opening a window of its own");
+            }
+        }
+    }
     let path = options.config.or_else(config::default_path);
     // The settings file is small and read once, before the first frame; the keyring is
     // asked later, off the window's thread.
@@ -73,12 +105,19 @@ pub fn run(options: Options) -> ExitCode {
         tracing::warn!("{w}");
     }
     let lang = i18n::Lang::from_env();
-    let boot = move || App::new(path.clone(), settings.clone(), &warnings, lang);
+    let database = options.database;
+    let dial = options.dial;
+    let boot = move || {
+        let (mut app, task) = App::new(path.clone(), settings.clone(), &warnings, lang);
+        let store = app.open_store(database.clone());
+        app.pending_dial.clone_from(&dial);
+        (app, Task::batch([task, store]))
+    };
     let result = iced::application(boot, App::update, App::view)
         .title(App::title)
         .subscription(App::subscription)
         .theme(App::theme)
-        .window_size((460.0, 720.0))
+        .window_size(WINDOW_SIZE)
         .exit_on_close_request(false)
         .run();
     match result {

@@ -180,3 +180,91 @@ notice-no-such-account = Das Konto { $name } ist nicht aktiv.
 notice-port-taken = Der übliche SIP-Port ist belegt (läuft ein anderes Telefon?): Tincan verwendet stattdessen einen freien Port.
 notice-keyring-unavailable = Der Schlüsselbund des Systems ist nicht nutzbar: eingegebene Passwörter gelten nur für diese Sitzung.
 accounts-no-password = Kein Passwort gespeichert
+
+## Kontakte
+nav-contacts = Kontakte
+nav-history = { $count ->
+    [0] Verlauf
+   *[other] Verlauf ({ $count })
+}
+contacts-title = Kontakte
+contacts-add = Kontakt hinzufügen
+contacts-search = Nach Name oder Adresse suchen (Enter ruft den ersten an)
+contacts-empty = Noch keine Kontakte.
+contacts-no-match = Kein Kontakt passt.
+contacts-edit = Bearbeiten
+contacts-new-title = Neuer Kontakt
+contacts-edit-title = Kontakt bearbeiten
+contacts-name = Name
+contacts-addresses = Adressen und Nummern (durch Kommas getrennt)
+contacts-addresses-placeholder = sip:alice@example.com, +49 30 1234567
+contacts-favourite = Favorit (steht oben)
+contacts-save = Speichern
+contacts-cancel = Abbrechen
+contacts-delete = Löschen
+contacts-error-name = Gib dem Kontakt einen Namen.
+contacts-error-no-address = Gib mindestens eine Adresse oder Nummer an.
+contacts-error-bad-address = „{ $address }“ ist keine Adresse, die Tincan anrufen kann: verwende sip:, sips:, tel: oder eine Nummer.
+contacts-vcard-file = vCard-Datei
+contacts-vcard-placeholder = /home/ich/kontakte.vcf
+contacts-import = Importieren
+contacts-export = Exportieren
+contacts-error-no-file = Gib zuerst den Pfad einer vCard-Datei ein.
+
+## Verlauf
+history-title = Verlauf
+history-clear = Leeren
+history-confirm-clear = Alle Anrufe vergessen
+history-keep = Behalten
+history-empty = Noch keine Anrufe.
+history-incoming = Eingehend
+history-outgoing = Ausgehend
+history-missed-call = Verpasst
+history-on-account = über { $account }
+history-direct = direkt
+history-call-back = Zurückrufen
+history-missed-count = { $count ->
+    [one] 1 verpasster Anruf
+   *[other] { $count } verpasste Anrufe
+}
+
+## Tastaturhilfe
+help-title = Tastenkürzel
+help-close = Schließen
+help-keys-help = F1 oder ?
+help-does-help = Diese Hilfe zeigen oder ausblenden
+help-keys-digits = 0–9 * # +
+help-does-digits = Auf der Wähltastatur tippen
+help-keys-enter-dialpad = Enter (Wähltastatur)
+help-does-enter-dialpad = Die getippte Nummer anrufen
+help-keys-enter-incoming = Enter (eingehender Anruf)
+help-does-enter-incoming = Annehmen
+help-keys-escape-incoming = Esc (eingehender Anruf)
+help-does-escape-incoming = Ablehnen
+help-keys-dtmf = 0–9 * # (im Gespräch)
+help-does-dtmf = Töne senden
+help-keys-hold = H (im Gespräch)
+help-does-hold = Halten oder fortsetzen
+help-keys-escape-call = Esc (im Gespräch)
+help-does-escape-call = Auflegen
+help-keys-enter-contacts = Enter (Kontakte)
+help-does-enter-contacts = Den ersten gefundenen Kontakt anrufen
+
+## Speicher und Desktop
+notice-store-problem = Kontakte und Verlauf: { $message }
+notice-store-error = Kontakte und Verlauf konnten nicht gespeichert werden: { $message }
+notice-contact-saved = { $name } gespeichert.
+notice-vcard-imported = { $count ->
+    [one] 1 Kontakt importiert
+   *[other] { $count } Kontakte importiert
+}{ $skipped ->
+    [0] .
+   *[other] ; { $skipped } Probleme übersprungen (siehe Protokoll).
+}
+notice-vcard-exported = { $count ->
+    [one] 1 Kontakt
+   *[other] { $count } Kontakte
+} nach { $file } geschrieben.
+notice-vcard-unreadable = { $file } kann nicht gelesen werden: { $message }
+notice-vcard-unwritable = { $file } kann nicht geschrieben werden: { $message }
+notify-incoming = Eingehender Anruf

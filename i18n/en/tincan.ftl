@@ -182,3 +182,91 @@ notice-no-such-account = The account { $name } is not active.
 notice-port-taken = The usual SIP port is taken (is another phone running?): Tincan listens on a free port instead.
 notice-keyring-unavailable = The system keyring cannot be used: passwords you type are kept for this session only.
 accounts-no-password = No password stored
+
+## Contacts
+nav-contacts = Contacts
+nav-history = { $count ->
+    [0] History
+   *[other] History ({ $count })
+}
+contacts-title = Contacts
+contacts-add = Add contact
+contacts-search = Search by name or address (Enter calls the first)
+contacts-empty = No contacts yet.
+contacts-no-match = No contact matches.
+contacts-edit = Edit
+contacts-new-title = New contact
+contacts-edit-title = Edit contact
+contacts-name = Name
+contacts-addresses = Addresses and numbers (separated by commas)
+contacts-addresses-placeholder = sip:alice@example.com, +49 30 1234567
+contacts-favourite = Favourite (shown first)
+contacts-save = Save
+contacts-cancel = Cancel
+contacts-delete = Delete
+contacts-error-name = Give the contact a name.
+contacts-error-no-address = Give at least one address or number.
+contacts-error-bad-address = “{ $address }” is not an address Tincan can call: use sip:, sips:, tel: or a number.
+contacts-vcard-file = vCard file
+contacts-vcard-placeholder = /home/me/contacts.vcf
+contacts-import = Import
+contacts-export = Export
+contacts-error-no-file = Type the path of a vCard file first.
+
+## History
+history-title = History
+history-clear = Clear
+history-confirm-clear = Forget every call
+history-keep = Keep
+history-empty = No calls yet.
+history-incoming = Incoming
+history-outgoing = Outgoing
+history-missed-call = Missed
+history-on-account = on { $account }
+history-direct = direct
+history-call-back = Call back
+history-missed-count = { $count ->
+    [one] 1 missed call
+   *[other] { $count } missed calls
+}
+
+## Keyboard help
+help-title = Keyboard shortcuts
+help-close = Close
+help-keys-help = F1 or ?
+help-does-help = Show or hide this help
+help-keys-digits = 0–9 * # +
+help-does-digits = Type on the dialpad
+help-keys-enter-dialpad = Enter (dialpad)
+help-does-enter-dialpad = Call the number typed
+help-keys-enter-incoming = Enter (incoming call)
+help-does-enter-incoming = Answer
+help-keys-escape-incoming = Esc (incoming call)
+help-does-escape-incoming = Decline
+help-keys-dtmf = 0–9 * # (in a call)
+help-does-dtmf = Send the tones
+help-keys-hold = H (in a call)
+help-does-hold = Hold or resume
+help-keys-escape-call = Esc (in a call)
+help-does-escape-call = Hang up
+help-keys-enter-contacts = Enter (contacts)
+help-does-enter-contacts = Call the first contact found
+
+## Storage and desktop
+notice-store-problem = Contacts and history: { $message }
+notice-store-error = Contacts and history could not be saved: { $message }
+notice-contact-saved = { $name } saved.
+notice-vcard-imported = { $count ->
+    [one] 1 contact imported
+   *[other] { $count } contacts imported
+}{ $skipped ->
+    [0] .
+   *[other] ; { $skipped } problems skipped (see the log).
+}
+notice-vcard-exported = { $count ->
+    [one] 1 contact
+   *[other] { $count } contacts
+} written to { $file }.
+notice-vcard-unreadable = Cannot read { $file }: { $message }
+notice-vcard-unwritable = Cannot write { $file }: { $message }
+notify-incoming = Incoming call

@@ -180,3 +180,91 @@ notice-no-such-account = La cuenta { $name } no está activa.
 notice-port-taken = El puerto SIP habitual está ocupado (¿hay otro teléfono en marcha?): Tincan escucha en un puerto libre.
 notice-keyring-unavailable = No se puede usar el llavero del sistema: las contraseñas que escribas solo se guardan para esta sesión.
 accounts-no-password = No hay contraseña guardada
+
+## Contactos
+nav-contacts = Contactos
+nav-history = { $count ->
+    [0] Historial
+   *[other] Historial ({ $count })
+}
+contacts-title = Contactos
+contacts-add = Añadir contacto
+contacts-search = Buscar por nombre o dirección (Intro llama al primero)
+contacts-empty = Aún no hay contactos.
+contacts-no-match = Ningún contacto coincide.
+contacts-edit = Editar
+contacts-new-title = Nuevo contacto
+contacts-edit-title = Editar contacto
+contacts-name = Nombre
+contacts-addresses = Direcciones y números (separados por comas)
+contacts-addresses-placeholder = sip:alice@example.com, +34 912 345 678
+contacts-favourite = Favorito (se muestra primero)
+contacts-save = Guardar
+contacts-cancel = Cancelar
+contacts-delete = Eliminar
+contacts-error-name = Dale un nombre al contacto.
+contacts-error-no-address = Indica al menos una dirección o un número.
+contacts-error-bad-address = «{ $address }» no es una dirección a la que Tincan pueda llamar: usa sip:, sips:, tel: o un número.
+contacts-vcard-file = Archivo vCard
+contacts-vcard-placeholder = /home/yo/contactos.vcf
+contacts-import = Importar
+contacts-export = Exportar
+contacts-error-no-file = Escribe primero la ruta de un archivo vCard.
+
+## Historial
+history-title = Historial
+history-clear = Borrar
+history-confirm-clear = Olvidar todas las llamadas
+history-keep = Conservar
+history-empty = Aún no hay llamadas.
+history-incoming = Entrante
+history-outgoing = Saliente
+history-missed-call = Perdida
+history-on-account = en { $account }
+history-direct = directa
+history-call-back = Devolver la llamada
+history-missed-count = { $count ->
+    [one] 1 llamada perdida
+   *[other] { $count } llamadas perdidas
+}
+
+## Ayuda de teclado
+help-title = Atajos de teclado
+help-close = Cerrar
+help-keys-help = F1 o ?
+help-does-help = Mostrar u ocultar esta ayuda
+help-keys-digits = 0–9 * # +
+help-does-digits = Teclear en el teclado
+help-keys-enter-dialpad = Intro (teclado)
+help-does-enter-dialpad = Llamar al número tecleado
+help-keys-enter-incoming = Intro (llamada entrante)
+help-does-enter-incoming = Contestar
+help-keys-escape-incoming = Esc (llamada entrante)
+help-does-escape-incoming = Rechazar
+help-keys-dtmf = 0–9 * # (en llamada)
+help-does-dtmf = Enviar los tonos
+help-keys-hold = H (en llamada)
+help-does-hold = Retener o reanudar
+help-keys-escape-call = Esc (en llamada)
+help-does-escape-call = Colgar
+help-keys-enter-contacts = Intro (contactos)
+help-does-enter-contacts = Llamar al primer contacto encontrado
+
+## Almacenamiento y escritorio
+notice-store-problem = Contactos e historial: { $message }
+notice-store-error = No se pudieron guardar los contactos y el historial: { $message }
+notice-contact-saved = { $name } guardado.
+notice-vcard-imported = { $count ->
+    [one] 1 contacto importado
+   *[other] { $count } contactos importados
+}{ $skipped ->
+    [0] .
+   *[other] ; { $skipped } problemas omitidos (ver el registro).
+}
+notice-vcard-exported = { $count ->
+    [one] 1 contacto escrito
+   *[other] { $count } contactos escritos
+} en { $file }.
+notice-vcard-unreadable = No se puede leer { $file }: { $message }
+notice-vcard-unwritable = No se puede escribir { $file }: { $message }
+notify-incoming = Llamada entrante

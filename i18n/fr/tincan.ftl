@@ -180,3 +180,91 @@ notice-no-such-account = Le compte { $name } n’est pas actif.
 notice-port-taken = Le port SIP habituel est occupé (un autre téléphone est-il lancé ?) : Tincan écoute sur un port libre à la place.
 notice-keyring-unavailable = Le trousseau du système est inutilisable : les mots de passe saisis ne valent que pour cette session.
 accounts-no-password = Aucun mot de passe enregistré
+
+## Contacts
+nav-contacts = Contacts
+nav-history = { $count ->
+    [0] Historique
+   *[other] Historique ({ $count })
+}
+contacts-title = Contacts
+contacts-add = Ajouter un contact
+contacts-search = Chercher par nom ou adresse (Entrée appelle le premier)
+contacts-empty = Aucun contact pour l’instant.
+contacts-no-match = Aucun contact ne correspond.
+contacts-edit = Modifier
+contacts-new-title = Nouveau contact
+contacts-edit-title = Modifier le contact
+contacts-name = Nom
+contacts-addresses = Adresses et numéros (séparés par des virgules)
+contacts-addresses-placeholder = sip:alice@example.com, +33 1 23 45 67 89
+contacts-favourite = Favori (affiché en premier)
+contacts-save = Enregistrer
+contacts-cancel = Annuler
+contacts-delete = Supprimer
+contacts-error-name = Donnez un nom au contact.
+contacts-error-no-address = Donnez au moins une adresse ou un numéro.
+contacts-error-bad-address = « { $address } » n’est pas une adresse que Tincan peut appeler : utilisez sip:, sips:, tel: ou un numéro.
+contacts-vcard-file = Fichier vCard
+contacts-vcard-placeholder = /home/moi/contacts.vcf
+contacts-import = Importer
+contacts-export = Exporter
+contacts-error-no-file = Indiquez d’abord le chemin d’un fichier vCard.
+
+## Historique
+history-title = Historique
+history-clear = Effacer
+history-confirm-clear = Oublier tous les appels
+history-keep = Garder
+history-empty = Aucun appel pour l’instant.
+history-incoming = Entrant
+history-outgoing = Sortant
+history-missed-call = Manqué
+history-on-account = sur { $account }
+history-direct = direct
+history-call-back = Rappeler
+history-missed-count = { $count ->
+    [one] { $count } appel manqué
+   *[other] { $count } appels manqués
+}
+
+## Aide clavier
+help-title = Raccourcis clavier
+help-close = Fermer
+help-keys-help = F1 ou ?
+help-does-help = Afficher ou masquer cette aide
+help-keys-digits = 0–9 * # +
+help-does-digits = Taper sur le clavier
+help-keys-enter-dialpad = Entrée (clavier)
+help-does-enter-dialpad = Appeler le numéro tapé
+help-keys-enter-incoming = Entrée (appel entrant)
+help-does-enter-incoming = Répondre
+help-keys-escape-incoming = Échap (appel entrant)
+help-does-escape-incoming = Refuser
+help-keys-dtmf = 0–9 * # (en appel)
+help-does-dtmf = Envoyer les tonalités
+help-keys-hold = H (en appel)
+help-does-hold = Mettre en attente ou reprendre
+help-keys-escape-call = Échap (en appel)
+help-does-escape-call = Raccrocher
+help-keys-enter-contacts = Entrée (contacts)
+help-does-enter-contacts = Appeler le premier contact trouvé
+
+## Stockage et bureau
+notice-store-problem = Contacts et historique : { $message }
+notice-store-error = Impossible d’enregistrer les contacts et l’historique : { $message }
+notice-contact-saved = { $name } enregistré.
+notice-vcard-imported = { $count ->
+    [one] { $count } contact importé
+   *[other] { $count } contacts importés
+}{ $skipped ->
+    [0] .
+   *[other] ; { $skipped } problèmes ignorés (voir le journal).
+}
+notice-vcard-exported = { $count ->
+    [one] { $count } contact écrit
+   *[other] { $count } contacts écrits
+} dans { $file }.
+notice-vcard-unreadable = Impossible de lire { $file } : { $message }
+notice-vcard-unwritable = Impossible d’écrire { $file } : { $message }
+notify-incoming = Appel entrant

@@ -5,8 +5,10 @@
 
 mod actions;
 mod engine;
+mod records;
 mod save;
 
+pub use records::Stored;
 pub use save::Saved;
 
 use super::bridge::{self, Controller, Output, Prepared, Spec};
@@ -14,12 +16,16 @@ use super::calls::Calls;
 use super::i18n::{I18n, Lang};
 use super::screen::accounts::{self, Accounts};
 use super::screen::call::{self, InCall};
+use super::screen::contacts::{self, Contacts};
 use super::screen::dialpad::{self, Dialpad};
+use super::screen::history::{self, History};
 use super::screen::settings;
-use super::screen::{Tab, home, incoming};
+use super::screen::{Tab, help, home, incoming};
 use super::status::RegStatus;
 use crate::config::{Config, Secret};
+use crate::sip::call::CallId;
 use crate::sip::ua::AccountId;
+use crate::store::{Contact, HistoryEntry, worker::OpenReport, worker::Worker};
 use iced::keyboard;
 use iced::widget::{button, column, container, row, scrollable, text};
 use iced::{Center, Element, Fill, Subscription, Task, Theme, window};
@@ -51,6 +57,22 @@ pub enum Message {
     Accounts(accounts::Message),
     /// The settings screen.
     Settings(settings::Message),
+    /// The contacts screen.
+    Contacts(contacts::Message),
+    /// The history screen.
+    History(history::Message),
+    /// The database was opened (how it went).
+    StoreOpened(OpenReport),
+    /// A database job finished (`None`: the store's thread is gone).
+    Stored(Option<Stored>),
+    /// Another `tincan` process handed over a link to call.
+    Link(String),
+    /// The window gained (`true`) or lost the keyboard focus.
+    Focused(bool),
+    /// Open (`true`) or close the keyboard help.
+    Help(bool),
+    /// A background job that reports nothing finished.
+    Done,
     /// An account change was saved (or not).
     Saved(Option<Saved>),
     /// A key nobody else took.
@@ -135,6 +157,26 @@ pub struct App {
     pub(crate) dialpad: Dialpad,
     pub(crate) in_call: InCall,
     pub(crate) accounts: Accounts,
+    /// The database's thread (`None` until opened, and in tests that feed snapshots).
+    pub(crate) store: Option<Worker>,
+    /// The stored contacts, favourites first.
+    pub(crate) contacts: Vec<Contact>,
+    /// The latest calls, newest first.
+    pub(crate) history: Vec<HistoryEntry>,
+    /// Missed calls not seen yet (the History tab's badge).
+    pub(crate) unseen_missed: u32,
+    /// The local time's offset from UTC, in seconds (for showing call times).
+    pub(crate) utc_offset: i64,
+    /// When each live call began, in seconds since 1970 (for the history).
+    pub(crate) call_started: HashMap<CallId, i64>,
+    pub(crate) contacts_screen: Contacts,
+    pub(crate) history_screen: History,
+    /// A link to call once the engine runs.
+    pub(crate) pending_dial: Option<String>,
+    /// Whether the window has the keyboard focus (else incoming calls notify).
+    pub(crate) focused: bool,
+    /// The keyboard help is shown.
+    pub(crate) help: bool,
 }
 
 /// How long closing waits for the engine (its own grace, plus a margin).
@@ -173,6 +215,17 @@ impl App {
             dialpad: Dialpad::default(),
             in_call: InCall::default(),
             accounts: Accounts::default(),
+            store: None,
+            contacts: Vec::new(),
+            history: Vec::new(),
+            unseen_missed: 0,
+            utc_offset: 0,
+            call_started: HashMap::new(),
+            contacts_screen: Contacts::default(),
+            history_screen: History::default(),
+            pending_dial: None,
+            focused: true,
+            help: false,
         };
         if let Some(w) = warnings.last() {
             app.notice = Some(Notice::warning(w));
@@ -207,6 +260,26 @@ impl App {
                 None => Task::none(),
             },
             Message::Settings(m) => self.on_settings(settings::update(m)),
+            Message::Contacts(m) => match self.contacts_screen.update(m, &self.contacts) {
+                Some(event) => self.on_contacts(event),
+                None => Task::none(),
+            },
+            Message::History(m) => match self.history_screen.update(m) {
+                Some(event) => self.on_history(event),
+                None => Task::none(),
+            },
+            Message::StoreOpened(report) => self.on_store_opened(report),
+            Message::Stored(stored) => self.on_stored(stored),
+            Message::Link(target) => self.on_link(target),
+            Message::Focused(focused) => {
+                self.focused = focused;
+                Task::none()
+            }
+            Message::Help(shown) => {
+                self.help = shown;
+                Task::none()
+            }
+            Message::Done => Task::none(),
             Message::Saved(saved) => self.on_saved(saved),
             Message::Key(event) => self.on_key(&event),
             Message::Tick(now) => {
@@ -232,7 +305,7 @@ impl App {
         match self.calls.ringing() {
             Some(call) => self
                 .i18n
-                .tr("title-incoming", &[("name", call.title().into())]),
+                .tr("title-incoming", &[("name", self.caller_name(call).into())]),
             None => self.i18n.t("app-title"),
         }
     }
@@ -248,6 +321,12 @@ impl App {
             keyboard::listen().map(Message::Key),
             window::close_requests().map(Message::CloseRequested),
             bridge::interrupts().map(|()| Message::Interrupted),
+            super::link::subscription().map(Message::Link),
+            iced::event::listen_with(|event, _, _| match event {
+                iced::Event::Window(window::Event::Focused) => Some(Message::Focused(true)),
+                iced::Event::Window(window::Event::Unfocused) => Some(Message::Focused(false)),
+                _ => None,
+            }),
         ];
         if let Some(spec) = &self.engine.spec {
             subscriptions.push(bridge::subscription(spec).map(Message::Engine));
@@ -270,7 +349,9 @@ impl App {
         if let Some(call) = self.calls.ringing() {
             let account = call.account.and_then(|id| self.account_name(id));
             let others = self.calls.all().len() - 1;
-            return incoming::view(i18n, call, account, others).map(Message::Incoming);
+            let known = crate::store::contact_for(&self.contacts, &call.address);
+            return incoming::view(i18n, call, known.map(|c| c.name.as_str()), account, others)
+                .map(Message::Incoming);
         }
         let screen = match self.tab {
             Tab::Home => home::view(i18n, self.home_address(), self.settings.accounts.len())
@@ -296,6 +377,19 @@ impl App {
                 )
                 .map(Message::Accounts),
             Tab::Settings => settings::view(i18n, self.dark).map(Message::Settings),
+            Tab::Contacts => self
+                .contacts_screen
+                .view(i18n, &self.contacts, &self.history, self.utc_offset)
+                .map(Message::Contacts),
+            Tab::History => self
+                .history_screen
+                .view(i18n, &self.history, &self.contacts, self.utc_offset)
+                .map(Message::History),
+        };
+        let screen = if self.help {
+            help::view(i18n, Message::Help(false))
+        } else {
+            screen
         };
         let mut page = column![self.navigation()];
         if let Some(notice) = self.notice_bar() {
@@ -310,6 +404,14 @@ impl App {
         let mut tabs = vec![
             (Tab::Home, i18n.t("nav-home")),
             (Tab::Dialpad, i18n.t("nav-dialpad")),
+            (Tab::Contacts, i18n.t("nav-contacts")),
+            (
+                Tab::History,
+                i18n.tr(
+                    "nav-history",
+                    &[("count", i64::from(self.unseen_missed).into())],
+                ),
+            ),
         ];
         if !self.calls.all().is_empty() {
             let count = self.calls.all().len() as i64;
@@ -339,7 +441,15 @@ impl App {
         let args: Vec<_> = notice
             .args
             .iter()
-            .map(|(name, value)| (*name, value.as_str().into()))
+            .map(|(name, value)| {
+                // Counts select plural forms only as numbers.
+                let value = if matches!(*name, "count" | "skipped") {
+                    fluent_bundle::FluentValue::try_number(value.as_str())
+                } else {
+                    value.as_str().into()
+                };
+                (*name, value)
+            })
             .collect();
         let words = text(self.i18n.tr(notice.id, &args)).width(Fill);
         let words = if notice.error {

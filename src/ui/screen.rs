@@ -4,7 +4,10 @@
 
 pub mod accounts;
 pub mod call;
+pub mod contacts;
 pub mod dialpad;
+pub mod help;
+pub mod history;
 pub mod home;
 pub mod incoming;
 pub mod settings;
@@ -20,6 +23,10 @@ pub enum Tab {
     Home,
     /// Typing a number or address to call.
     Dialpad,
+    /// The address book.
+    Contacts,
+    /// The calls that were.
+    History,
     /// The live calls.
     Call,
     /// The SIP accounts.

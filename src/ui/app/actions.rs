@@ -8,7 +8,7 @@ use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::ui::bridge::SendError;
 use crate::ui::calls::{CallState, Change};
 use crate::ui::i18n::k;
-use crate::ui::screen::{Tab, call, dialpad, home, incoming, settings};
+use crate::ui::screen::{Tab, call, contacts, dialpad, help, home, incoming, settings};
 use iced::{Task, keyboard};
 use std::time::Instant;
 
@@ -16,10 +16,13 @@ impl App {
     /// Shows a screen (the dialpad with its field focused).
     pub(crate) fn show(&mut self, tab: Tab) -> Task<Message> {
         self.tab = tab;
-        if tab == Tab::Dialpad {
-            return iced::widget::operation::focus(dialpad::input_id());
+        self.help = false;
+        match tab {
+            Tab::Dialpad => iced::widget::operation::focus(dialpad::input_id()),
+            Tab::Contacts => iced::widget::operation::focus(contacts::search_id()),
+            Tab::History => self.history_viewed(),
+            _ => Task::none(),
         }
-        Task::none()
     }
 
     /// Sends a command to the engine; tells the user when it cannot.
@@ -76,6 +79,7 @@ impl App {
         };
         if self.send(command) {
             self.hold_others(call);
+            self.call_started.insert(call, super::records::unix_now());
             self.calls.dialled(call, target, account_id);
             self.tab = Tab::Call;
         }
@@ -154,26 +158,39 @@ impl App {
     pub(crate) fn on_call_event(&mut self, call: CallId, event: CallEvent) -> Task<Message> {
         let now = Instant::now();
         self.now = now;
+        let before = match &event {
+            CallEvent::Ended { .. } => self.calls.get(call).cloned(),
+            _ => None,
+        };
+        let mut task = Task::none();
         match self.calls.apply(call, event, now) {
-            Change::None | Change::Incoming(_) => {}
+            Change::None => {}
+            Change::Incoming(id) => task = self.call_came_in(id),
             Change::Answered(_) => self.tab = Tab::Call,
             Change::Ended {
                 title,
                 incoming,
                 reason,
             } => {
+                if let Some(ended) = &before {
+                    task = self.record_call(ended, &reason, now);
+                }
+                let title = before
+                    .as_ref()
+                    .and_then(|c| crate::store::contact_for(&self.contacts, &c.address))
+                    .map_or(title, |c| c.name.clone());
                 self.notice = Some(ended_notice(title, incoming, &reason));
                 if self.calls.all().is_empty() {
                     if self.tab == Tab::Call {
                         self.tab = Tab::Dialpad;
                     }
                     if self.engine.restart_pending {
-                        return self.restart();
+                        return Task::batch([task, self.restart()]);
                     }
                 }
             }
         }
-        Task::none()
+        task
     }
 
     pub(crate) fn on_settings(&mut self, event: settings::Event) -> Task<Message> {
@@ -186,6 +203,10 @@ impl App {
 
     /// A key no widget took goes to the screen in front.
     pub(crate) fn on_key(&mut self, event: &keyboard::Event) -> Task<Message> {
+        if help::toggles(event) || (self.help && help::closes(event)) {
+            self.help = !self.help;
+            return Task::none();
+        }
         let message = match self.calls.ringing() {
             Some(call) => incoming::key(event, call.id).map(Message::Incoming),
             None => match self.tab {
@@ -195,7 +216,7 @@ impl App {
                     .active()
                     .and_then(|c| call::key(event, c))
                     .map(Message::Call),
-                Tab::Home | Tab::Accounts | Tab::Settings => None,
+                Tab::Home | Tab::Accounts | Tab::Settings | Tab::Contacts | Tab::History => None,
             },
         };
         match message {

@@ -100,9 +100,10 @@ impl App {
             Event::Started { listen } => {
                 self.engine.phase = Phase::Running;
                 let generation = self.engine.generation;
-                return Task::perform(background(move || own_address(&listen)), move |a| {
+                let address = Task::perform(background(move || own_address(&listen)), move |a| {
                     Message::OwnAddress(generation, a.flatten())
                 });
+                return Task::batch([address, self.dial_pending()]);
             }
             Event::Ua(UaEvent::Registration { account, event }) => {
                 self.on_registration(account, &event);

@@ -205,7 +205,7 @@ pub fn key(event: &keyboard::Event) -> Option<Message> {
 
 /// What may be called: with an account, a number or user; without, a full `sip:`, `sips:`
 /// or `tel:` URI. Returns the trimmed target or the message id of the problem.
-fn check(target: &str, with_account: bool) -> Result<String, &'static str> {
+pub(crate) fn check(target: &str, with_account: bool) -> Result<String, &'static str> {
     let target = target.trim();
     if target.is_empty() {
         return Err(k("dialpad-error-empty"));

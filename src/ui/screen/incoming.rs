@@ -47,11 +47,13 @@ pub fn key(event: &keyboard::Event, call: CallId) -> Option<Message> {
     }
 }
 
-/// The incoming call view; `account` names the account it came in on (`None`: direct);
-/// `others` counts the other live calls (a waiting call).
+/// The incoming call view; `known` is the caller's name from the contacts, `account` names
+/// the account it came in on (`None`: direct); `others` counts the other live calls (a
+/// waiting call).
 pub fn view<'a>(
     i18n: &I18n,
     call: &'a Call,
+    known: Option<&'a str>,
     account: Option<&str>,
     others: usize,
 ) -> Element<'a, Message> {
@@ -59,13 +61,14 @@ pub fn view<'a>(
         Some(name) => i18n.tr("incoming-via-account", &[("account", name.into())]),
         None => i18n.t("incoming-direct"),
     };
+    let title = known.unwrap_or(call.title());
     let mut col = column![
         text(i18n.t("incoming-title")).size(20),
-        text(call.title()).size(super::call::title_size(call.title()) + 4),
+        text(title).size(super::call::title_size(title) + 4),
     ]
     .spacing(12)
     .align_x(Center);
-    if call.name.is_some() {
+    if known.is_some() || call.name.is_some() {
         col = col.push(text(call.address.as_str()).size(16));
     }
     col = col.push(text(via).size(15));
