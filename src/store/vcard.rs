@@ -54,7 +54,7 @@ pub fn parse(text: &str) -> Parsed {
             (_, None) => parsed
                 .problems
                 .push(format!("line {number}: {name} outside a card")),
-            (_, Some((_, current))) => current.take(&name, &params, value),
+            (_, Some((_, current))) => current.take(&name, &params, &value),
         }
     }
     if let Some((start, _)) = card {
@@ -108,12 +108,12 @@ struct Card {
 }
 
 impl Card {
-    fn take(&mut self, name: &str, params: &str, value: String) {
+    fn take(&mut self, name: &str, params: &str, value: &str) {
         match name {
-            "FN" if self.full_name.is_none() => self.full_name = Some(unescape(&value)),
+            "FN" if self.full_name.is_none() => self.full_name = Some(unescape(value)),
             "N" => {
                 // family;given;additional;prefixes;suffixes (§6.2.2)
-                let parts: Vec<String> = split_unescaped(&value, ';')
+                let parts: Vec<String> = split_unescaped(value, ';')
                     .iter()
                     .map(|p| unescape(p).replace(',', " "))
                     .collect();
@@ -134,7 +134,7 @@ impl Card {
                 {
                     value.trim().to_owned()
                 } else {
-                    unescape(&value).trim().to_owned()
+                    unescape(value).trim().to_owned()
                 };
                 if !value.is_empty() {
                     self.uris.push(value);

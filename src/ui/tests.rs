@@ -79,9 +79,9 @@ fn event(app: &mut App, event: Event) {
     );
 }
 
-/// The view as the window would show it (460×720).
+/// The view as the window would show it (at its opening size).
 fn simulator(app: &App) -> Simulator<'_, Message> {
-    Simulator::with_size(iced::Settings::default(), (460.0, 720.0), app.view())
+    Simulator::with_size(iced::Settings::default(), super::WINDOW_SIZE, app.view())
 }
 
 /// Clicks the widget showing `label` and runs the messages through `update`.
@@ -499,3 +499,5 @@ fn saved_accounts_restart_the_engine_after_the_calls_end() {
     assert!(app.calls.all().is_empty());
     assert!(shows(&app, "No password stored"));
 }
+
+mod records;

@@ -127,7 +127,7 @@ impl App {
 
     pub(crate) fn on_contacts(&mut self, event: contacts::Event) -> Task<Message> {
         match event {
-            contacts::Event::Dial(target) => self.dial_target(target),
+            contacts::Event::Dial(target) => self.dial_target(&target),
             contacts::Event::Save(contact) => {
                 let name = contact.name.clone();
                 self.store_job(move |store| {
@@ -152,7 +152,7 @@ impl App {
 
     pub(crate) fn on_history(&mut self, event: history::Event) -> Task<Message> {
         match event {
-            history::Event::Dial(target) => self.dial_target(target),
+            history::Event::Dial(target) => self.dial_target(&target),
             history::Event::Clear => {
                 self.history.clear();
                 self.unseen_missed = 0;
@@ -162,9 +162,9 @@ impl App {
     }
 
     /// Calls `target` from the account chosen on the dialpad (a full URI also without one).
-    pub(crate) fn dial_target(&mut self, target: String) -> Task<Message> {
+    pub(crate) fn dial_target(&mut self, target: &str) -> Task<Message> {
         let account = self.dialpad.account.clone();
-        match dialpad::check(&target, account.is_some()) {
+        match dialpad::check(target, account.is_some()) {
             Ok(target) => self.on_dial(dialpad::Event::Dial { target, account }),
             Err(id) => {
                 self.notice = Some(Notice::error(id, Vec::new()));
@@ -179,7 +179,7 @@ impl App {
         tracing::info!("a link to call arrived");
         let focus = iced::window::latest().and_then(iced::window::gain_focus);
         if self.engine.controller.is_some() && self.engine.phase == super::Phase::Running {
-            Task::batch([self.dial_target(target), focus])
+            Task::batch([self.dial_target(&target), focus])
         } else {
             self.pending_dial = Some(target);
             focus
@@ -189,7 +189,7 @@ impl App {
     /// Dials the link that waited for the engine.
     pub(crate) fn dial_pending(&mut self) -> Task<Message> {
         match self.pending_dial.take() {
-            Some(target) => self.dial_target(target),
+            Some(target) => self.dial_target(&target),
             None => Task::none(),
         }
     }
