@@ -20,6 +20,8 @@ TEST_PKGS=(
   baresip-core # a third-party softphone for the interop tests
   openssl # the TLS test makes its own CA
   gnome-keyring dbus # a real Secret Service in a private D-Bus session for the keyring test
+  xvfb # the real window, headless, for the single-instance test
+  desktop-file-utils appstream # validators for the packaging files
 )
 
 # The same build dependencies on other distributions (printed, not installed).

@@ -2,6 +2,7 @@
 
 mod audio;
 mod cli_call;
+mod desktop;
 mod dns_locate;
 mod engine;
 mod framing;
