@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real window under Xvfb (tiny-skia renderer) with a throw-away settings file and
-# takes screenshots: home, dialpad, accounts, settings.
+# takes screenshots: home, dialpad, contacts (vCard import, search), accounts, settings, the
+# keyboard help, an incoming call from a contact, the call, and the history.
 #
 #   scripts/ui-screenshots.sh [OUT_DIR]      # default: target/ui-screenshots
 #
@@ -52,14 +53,32 @@ aor = "sip:alice@127.0.0.1"
 register = false
 EOF
 
+# Contacts to import on the contacts screen; the command-line caller below is one of them.
+cat > "$scratch/contacts.vcf" <<'EOF'
+BEGIN:VCARD
+VERSION:4.0
+FN:Bob Builder
+TEL;VALUE=uri:tel:+4930123456
+IMPP:sip:bob@127.0.0.1
+END:VCARD
+BEGIN:VCARD
+VERSION:4.0
+FN:Command Line
+IMPP:sip:tincan@0.0.0.0
+X-TINCAN-FAVOURITE:1
+END:VCARD
+EOF
+
 timeout 120 Xvfb ":$display" -screen 0 1024x768x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
 xvfb_pid=$!
 for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
 
 export DISPLAY=":$display" ICED_BACKEND=tiny-skia LANG=C.UTF-8 LANGUAGE=
 export HOME="$scratch/home" XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data"
+export XDG_RUNTIME_DIR="$scratch/run"
 export DBUS_SESSION_BUS_ADDRESS="unix:path=$scratch/no-bus"
-mkdir -p "$HOME"
+mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
 start=$(date +%s%N)
 timeout 90 "$bin" --config "$scratch/config.toml" >"$scratch/app.log" 2>&1 &
 app_pid=$!
@@ -81,20 +100,31 @@ xdotool windowmove "$window" 0 0 >/dev/null 2>&1 || true
 sleep 2 # the engine starts and the registration fails
 
 shot() {
-  import -display ":$display" -window root -crop 460x720+0+0 "$out/$1.png"
+  import -display ":$display" -window root -crop 620x720+0+0 "$out/$1.png"
   echo "ui-screenshots: $out/$1.png"
 }
-# The navigation bar's buttons, left to right (x positions at 460 px wide).
+# The navigation bar's buttons, left to right (x positions at 620 px wide).
 click() { xdotool mousemove --window "$window" "$1" 24 click 1; sleep 0.7; }
 
+# Click at x,y inside the window, and type into what has the focus. (The positions below are
+# those at 620 px wide with the keyring notice shown: no D-Bus session here.)
+click_at() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep 0.5; }
+type_text() { xdotool windowfocus --sync "$window" type --delay 30 "$1"; sleep 0.5; }
+
 shot home
-click 110; shot dialpad
+click 115; shot dialpad
 # Opening the dialpad focuses its field; give the window the keyboard (there is no window
 # manager) and type.
-xdotool windowfocus --sync "$window" type --delay 40 "sip:bob@127.0.0.1"
-sleep 0.5; shot dialpad-typed
-click 200; shot accounts
-click 300; shot settings
+type_text "sip:bob@127.0.0.1"
+shot dialpad-typed
+click 200; shot contacts-empty
+click_at 300 300; type_text "$scratch/contacts.vcf"
+click_at 72 343; shot contacts
+click_at 300 180; type_text "bo"; shot contacts-search
+click 369; shot accounts
+click 458; shot settings
+xdotool windowfocus --sync "$window" key F1; sleep 0.5; shot help
+xdotool windowfocus --sync "$window" key Escape; sleep 0.3
 
 # A call from the command line to the window: the incoming view; Enter answers; the caller
 # hangs up after 3 s.
@@ -108,7 +138,11 @@ call_status=0
 wait "$call_pid" || call_status=$?
 echo "ui-screenshots: the call from the command line ended with status $call_status" \
   "($(grep -c '"event"' "$scratch/call.log") events)"
-sleep 0.5; shot after-call
+sleep 1.5; shot after-call
+# If the call is still shown (the caller's BYE did not arrive), Escape hangs up here; then the
+# history lists the call with the caller's contact name.
+xdotool windowfocus --sync "$window" key Escape; sleep 1
+click 284; shot history
 
 # SIGTERM closes the window as its close button does: the engine quits (unregistering),
 # then the window goes, within a bounded wait.

@@ -53,7 +53,7 @@ pub fn closes(event: &keyboard::Event) -> bool {
 pub fn view<'a, M: Clone + 'a>(i18n: &I18n, close: M) -> Element<'a, M> {
     let lines = SHORTCUTS.iter().map(|(keys, does)| {
         row![
-            text(i18n.t(keys)).width(140).size(15),
+            text(i18n.t(keys)).width(200).size(15),
             text(i18n.t(does)).width(Fill).size(15),
         ]
         .spacing(10)
