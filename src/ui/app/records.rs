@@ -274,8 +274,16 @@ fn import(store: &mut Store, path: &std::path::Path) -> Notice {
     for problem in &parsed.problems {
         tracing::warn!("{}: {problem}", path.display());
     }
+    let existing = match store.contacts() {
+        Ok(c) => c,
+        Err(e) => return Notice::error(k("notice-store-error"), vec![("message", e.to_string())]),
+    };
     let mut saved = 0;
     for contact in &parsed.contacts {
+        // Importing the same file twice adds nobody twice.
+        if existing.iter().any(|c| same_person(c, contact)) {
+            continue;
+        }
         match store.save_contact(contact) {
             Ok(_) => saved += 1,
             Err(e) => tracing::error!("importing {}: {e}", path.display()),
@@ -288,6 +296,16 @@ fn import(store: &mut Store, path: &std::path::Path) -> Notice {
             ("skipped", parsed.problems.len().to_string()),
         ],
     )
+}
+
+/// The same name (ignoring case) and the same addresses.
+fn same_person(a: &store::Contact, b: &store::Contact) -> bool {
+    let keys = |c: &store::Contact| {
+        let mut keys: Vec<String> = c.uris.iter().map(|u| store::address_key(u)).collect();
+        keys.sort();
+        keys
+    };
+    a.name.to_lowercase() == b.name.to_lowercase() && keys(a) == keys(b)
 }
 
 /// Writes every contact to `path` as vCard 4.0 (atomically: a temporary file, then rename).
@@ -328,5 +346,49 @@ fn notify(summary: &str, body: &str) {
         .show();
     if let Err(e) = shown {
         tracing::warn!("no desktop notification: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Contact;
+
+    #[test]
+    fn contacts_exported_to_a_vcard_file_import_into_another_store_once() {
+        let dir = std::env::temp_dir().join(format!("tincan-vcf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("contacts.vcf");
+        let mut from = Store::in_memory().unwrap();
+        let alice = Contact {
+            id: None,
+            name: "Alice, the first".into(),
+            uris: vec!["sip:alice@example.com".into(), "+49 30 123".into()],
+            favourite: true,
+        };
+        from.save_contact(&alice).unwrap();
+        let notice = export(&mut from, &file);
+        assert_eq!(notice.id, "notice-vcard-exported", "{notice:?}");
+        let mut to = Store::in_memory().unwrap();
+        let notice = import(&mut to, &file);
+        assert_eq!(notice.args[0], ("count", "1".to_owned()));
+        let imported = to.contacts().unwrap();
+        assert_eq!(imported.len(), 1);
+        assert_eq!(
+            Contact {
+                id: None,
+                ..imported[0].clone()
+            },
+            alice
+        );
+        let again = import(&mut to, &file);
+        assert_eq!(again.args[0], ("count", "0".to_owned()), "nobody twice");
+        assert_eq!(to.contacts().unwrap().len(), 1);
+        // A file that is not there: an error notice, nothing lost.
+        let missing = import(&mut to, &dir.join("missing.vcf"));
+        assert!(missing.error && missing.id == "notice-vcard-unreadable");
+        let unwritable = export(&mut to, &dir.join("no/such/dir/x.vcf"));
+        assert!(unwritable.error && unwritable.id == "notice-vcard-unwritable");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

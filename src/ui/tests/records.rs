@@ -259,3 +259,15 @@ fn f1_and_question_mark_show_the_keyboard_help_and_escape_closes_it() {
     click(&mut app, "Close");
     assert!(!app.help);
 }
+
+#[test]
+fn a_database_problem_is_told_and_the_window_goes_on() {
+    let (mut app, _rx) = running_app();
+    let report = crate::store::worker::OpenReport::Warning("db.sqlite3: kept aside".into());
+    let _ = app.update(Message::StoreOpened(report));
+    assert!(shows(&app, "Contacts and history: db.sqlite3: kept aside"));
+    let _ = app.update(Message::Stored(None));
+    assert!(shows_part(&app, "could not be saved"));
+    let _ = app.update(Message::Tab(Tab::Contacts));
+    assert!(shows(&app, "No contacts yet."));
+}
