@@ -29,6 +29,7 @@ PURE_PATHS_IF_PRESENT=(
   'src/media/g722*'
   'src/p2p/record*'
   'src/store/vcard*'
+  'src/store/address*'
 )
 
 # Forbidden uses, one extended regex each.
