@@ -271,3 +271,43 @@ fn a_database_problem_is_told_and_the_window_goes_on() {
     let _ = app.update(Message::Tab(Tab::Contacts));
     assert!(shows(&app, "No contacts yet."));
 }
+
+#[test]
+fn an_incoming_call_notifies_the_desktop_only_when_the_window_is_not_in_front() {
+    let (mut app, _rx) = running_app();
+    let id = CallId(CallId::INCOMING | 1);
+    let mut from = NameAddr::new(Uri::parse("sip:carol@example.com").unwrap());
+    from.display = Some("Carol".into());
+    let to = NameAddr::new(Uri::parse("sip:alice@work.example").unwrap());
+    let incoming = |id| {
+        Message::Engine(Output::Event {
+            generation: 1,
+            event: Event::Ua(UaEvent::Call {
+                call: id,
+                event: CallEvent::Incoming {
+                    account: Some(AccountId(2)),
+                    from: Box::new(from.clone()),
+                    to: Box::new(to.clone()),
+                },
+            }),
+        })
+    };
+    let task = app.update(incoming(id));
+    assert_eq!(task.units(), 0, "focused: no notification");
+    let _ = app.update(Message::Focused(false));
+    let task = app.update(incoming(CallId(CallId::INCOMING | 2)));
+    assert_eq!(task.units(), 1, "not focused: the notification is shown");
+}
+
+#[test]
+fn the_window_takes_one_link_among_its_options() {
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let options =
+        crate::ui::Options::parse(&args(&["--config", "c.toml", "callto:+4930123"])).unwrap();
+    assert_eq!(options.dial.as_deref(), Some("tel:+4930123"));
+    assert_eq!(options.config, Some("c.toml".into()));
+    let options = crate::ui::Options::parse(&args(&["--database", "d.sqlite3"])).unwrap();
+    assert_eq!(options.database, Some("d.sqlite3".into()));
+    assert!(crate::ui::Options::parse(&args(&["sip:a@b", "sip:c@d"])).is_err());
+    assert!(crate::ui::Options::parse(&args(&["http://x"])).is_err());
+}
