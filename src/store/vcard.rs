@@ -19,6 +19,8 @@ pub struct Parsed {
 
 /// Reads every card of `text` (RFC 6350 §3.3: `BEGIN:VCARD` ... `END:VCARD`).
 pub fn parse(text: &str) -> Parsed {
+    // Some exporters start the file with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parsed = Parsed::default();
     let mut card: Option<(usize, Card)> = None;
     for (number, line) in unfold(text) {
@@ -324,6 +326,12 @@ mod tests {
             parsed.contacts,
             [contact("Bob, the ; Builder\\", &["+49 30123"], false)]
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_lower_case_begin_are_accepted() {
+        let text = "\u{feff}begin:vcard\r\nFN:Eve\r\nend:VCARD\r\n";
+        assert_eq!(parse(text).contacts, [contact("Eve", &[], false)]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::{App, Message};
 use crate::ui::screen::Tab;
-use iced::widget::{button, container, row, text};
+use iced::widget::{button, container, row, text, tooltip};
 use iced::{Center, Element, Fill};
 
 impl App {
@@ -27,16 +27,34 @@ impl App {
         }
         tabs.push((Tab::Accounts, i18n.t("nav-accounts")));
         tabs.push((Tab::Settings, i18n.t("nav-settings")));
+        let missed = self.unseen_missed;
         let buttons = tabs.into_iter().map(|(tab, label)| {
+            let badge = tab == Tab::History && missed > 0;
             let style = if tab == self.tab {
                 button::primary
+            } else if badge {
+                // The missed calls stand out until the history is looked at.
+                button::danger
             } else {
                 button::text
             };
-            button(text(label).size(15))
+            let button = button(text(label).size(15))
                 .on_press(Message::Tab(tab))
-                .style(style)
+                .style(style);
+            if badge {
+                let count = i64::from(missed);
+                let tip = i18n.tr("history-missed-count", &[("count", count.into())]);
+                tooltip(
+                    button,
+                    container(text(tip).size(14))
+                        .padding(6)
+                        .style(container::rounded_box),
+                    tooltip::Position::Bottom,
+                )
                 .into()
+            } else {
+                button.into()
+            }
         });
         container(row(buttons).spacing(4).padding(8))
             .width(Fill)
