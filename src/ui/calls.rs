@@ -156,6 +156,13 @@ impl Calls {
         self.active = Some(id);
     }
 
+    /// Names the other party (from the contacts).
+    pub fn set_name(&mut self, id: CallId, name: String) {
+        if let Some(call) = self.get_mut(id) {
+            call.name = Some(name);
+        }
+    }
+
     /// We answered `id`; it becomes the shown call.
     pub fn answering(&mut self, id: CallId) {
         if let Some(call) = self.get_mut(id) {

@@ -80,7 +80,11 @@ impl App {
         if self.send(command) {
             self.hold_others(call);
             self.call_started.insert(call, super::records::unix_now());
+            let known = crate::store::contact_for(&self.contacts, &target).map(|c| c.name.clone());
             self.calls.dialled(call, target, account_id);
+            if let Some(name) = known {
+                self.calls.set_name(call, name);
+            }
             self.tab = Tab::Call;
         }
         Task::none()

@@ -202,6 +202,15 @@ impl App {
     /// A call came in: remember when, and notify if the window is not in front.
     pub(crate) fn call_came_in(&mut self, id: CallId) -> Task<Message> {
         self.call_started.insert(id, unix_now());
+        let known = self
+            .calls
+            .get(id)
+            .and_then(|c| store::contact_for(&self.contacts, &c.address))
+            .map(|c| c.name.clone());
+        if let Some(name) = known {
+            // The contact's name wherever the call shows (the call view, the history).
+            self.calls.set_name(id, name);
+        }
         let Some(call) = self.calls.get(id) else {
             return Task::none();
         };

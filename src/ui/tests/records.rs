@@ -70,6 +70,7 @@ fn clicking_a_contact_sends_the_dial_command() {
         })
     );
     assert_eq!(app.tab, Tab::Call);
+    assert!(shows(&app, "Bob"), "the call view names the contact");
     // A second address of the contact is called by clicking it.
     let _ = app.update(Message::Tab(Tab::Contacts));
     click(&mut app, "+4930123");
