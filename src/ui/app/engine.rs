@@ -4,7 +4,7 @@
 
 use super::{App, Message, Notice, Phase, QUIT_WAIT, message_arg};
 use crate::engine::{Command, Event};
-use crate::sip::call::CallEvent;
+use crate::sip::call::{CallEvent, EndReason};
 use crate::sip::registration::RegistrationEvent;
 use crate::sip::transaction::TransportKind;
 use crate::sip::ua::{AccountId, UaEvent};
@@ -175,7 +175,19 @@ impl App {
     fn on_exited(&mut self, error: Option<Arc<str>>, bind_failed: bool) -> Task<Message> {
         self.engine.controller = None;
         self.own_address = None;
-        self.calls = Default::default();
+        // Calls the engine took down with it still go to the history.
+        let now = std::time::Instant::now();
+        let lost = std::mem::take(&mut self.calls);
+        let recorded: Vec<Task<Message>> = lost
+            .all()
+            .iter()
+            .map(|call| self.record_call(call, &EndReason::Local, now))
+            .collect();
+        let next = self.after_exit(error, bind_failed);
+        Task::batch(recorded.into_iter().chain([next]))
+    }
+
+    fn after_exit(&mut self, error: Option<Arc<str>>, bind_failed: bool) -> Task<Message> {
         let spec = self.engine.spec.take();
         match self.engine.phase {
             Phase::Stopping { exit: true } => return iced::exit(),

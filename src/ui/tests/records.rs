@@ -312,3 +312,22 @@ fn the_window_takes_one_link_among_its_options() {
     assert!(crate::ui::Options::parse(&args(&["sip:a@b", "sip:c@d"])).is_err());
     assert!(crate::ui::Options::parse(&args(&["http://x"])).is_err());
 }
+
+#[test]
+fn calls_the_engine_took_down_with_it_go_to_the_history() {
+    let (mut app, _rx) = running_app();
+    incoming_call(&mut app, CallId(CallId::INCOMING | 1));
+    engine(
+        &mut app,
+        Output::Exited {
+            generation: 1,
+            error: Some("boom".into()),
+            bind_failed: false,
+        },
+    );
+    assert!(app.calls.all().is_empty());
+    assert_eq!(app.history.len(), 1);
+    assert_eq!(app.history[0].direction, Direction::Missed);
+    assert_eq!(app.unseen_missed, 1);
+    assert!(shows(&app, "The phone stopped: boom"));
+}
