@@ -179,10 +179,6 @@ impl App {
                 if let Some(ended) = &before {
                     task = self.record_call(ended, &reason, now);
                 }
-                let title = before
-                    .as_ref()
-                    .and_then(|c| crate::store::contact_for(&self.contacts, &c.address))
-                    .map_or(title, |c| c.name.clone());
                 self.notice = Some(ended_notice(title, incoming, &reason));
                 if self.calls.all().is_empty() {
                     if self.tab == Tab::Call {

@@ -202,6 +202,8 @@ impl App {
     /// A call came in: remember when, and notify if the window is not in front.
     pub(crate) fn call_came_in(&mut self, id: CallId) -> Task<Message> {
         self.call_started.insert(id, unix_now());
+        // The incoming view comes to the front; Escape must decline, not close the help.
+        self.help = false;
         let known = self
             .calls
             .get(id)

@@ -249,7 +249,7 @@ fn a_link_dials_now_or_once_the_engine_listens() {
 
 #[test]
 fn f1_and_question_mark_show_the_keyboard_help_and_escape_closes_it() {
-    let (mut app, _rx) = running_app();
+    let (mut app, mut rx) = running_app();
     key(&mut app, Named::F1);
     assert!(shows(&app, "Keyboard shortcuts"));
     assert!(shows(&app, "Hold or resume"));
@@ -259,6 +259,19 @@ fn f1_and_question_mark_show_the_keyboard_help_and_escape_closes_it() {
     assert!(shows(&app, "Keyboard shortcuts"));
     click(&mut app, "Close");
     assert!(!app.help);
+    // A call coming in closes the help: Escape then declines.
+    key(&mut app, Named::F1);
+    let id = CallId(CallId::INCOMING | 1);
+    incoming_call(&mut app, id);
+    assert!(!app.help);
+    key(&mut app, Named::Escape);
+    assert_eq!(
+        rx.try_recv(),
+        Ok(Command::Reject {
+            call: id,
+            code: 603
+        })
+    );
 }
 
 #[test]
