@@ -20,6 +20,7 @@ TEST_PKGS=(
   baresip-core # a third-party softphone for the interop tests
   openssl # the TLS test makes its own CA
   gnome-keyring dbus # a real Secret Service in a private D-Bus session for the keyring test
+  pulseaudio pulseaudio-utils libasound2-plugins # a paced sound server (null sinks) for the sound-card tests
 )
 
 # The same build dependencies on other distributions (printed, not installed).

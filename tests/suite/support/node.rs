@@ -83,6 +83,11 @@ impl Node {
         }
     }
 
+    /// The child's process id (to read its CPU time from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends one command line.
     pub fn send(&mut self, command: &str) {
         let stdin = self.stdin.as_mut().expect("stdin open");
