@@ -454,7 +454,15 @@ fn open(
     };
     let label = device_name(&device);
     let failed = |e: cpal::Error| {
-        format!("the {word} ({label}) cannot be opened: {e}; the call continues without it")
+        let hint = match e.kind() {
+            cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::HostUnavailable => {
+                " (is the sound server, PulseAudio or PipeWire, running?)"
+            }
+            _ => "",
+        };
+        let e = e.to_string();
+        let e = e.trim_end_matches('.');
+        format!("the {word} ({label}) cannot be opened: {e}{hint}; the call continues without it")
     };
     let (config, format) = stream_config(&device, direction).map_err(failed)?;
     let rate = config.sample_rate;
