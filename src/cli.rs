@@ -491,3 +491,43 @@ async fn signalled() -> std::io::Result<()> {
 async fn signalled() -> std::io::Result<()> {
     tokio::signal::ctrl_c().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn sound_options_go_over_the_settings() {
+        let o = ServeOptions::parse(&args(&[
+            "--input-device",
+            "USB Mic",
+            "--ringer-device",
+            "pulse",
+            "--no-aec",
+            "--no-agc",
+        ]))
+        .unwrap();
+        let mut audio = config::AudioSettings {
+            output_device: Some("hdmi".into()),
+            input_device: Some("old".into()),
+            ..Default::default()
+        };
+        o.sound.apply(&mut audio);
+        assert_eq!(audio.input_device.as_deref(), Some("USB Mic"));
+        assert_eq!(audio.output_device.as_deref(), Some("hdmi"));
+        assert_eq!(audio.ringer_device.as_deref(), Some("pulse"));
+        assert!(!audio.echo_cancellation && audio.noise_suppression && !audio.gain_control);
+        assert!(!o.sound.off);
+        assert!(
+            ServeOptions::parse(&args(&["--no-sound-card"]))
+                .unwrap()
+                .sound
+                .off
+        );
+        assert!(ServeOptions::parse(&args(&["--output-device"])).is_err());
+    }
+}

@@ -626,6 +626,48 @@ mod tests {
     }
 
     #[test]
+    fn audio_device_events_serialize() {
+        use crate::audio::sound::Direction;
+        let table = [
+            (
+                DeviceNotice::Opened {
+                    direction: Direction::Input,
+                    name: "pulse".into(),
+                },
+                json!({"event":"audio_device","state":"opened","direction":"input",
+                       "message":"pulse"}),
+            ),
+            (
+                DeviceNotice::Unavailable {
+                    direction: Direction::Output,
+                    reason: "no speaker found".into(),
+                },
+                json!({"event":"audio_device","state":"unavailable","direction":"output",
+                       "message":"no speaker found"}),
+            ),
+            (
+                DeviceNotice::Lost {
+                    direction: Direction::Input,
+                    reason: "gone".into(),
+                },
+                json!({"event":"audio_device","state":"lost","direction":"input",
+                       "message":"gone"}),
+            ),
+            (
+                DeviceNotice::Fallback {
+                    direction: Direction::Output,
+                    reason: "no speaker named \"x\"".into(),
+                },
+                json!({"event":"audio_device","state":"fallback","direction":"output",
+                       "message":"no speaker named \"x\""}),
+            ),
+        ];
+        for (notice, expected) in table {
+            assert_eq!(line(&Event::AudioDevice(notice)), expected);
+        }
+    }
+
+    #[test]
     fn call_events_serialize() {
         let call = |event| {
             Event::Ua(UaEvent::Call {

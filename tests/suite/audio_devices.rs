@@ -108,15 +108,15 @@ fn the_sound_card_carries_a_call_both_ways() {
         "CPU A {a_cpu:.1}% B {b_cpu:.1}%"
     );
 
-    // A's microphone (1 kHz) at B: from 2 s after the answer on, in at least 90% of the
+    // A's microphone (1 kHz) at B: from 3 s after the answer on, in at least 90% of the
     // frames, at a sane level (the gain control aims at about -18 dBFS).
     let frames = frames_with(&b_heard, 1000.0);
     assert!(frames.len() > 580, "B recorded {} frames", frames.len());
-    let window = &frames[100..580];
+    let window = &frames[150..580];
     let with = window.iter().filter(|f| **f).count();
-    assert!(with >= 432, "B heard 1 kHz in {with} of 480 frames");
+    assert!(with >= 387, "B heard 1 kHz in {with} of 430 frames");
     let level = level_dbfs(&b_heard.samples[8000 * 4..8000 * 11]);
-    println!("B heard 1 kHz in {with} of 480 frames, at {level:.1} dBFS");
+    println!("B heard 1 kHz in {with} of 430 frames, at {level:.1} dBFS");
     assert!(
         (-35.0..-3.0).contains(&level),
         "B heard A at {level:.1} dBFS"
@@ -155,7 +155,7 @@ fn a_sound_server_dying_mid_call_leaves_the_call_up() {
     let mut a = serve("A", ports[0], &dir, &[], &pulse.env());
     dial(&mut a, ports[1]);
     a.expect_any_order("audio_device", audio_device("opened", "input"));
-    std::thread::sleep(Duration::from_secs(4));
+    std::thread::sleep(Duration::from_secs(5));
     pulse.kill();
     let lost = a.expect("audio_device", |v| v["state"] == "lost");
     println!("A said: {lost}");
@@ -176,10 +176,10 @@ fn a_sound_server_dying_mid_call_leaves_the_call_up() {
     dtmf_arrives(&mut a, &mut b, "42");
     std::thread::sleep(Duration::from_secs(1));
     let b_heard = hang_up(a, b, &dir);
-    // B heard A's microphone before the server died (from 2 s to 3.4 s after the answer).
+    // B heard A's microphone before the server died (from 3 s to 4.6 s after the answer).
     let frames = frames_with(&b_heard, 1000.0);
-    let with = frames[100..170].iter().filter(|f| **f).count();
-    assert!(with >= 56, "B heard 1 kHz in {with} of 70 frames");
+    let with = frames[150..230].iter().filter(|f| **f).count();
+    assert!(with >= 64, "B heard 1 kHz in {with} of 80 frames");
 }
 
 #[test]
