@@ -147,7 +147,7 @@ fn the_sound_card_carries_a_call_both_ways() {
 }
 
 #[test]
-fn a_sound_server_dying_mid_call_leaves_the_call_up() {
+fn a_sound_server_dying_mid_call_leaves_the_call_up_and_its_return_brings_the_sound_back() {
     let dir = Scratch::new("devices-lost");
     let mut pulse = Pulse::start(&dir.0);
     let ports = free_ports(2);
@@ -172,14 +172,27 @@ fn a_sound_server_dying_mid_call_leaves_the_call_up() {
             .is_some_and(|m| m.contains("cannot be opened") && m.contains("continues")),
         "{missing}"
     );
-    // The call is up: A's RTP still reaches B (telephone events), and it ends normally.
+    // The call is up: A's RTP still reaches B (telephone events).
     dtmf_arrives(&mut a, &mut b, "42");
-    std::thread::sleep(Duration::from_secs(1));
+    // The server comes back: the retry opens the default again and B hears A again.
+    drop(pulse);
+    let _pulse = Pulse::start(&dir.0);
+    a.expect_within(
+        Duration::from_secs(10),
+        "audio_device",
+        audio_device("opened", "input"),
+    );
+    std::thread::sleep(Duration::from_secs(4));
     let b_heard = hang_up(a, b, &dir);
     // B heard A's microphone before the server died (from 3 s to 4.6 s after the answer).
     let frames = frames_with(&b_heard, 1000.0);
     let with = frames[150..230].iter().filter(|f| **f).count();
     assert!(with >= 64, "B heard 1 kHz in {with} of 80 frames");
+    // And in the last two seconds, after the microphone was back.
+    let end = frames.len().saturating_sub(5);
+    let with = frames[end - 100..end].iter().filter(|f| **f).count();
+    println!("after the server came back, B heard 1 kHz in {with} of the last 100 frames");
+    assert!(with >= 80, "B heard 1 kHz in {with} of the last 100 frames");
 }
 
 #[test]
