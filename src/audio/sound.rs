@@ -336,7 +336,16 @@ fn device_thread(
                 Direction::Input => &mut names.0,
                 Direction::Output => &mut names.1,
             };
-            let opened = open(&host, direction, name, generation, errors, messages);
+            let mut opened = open(&host, direction, name, generation, errors, messages);
+            if let (Err(reason), Some(_)) = (&opened, name.take()) {
+                // The chosen device exists but cannot be used: the default it is.
+                let reason = reason.replace("; the call continues without it", "");
+                let reason = format!("{reason}; using the default");
+                tracing::warn!("{reason}");
+                let notice = DeviceNotice::Fallback { direction, reason };
+                let _ = messages.send(Message::Notice(notice));
+                opened = open(&host, direction, name, generation, errors, messages);
+            }
             match opened {
                 Ok((stream, device)) => {
                     tracing::info!("{} opened: {device}", direction.device_word());
@@ -453,9 +462,12 @@ fn open(
         .ok_or_else(|| format!("no {word} found: the call continues without one"))?,
     };
     let label = device_name(&device);
+    let is_default = name.is_none();
     let failed = |e: cpal::Error| {
         let hint = match e.kind() {
-            cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::HostUnavailable => {
+            cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::HostUnavailable
+                if is_default =>
+            {
                 " (is the sound server, PulseAudio or PipeWire, running?)"
             }
             _ => "",

@@ -82,12 +82,20 @@ fn the_sound_card_carries_a_call_both_ways() {
     let pulse = Pulse::start(&dir.0);
     let ports = free_ports(2);
     let b = virtual_peer(ports[1], &dir);
-    // An unknown microphone name falls back to the default, saying so.
-    let extra = ["--input-device".to_owned(), "no-such-microphone".into()];
+    // An unknown microphone falls back to the default, saying so; so does a speaker that
+    // exists but cannot be opened (ALSA's OSS plugin, without /dev/dsp).
+    let extra = [
+        "--input-device".to_owned(),
+        "no-such-microphone".into(),
+        "--output-device".into(),
+        "oss".into(),
+    ];
     let mut a = serve("A", ports[0], &dir, &extra, &pulse.env());
     let speaker = pulse.record_speaker(&dir.path("speaker.raw"));
     dial(&mut a, ports[1]);
     a.expect_any_order("audio_device", audio_device("fallback", "input"));
+    let fallback = a.expect_any_order("audio_device", audio_device("fallback", "output"));
+    println!("A said: {fallback}");
     a.expect_any_order("audio_device", audio_device("opened", "input"));
     a.expect_any_order("audio_device", audio_device("opened", "output"));
     // Both processes' CPU over 10 s of the call (figures, with a generous sanity bound).
