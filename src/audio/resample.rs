@@ -239,6 +239,24 @@ mod tests {
     }
 
     #[test]
+    fn adds_little_delay() {
+        // A click at the start of a 20 ms frame comes out within a few milliseconds: the
+        // engine converts every frame twice (device to codec, codec to device).
+        for (from, to) in [(48000, 8000), (8000, 48000), (44100, 48000), (48000, 16000)] {
+            let mut input = vec![0.0; from as usize / 5];
+            input[from as usize / 10] = 1.0;
+            let out = run(from, to, &input);
+            let peak = out
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+                .map_or(0, |(i, _)| i);
+            let delay_ms = (peak as f64 / f64::from(to) - 0.1) * 1000.0;
+            assert!((0.0..8.0).contains(&delay_ms), "{from}->{to}: {delay_ms:.2} ms");
+        }
+    }
+
+    #[test]
     fn pads_with_silence_and_bounds_its_backlog() {
         let mut c = Converter::new(48000, 8000).unwrap();
         assert_eq!(c.pull(160), vec![0.0; 160]);
