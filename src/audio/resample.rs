@@ -252,7 +252,10 @@ mod tests {
                 .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
                 .map_or(0, |(i, _)| i);
             let delay_ms = (peak as f64 / f64::from(to) - 0.1) * 1000.0;
-            assert!((0.0..8.0).contains(&delay_ms), "{from}->{to}: {delay_ms:.2} ms");
+            assert!(
+                (0.0..8.0).contains(&delay_ms),
+                "{from}->{to}: {delay_ms:.2} ms"
+            );
         }
     }
 
