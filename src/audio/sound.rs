@@ -323,8 +323,12 @@ fn device_thread(
     };
     let mut quiet = false;
     let mut trouble = Trouble::default();
+    let mut retry_due = true;
     loop {
         for direction in [Direction::Input, Direction::Output] {
+            if !retry_due {
+                break;
+            }
             let slot = match direction {
                 Direction::Input => &mut streams.input,
                 Direction::Output => &mut streams.output,
@@ -368,6 +372,7 @@ fn device_thread(
         }
         // Retries after the first failure stay quiet until something changes.
         quiet = true;
+        retry_due = false;
         let complete = streams.input.is_some() && streams.output.is_some();
         let wait = if complete {
             Duration::from_secs(3600)
@@ -377,8 +382,14 @@ fn device_thread(
         match control.recv_timeout(wait) {
             Ok(Control::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
             Ok(Control::Failed(g, direction, reason, fatal)) if g == generation => {
-                tracing::warn!("{reason}");
-                if !fatal && !trouble.persists(Instant::now()) {
+                let lasting = trouble.persists(Instant::now());
+                // A failing stream may report thousands of errors a second: log the first.
+                if fatal || trouble.count == 1 {
+                    tracing::warn!("{reason}");
+                } else {
+                    tracing::debug!("{reason}");
+                }
+                if !fatal && !lasting {
                     continue;
                 }
                 generation += 1;
@@ -393,8 +404,10 @@ fn device_thread(
                 quiet = false;
                 let notice = DeviceNotice::Lost { direction, reason };
                 let _ = messages.send(Message::Notice(notice));
+                retry_due = true;
             }
-            Ok(Control::Failed(..)) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => retry_due = true,
+            Ok(Control::Failed(..)) => {}
         }
     }
 }
