@@ -30,6 +30,8 @@ PURE_PATHS_IF_PRESENT=(
   'src/p2p/record*'
   'src/store/vcard*'
   'src/store/address*'
+  'src/audio/resample*'
+  'src/audio/processing*'
 )
 
 # Forbidden uses, one extended regex each.

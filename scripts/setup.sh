@@ -22,6 +22,7 @@ TEST_PKGS=(
   gnome-keyring dbus # a real Secret Service in a private D-Bus session for the keyring test
   xvfb # the real window, headless, for the single-instance test
   desktop-file-utils appstream # validators for the packaging files
+  pulseaudio pulseaudio-utils libasound2-plugins # a paced sound server (null sinks) for the sound-card tests
 )
 
 # The same build dependencies on other distributions (printed, not installed).

@@ -1,11 +1,17 @@
-//! Audio devices. For now the virtual device: a WAV file as the microphone (looped) and a WAV
-//! file as the speaker, paced by the engine's media clock, so that calls can be automated and
-//! tests can hear what arrives. Sound cards (cpal) come next.
-//!
-//! The virtual device works at 8 kHz mono, the G.711 rate; input files of any rate and channel
-//! count are converted when loaded.
+//! Audio devices, behind one type ([`AudioDevice`]) so that the engine does not care which:
+//! - the virtual device: a WAV file as the microphone (looped) and a WAV file as the speaker,
+//!   paced by the engine's media clock, so that calls can be automated and tests can hear what
+//!   arrives. It works at 8 kHz mono, the G.711 rate; input files of any rate and channel
+//!   count are converted when loaded;
+//! - the sound card ([`sound`]): cpal streams on their own threads, 48 kHz towards the
+//!   engine, with echo cancellation, noise suppression and gain control ([`processing`]).
 
+pub mod processing;
+pub mod resample;
+pub mod sound;
 pub mod wav;
+
+pub use sound::{DeviceNotice, SoundDevice, SoundSettings};
 
 use std::path::PathBuf;
 
@@ -72,5 +78,70 @@ impl VirtualDevice {
                 samples: std::mem::take(samples),
             },
         ))
+    }
+}
+
+/// The audio device the engine drives: frames of [`AudioDevice::rate`] in and out.
+#[derive(Debug)]
+pub enum AudioDevice {
+    /// WAV files.
+    Virtual(VirtualDevice),
+    /// The sound card.
+    Sound(Box<SoundDevice>),
+}
+
+impl AudioDevice {
+    /// The rate of the frames captured and played.
+    pub fn rate(&self) -> u32 {
+        match self {
+            AudioDevice::Virtual(_) => VIRTUAL_RATE,
+            AudioDevice::Sound(_) => processing::PROCESSING_RATE,
+        }
+    }
+
+    /// A call's audio starts: open what needs opening (returns at once).
+    pub fn start(&mut self) {
+        if let AudioDevice::Sound(s) = self {
+            s.start();
+        }
+    }
+
+    /// No call has audio any more: close what was opened.
+    pub fn stop(&mut self) {
+        if let AudioDevice::Sound(s) = self {
+            s.stop();
+        }
+    }
+
+    /// The next `n` captured samples.
+    pub fn capture(&mut self, n: usize) -> Vec<i16> {
+        match self {
+            AudioDevice::Virtual(v) => v.capture(n),
+            AudioDevice::Sound(s) => s.capture(n),
+        }
+    }
+
+    /// Plays `samples`.
+    pub fn play(&mut self, samples: &[i16]) {
+        match self {
+            AudioDevice::Virtual(v) => v.play(samples),
+            AudioDevice::Sound(s) => s.play(samples),
+        }
+    }
+
+    /// The virtual speaker's recording so far (`None` for a sound card).
+    pub fn take_recording(&mut self) -> Option<(PathBuf, wav::Mono)> {
+        match self {
+            AudioDevice::Virtual(v) => v.take_recording(),
+            AudioDevice::Sound(_) => None,
+        }
+    }
+
+    /// What the user should know about the devices (opened, missing, lost).
+    pub fn poll_notice(&mut self) -> Option<DeviceNotice> {
+        match self {
+            AudioDevice::Virtual(_) => None,
+            AudioDevice::Sound(s) => s.poll_notice(),
+        }
     }
 }

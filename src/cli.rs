@@ -69,6 +69,8 @@ struct ServeOptions {
     keepalive: Option<u64>,
     audio_in: Option<PathBuf>,
     audio_out: Option<PathBuf>,
+    /// Sound devices: `--input-device` and the like, on top of `[audio]`.
+    sound: SoundOptions,
     /// Serverless calling (`tincan serve` only).
     p2p: Option<id::P2pOptions>,
 }
@@ -103,6 +105,13 @@ impl ServeOptions {
             "--password-stdin" => self.password_stdin = Some(value("an account name")?),
             "--audio-in" => self.audio_in = Some(value("a WAV file")?.into()),
             "--audio-out" => self.audio_out = Some(value("a WAV file")?.into()),
+            "--input-device" => self.sound.input = Some(value("a device name")?),
+            "--output-device" => self.sound.output = Some(value("a device name")?),
+            "--ringer-device" => self.sound.ringer = Some(value("a device name")?),
+            "--no-aec" => self.sound.no_aec = true,
+            "--no-ns" => self.sound.no_ns = true,
+            "--no-agc" => self.sound.no_agc = true,
+            "--no-sound-card" => self.sound.off = true,
             "--keepalive" => {
                 let v = value("seconds (0 for none)")?;
                 let secs: u64 = v
@@ -189,6 +198,14 @@ impl ServeOptions {
         if let Some(first) = self.rtp_port {
             engine.rtp_ports = (first, first.saturating_add(99));
         }
+        let virtual_device = self.audio_in.is_some() || self.audio_out.is_some();
+        engine.sound = if virtual_device || self.sound.off {
+            None
+        } else {
+            let mut audio = settings.audio.clone();
+            self.sound.apply(&mut audio);
+            Some(audio.sound())
+        };
         engine.audio_in = self.audio_in;
         engine.audio_out = self.audio_out;
         engine.p2p = self
@@ -199,6 +216,83 @@ impl ServeOptions {
         }
         Ok((engine, warnings, guard))
     }
+}
+
+/// The sound-device options of `tincan serve` and `tincan call`.
+#[derive(Debug, Default)]
+struct SoundOptions {
+    input: Option<String>,
+    output: Option<String>,
+    ringer: Option<String>,
+    no_aec: bool,
+    no_ns: bool,
+    no_agc: bool,
+    /// No sound card at all: silence in, nothing out (unless WAV files are given).
+    off: bool,
+}
+
+impl SoundOptions {
+    /// Puts these options over the settings file's `[audio]`.
+    fn apply(&self, audio: &mut config::AudioSettings) {
+        for (option, setting) in [
+            (&self.input, &mut audio.input_device),
+            (&self.output, &mut audio.output_device),
+            (&self.ringer, &mut audio.ringer_device),
+        ] {
+            if option.is_some() {
+                setting.clone_from(option);
+            }
+        }
+        audio.echo_cancellation &= !self.no_aec;
+        audio.noise_suppression &= !self.no_ns;
+        audio.gain_control &= !self.no_agc;
+    }
+}
+
+/// `tincan devices [--json]`: lists the sound devices, one per line (or as JSON lines
+/// `{"direction":"input","name":...,"description":...,"default":true}`).
+pub fn devices(args: &[String], usage: &str) -> ExitCode {
+    let json = match args {
+        [] => false,
+        [flag] if flag == "--json" => true,
+        _ => {
+            eprintln!("tincan devices: the only option is --json\n\n{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    let list = match crate::audio::sound::list_devices() {
+        Ok(list) => list,
+        Err(e) => {
+            eprintln!("tincan devices: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if list.is_empty() && !json {
+        eprintln!("tincan devices: no sound devices found");
+    }
+    for device in list {
+        if json {
+            let line = serde_json::json!({
+                "direction": device.direction.as_str(),
+                "name": device.name,
+                "description": device.description,
+                "default": device.default,
+            });
+            println!("{line}");
+        } else {
+            let default = if device.default { " (default)" } else { "" };
+            let description = device
+                .description
+                .map(|d| format!("  {d}"))
+                .unwrap_or_default();
+            println!(
+                "{:<6} {}{default}{description}",
+                device.direction.as_str(),
+                device.name
+            );
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// The value after option `arg`, or an error saying what it needs.
@@ -396,4 +490,44 @@ async fn signalled() -> std::io::Result<()> {
 #[cfg(not(unix))]
 async fn signalled() -> std::io::Result<()> {
     tokio::signal::ctrl_c().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn sound_options_go_over_the_settings() {
+        let o = ServeOptions::parse(&args(&[
+            "--input-device",
+            "USB Mic",
+            "--ringer-device",
+            "pulse",
+            "--no-aec",
+            "--no-agc",
+        ]))
+        .unwrap();
+        let mut audio = config::AudioSettings {
+            output_device: Some("hdmi".into()),
+            input_device: Some("old".into()),
+            ..Default::default()
+        };
+        o.sound.apply(&mut audio);
+        assert_eq!(audio.input_device.as_deref(), Some("USB Mic"));
+        assert_eq!(audio.output_device.as_deref(), Some("hdmi"));
+        assert_eq!(audio.ringer_device.as_deref(), Some("pulse"));
+        assert!(!audio.echo_cancellation && audio.noise_suppression && !audio.gain_control);
+        assert!(!o.sound.off);
+        assert!(
+            ServeOptions::parse(&args(&["--no-sound-card"]))
+                .unwrap()
+                .sound
+                .off
+        );
+        assert!(ServeOptions::parse(&args(&["--output-device"])).is_err());
+    }
 }

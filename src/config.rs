@@ -29,6 +29,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub struct Config {
     /// The `[general]` table.
     pub general: General,
+    /// The `[audio]` table.
+    pub audio: AudioSettings,
     /// The `[[accounts]]` tables, in file order, names unique.
     pub accounts: Vec<AccountSettings>,
 }
@@ -67,6 +69,55 @@ impl Default for General {
             rtp_port_max: DEFAULT_RTP_PORTS.1,
             default_account: None,
             handle: DEFAULT_HANDLE.to_owned(),
+        }
+    }
+}
+
+/// Sound devices and processing (`[audio]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AudioSettings {
+    /// The microphone, by name (`tincan devices` lists them); `None`: the system default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_device: Option<String>,
+    /// The speaker, by name; `None`: the system default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_device: Option<String>,
+    /// Where incoming calls ring, by name; `None`: the output device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ringer_device: Option<String>,
+    /// Echo cancellation on the microphone.
+    pub echo_cancellation: bool,
+    /// Noise suppression on the microphone.
+    pub noise_suppression: bool,
+    /// Automatic gain control on the microphone.
+    pub gain_control: bool,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        AudioSettings {
+            input_device: None,
+            output_device: None,
+            ringer_device: None,
+            echo_cancellation: true,
+            noise_suppression: true,
+            gain_control: true,
+        }
+    }
+}
+
+impl AudioSettings {
+    /// The sound-card settings these describe.
+    pub fn sound(&self) -> crate::audio::SoundSettings {
+        crate::audio::SoundSettings {
+            input: self.input_device.clone(),
+            output: self.output_device.clone(),
+            ringer: self.ringer_device.clone(),
+            processing: crate::audio::processing::ProcessingSettings {
+                echo_cancellation: self.echo_cancellation,
+                noise_suppression: self.noise_suppression,
+                gain_control: self.gain_control,
+            },
         }
     }
 }

@@ -10,7 +10,8 @@
 //! it blocks (files and `/etc/resolv.conf` are read on the blocking pool).
 //!
 //! Audio: each call gets an RTP socket from [`EngineConfig::rtp_ports`] and a media session
-//! ([`media`]); the audio device is the virtual one (WAV files), sound cards come next.
+//! ([`media`]); the audio device is the sound card ([`EngineConfig::sound`], opened while a
+//! call has audio) or the virtual one (WAV files).
 
 mod accounts;
 pub mod dns;
@@ -53,6 +54,9 @@ pub struct EngineConfig {
     pub audio_in: Option<std::path::PathBuf>,
     /// A WAV file to record what is played into; `None` discards it.
     pub audio_out: Option<std::path::PathBuf>,
+    /// Use the sound card with these settings instead of the virtual device (`audio_in`
+    /// and `audio_out` are then ignored).
+    pub sound: Option<crate::audio::SoundSettings>,
     /// The accounts to register (or keep for calls).
     pub accounts: Vec<EngineAccount>,
     /// Ask only this DNS server (tests, or a user's choice); `None` uses the system's.
@@ -89,6 +93,7 @@ impl EngineConfig {
             rtp_ports: (16384, 16483),
             audio_in: None,
             audio_out: None,
+            sound: None,
             accounts: Vec::new(),
             dns_server: None,
             system_roots: true,
@@ -185,6 +190,9 @@ pub enum Event {
         /// The digit.
         digit: char,
     },
+    /// Something happened to a sound device (opened, missing, lost mid-call); calls go on,
+    /// silent in that direction if need be.
+    AudioDevice(crate::audio::DeviceNotice),
     /// Something is wrong but changes nothing for now: a setting was ignored, a CA file
     /// could not be read.
     Warning {
@@ -252,10 +260,17 @@ pub async fn run(
     let dns_server = config.dns_server;
     let (dns_tx, dns_rx) = mpsc::channel(64);
     let (audio_in, audio_out) = (config.audio_in.clone(), config.audio_out.clone());
+    let sound = config.sound.clone();
     let bootstrap = config.p2p.as_ref().map(|p| p.bootstrap.clone());
     let (tls, mut dns, device, dht) = tokio::task::spawn_blocking(move || {
         let tls = net::tls::TlsClient::load(&ca_files, system_roots);
-        let device = crate::audio::VirtualDevice::open(audio_in.as_deref(), audio_out);
+        let device = match sound {
+            Some(settings) => Ok(crate::audio::AudioDevice::Sound(Box::new(
+                crate::audio::SoundDevice::new(settings),
+            ))),
+            None => crate::audio::VirtualDevice::open(audio_in.as_deref(), audio_out)
+                .map(crate::audio::AudioDevice::Virtual),
+        };
         let dht = bootstrap.map(|b| crate::p2p::dht::Dht::start(b.as_deref()));
         (tls, dns::Dns::new(dns_server, dns_tx), device, dht)
     })

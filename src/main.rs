@@ -37,7 +37,13 @@ Commands:
                          rtp_port_min..rtp_port_max of the settings, 16384..16483)
     --audio-in WAV       the virtual microphone: a WAV file, looped (default: silence)
     --audio-out WAV      the virtual speaker: what every call played is written there
-                         (8 kHz mono) when the engine stops
+                         (8 kHz mono) when the engine stops. Either of the two replaces
+                         the sound card (otherwise used while a call has audio)
+    --input-device NAME  the microphone (default: [audio] input_device, else the system's);
+    --output-device NAME the speaker;  --ringer-device NAME  where calls ring
+                         (names as `tincan devices` lists them; an unknown one: the default)
+    --no-aec, --no-ns, --no-agc  no echo cancellation, noise suppression, gain control
+    --no-sound-card      neither sound card nor WAV files: calls send silence
     --password-stdin NAME  read account NAME's password from the first line of stdin
                          (otherwise from the account's password_file, else the OS keyring;
                          never from arguments)
@@ -64,8 +70,10 @@ Commands:
     --account NAME       call from this account of the settings file
     --hangup-after SECS  hang up that long after the answer (default: wait for the far end)
     --ring-timeout SECS  give up if not answered by then (default 60)
-    and --config, --listen (default: any free port), --audio-in, --audio-out,
-    --password-stdin, --log-* as for serve
+    and --config, --listen (default: any free port), --audio-in, --audio-out, the
+    sound-device options, --password-stdin, --log-* as for serve
+  tincan devices [--json]  list the sound devices (inputs and outputs; JSON lines with
+                         --json)
   tincan password set NAME      store account NAME's password (first line of stdin)
                                 in the OS keyring, where serve and call find it
   tincan password delete NAME   remove it
@@ -79,8 +87,8 @@ Commands:
     --config FILE        the settings file (for the handle)
   tincan help            this text
 
-Audio flows with G.711 (PCMU, PCMA) through the virtual device (WAV files); sound cards,
-Opus, sound cards, the rest of the window, LAN discovery and encrypted calls are being built.";
+Audio flows with G.711 (PCMU, PCMA) through the sound card or the virtual device (WAV
+files); Opus, the rest of the window, LAN discovery and encrypted calls are being built.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -90,6 +98,7 @@ fn main() -> ExitCode {
         Some("call") => cli::call(&args[1..], USAGE),
         Some("password") => cli::password(&args[1..], USAGE),
         Some("id") => cli::id(&args[1..], USAGE),
+        Some("devices") => cli::devices(&args[1..], USAGE),
         Some("help" | "--help" | "-h") => {
             out(USAGE);
             ExitCode::SUCCESS

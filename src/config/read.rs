@@ -6,8 +6,8 @@
 //! (`transport`, `log_level`) and account names are shown.
 
 use super::{
-    AccountSettings, Config, DEFAULT_EXPIRES, DEFAULT_LISTEN, DEFAULT_RTP_PORTS, EXPIRES_RANGE,
-    General, Transport,
+    AccountSettings, AudioSettings, Config, DEFAULT_EXPIRES, DEFAULT_LISTEN, DEFAULT_RTP_PORTS,
+    EXPIRES_RANGE, General, Transport,
 };
 use crate::sip::uri::SipUri;
 use std::fmt::Display;
@@ -27,6 +27,15 @@ const GENERAL_KEYS: [&str; 8] = [
     "rtp_port_max",
     "default_account",
     "handle",
+];
+
+const AUDIO_KEYS: [&str; 6] = [
+    "input_device",
+    "output_device",
+    "ringer_device",
+    "echo_cancellation",
+    "noise_suppression",
+    "gain_control",
 ];
 
 const ACCOUNT_KEYS: [&str; 12] = [
@@ -55,16 +64,20 @@ pub(super) fn config(table: &Table, warnings: &mut Vec<String>) -> Config {
         path: String::new(),
         warnings,
     };
-    top.unknown_keys(&["general", "accounts"]);
+    top.unknown_keys(&["general", "audio", "accounts"]);
     let empty = Table::new();
     let general = top
         .take("general", "using the defaults", |v| as_table(v))
+        .unwrap_or(&empty);
+    let audio = top
+        .take("audio", "using the defaults", |v| as_table(v))
         .unwrap_or(&empty);
     let accounts = top.take("accounts", "no accounts", |v| {
         v.as_array()
             .ok_or_else(|| expected("an array of tables", v))
     });
     let mut general = self::general(general, warnings);
+    let audio = self::audio(audio, warnings);
     let accounts = self::accounts(accounts.map_or(&[][..], Vec::as_slice), warnings);
     if let Some(name) = &general.default_account {
         if !accounts.iter().any(|a| &a.name == name) {
@@ -74,7 +87,30 @@ pub(super) fn config(table: &Table, warnings: &mut Vec<String>) -> Config {
             general.default_account = None;
         }
     }
-    Config { general, accounts }
+    Config {
+        general,
+        audio,
+        accounts,
+    }
+}
+
+/// Reads `[audio]`.
+fn audio(table: &Table, warnings: &mut Vec<String>) -> AudioSettings {
+    let d = AudioSettings::default();
+    let mut f = Fields {
+        table,
+        path: "audio".to_owned(),
+        warnings,
+    };
+    f.unknown_keys(&AUDIO_KEYS);
+    AudioSettings {
+        input_device: f.take("input_device", "using the default", non_empty),
+        output_device: f.take("output_device", "using the default", non_empty),
+        ringer_device: f.take("ringer_device", "using the default", non_empty),
+        echo_cancellation: f.or("echo_cancellation", d.echo_cancellation, boolean),
+        noise_suppression: f.or("noise_suppression", d.noise_suppression, boolean),
+        gain_control: f.or("gain_control", d.gain_control, boolean),
+    }
 }
 
 /// Reads `[general]`.

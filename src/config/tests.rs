@@ -55,8 +55,17 @@ fn full_config() -> Config {
         default_account: Some("home".into()),
         handle: "alice".into(),
     };
+    let audio = AudioSettings {
+        input_device: Some("USB Headset".into()),
+        output_device: Some("pulse".into()),
+        ringer_device: Some("Speakers".into()),
+        echo_cancellation: false,
+        noise_suppression: true,
+        gain_control: false,
+    };
     Config {
         general,
+        audio,
         accounts: vec![work, home],
     }
 }
@@ -390,4 +399,17 @@ fn default_path_ends_in_config_toml() {
             path.display()
         );
     }
+}
+
+#[test]
+fn audio_settings_take_their_defaults_when_wrong() {
+    let text = "[audio]\ninput_device = \"\"\necho_cancellation = \"yes\"\n\
+                gain_control = false\nvolume = 3\n";
+    let loaded = load_str("audio", text);
+    let audio = &loaded.config.audio;
+    assert_eq!(audio.input_device, None);
+    assert!(audio.echo_cancellation && audio.noise_suppression && !audio.gain_control);
+    assert_eq!(loaded.warnings.len(), 3, "{:?}", loaded.warnings);
+    let sound = audio.sound();
+    assert!(!sound.processing.gain_control && sound.processing.echo_cancellation);
 }

@@ -224,6 +224,9 @@ impl Engine {
     async fn on_timeout(&mut self, now: Instant) -> Result<(), EngineError> {
         self.ua.handle_timeout(now);
         self.media.tick(now);
+        while let Some(notice) = self.media.poll_notice() {
+            self.emit(Event::AudioDevice(notice)).await?;
+        }
         if let Some(publisher) = &mut self.publisher {
             publisher.on_timeout(now, self.net.local());
         }

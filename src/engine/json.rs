@@ -30,11 +30,13 @@
 //! | `identity` | `address`: our P2P address, `sip:<handle>@<52-character key>` (after `started`) |
 //! | `published` | `address`, `nodes` (how many DHT nodes stored our records), `contacts` ("udp:192.0.2.7:5060", what the records say), `ms` (how long it took) |
 //! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
+//! | `audio_device` | `state` (`opened`, `fallback`: the chosen device is missing and the default is used, `unavailable`: the call goes on silent that way, `lost`: it failed mid-call and the default is reopened), `direction` (`input`, `output`), `message`: the device name or why |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
 //! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |
 //! | `stopped` | the last line |
 
 use super::{Command, Event};
+use crate::audio::DeviceNotice;
 use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::sip::offer_answer::Negotiated;
 use crate::sip::registration::RegistrationEvent;
@@ -233,6 +235,11 @@ enum WireEvent {
     Warning {
         message: String,
     },
+    AudioDevice {
+        state: &'static str,
+        direction: &'static str,
+        message: String,
+    },
     Identity {
         address: String,
     },
@@ -329,6 +336,7 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
         Event::Warning { message } => WireEvent::Warning {
             message: message.clone(),
         },
+        Event::AudioDevice(notice) => audio_device(notice),
         Event::Identity { address } => WireEvent::Identity {
             address: address.clone(),
         },
@@ -344,6 +352,22 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
             ms: took.as_millis(),
         },
         Event::Stopped => WireEvent::Stopped,
+    }
+}
+
+/// `{"event":"audio_device","state":"opened|fallback|unavailable|lost","direction":
+/// "input|output","message":...}`: the device's name when opened, otherwise why not.
+fn audio_device(notice: &DeviceNotice) -> WireEvent {
+    let (state, direction, message) = match notice {
+        DeviceNotice::Opened { direction, name } => ("opened", direction, name),
+        DeviceNotice::Fallback { direction, reason } => ("fallback", direction, reason),
+        DeviceNotice::Unavailable { direction, reason } => ("unavailable", direction, reason),
+        DeviceNotice::Lost { direction, reason } => ("lost", direction, reason),
+    };
+    WireEvent::AudioDevice {
+        state,
+        direction: direction.as_str(),
+        message: message.clone(),
     }
 }
 
@@ -599,6 +623,48 @@ mod tests {
             json!({"event":"published","address":address,"nodes":20,
                    "contacts":["udp:127.0.0.1:5062"],"ms":1234})
         );
+    }
+
+    #[test]
+    fn audio_device_events_serialize() {
+        use crate::audio::sound::Direction;
+        let table = [
+            (
+                DeviceNotice::Opened {
+                    direction: Direction::Input,
+                    name: "pulse".into(),
+                },
+                json!({"event":"audio_device","state":"opened","direction":"input",
+                       "message":"pulse"}),
+            ),
+            (
+                DeviceNotice::Unavailable {
+                    direction: Direction::Output,
+                    reason: "no speaker found".into(),
+                },
+                json!({"event":"audio_device","state":"unavailable","direction":"output",
+                       "message":"no speaker found"}),
+            ),
+            (
+                DeviceNotice::Lost {
+                    direction: Direction::Input,
+                    reason: "gone".into(),
+                },
+                json!({"event":"audio_device","state":"lost","direction":"input",
+                       "message":"gone"}),
+            ),
+            (
+                DeviceNotice::Fallback {
+                    direction: Direction::Output,
+                    reason: "no speaker named \"x\"".into(),
+                },
+                json!({"event":"audio_device","state":"fallback","direction":"output",
+                       "message":"no speaker named \"x\""}),
+            ),
+        ];
+        for (notice, expected) in table {
+            assert_eq!(line(&Event::AudioDevice(notice)), expected);
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! every call received (mixed).
 
 use super::net::NetInput;
-use crate::audio::wav::resample;
-use crate::audio::{VIRTUAL_RATE, VirtualDevice};
+use crate::audio::resample::{Converter, convert_frame};
+use crate::audio::{AudioDevice, DeviceNotice};
 use crate::media::rtp::PayloadType;
 use crate::media::session::{AudioCodec, DtmfError, MediaSession, StreamConfig};
 use crate::sip::call::CallId;
@@ -36,6 +36,10 @@ struct CallMedia {
     /// We put the call on hold: the microphone is not sent (keep-alives only), whatever the
     /// SDP direction allows.
     held: bool,
+    /// Rate conversion between the device and the codec, each way (kept across frames:
+    /// the converters are filters with memory).
+    to_codec: Option<Converter>,
+    from_codec: Option<Converter>,
 }
 
 impl Drop for CallMedia {
@@ -51,7 +55,7 @@ pub(super) struct Media {
     ip: IpAddr,
     ports: (u16, u16),
     next_port: u16,
-    device: VirtualDevice,
+    device: AudioDevice,
     rng: Rng,
     /// The next tick of the media clock, while a session exists.
     next_tick: Option<Instant>,
@@ -62,7 +66,7 @@ impl Media {
     pub(super) fn new(
         ip: IpAddr,
         ports: (u16, u16),
-        device: VirtualDevice,
+        device: AudioDevice,
         seed: [u8; 32],
         inputs: mpsc::Sender<NetInput>,
     ) -> Media {
@@ -106,6 +110,8 @@ impl Media {
                             reader,
                             session: None,
                             held: false,
+                            to_codec: None,
+                            from_codec: None,
                         },
                     );
                     return Ok(port);
@@ -186,7 +192,10 @@ impl Media {
             entry.session = None;
             return Some(format!("call {}: {e}, no audio", call.0));
         }
-        self.next_tick.get_or_insert(now);
+        if self.next_tick.is_none() {
+            self.device.start();
+            self.next_tick = Some(now);
+        }
         None
     }
 
@@ -215,7 +224,7 @@ impl Media {
             }
         }
         if self.calls.values().all(|c| c.session.is_none()) {
-            self.next_tick = None;
+            self.stop_clock();
         }
     }
 
@@ -266,22 +275,24 @@ impl Media {
         let mut mixed: Vec<i32> = Vec::new();
         let mut captured: Option<Vec<i16>> = None;
         let wall = SystemTime::now();
+        let device_rate = self.device.rate();
         for call in self.calls.values_mut() {
             let Some(session) = call.session.as_mut() else {
                 continue;
             };
             ptime = session.ptime();
-            // The device runs at VIRTUAL_RATE; the session at its codec's rate.
+            // The device runs at its rate; the session at its codec's rate.
             let rate = session.sample_rate();
-            let n = samples_in(VIRTUAL_RATE, ptime);
+            let n = samples_in(device_rate, ptime);
             let frame = captured.get_or_insert_with(|| self.device.capture(n));
             frame.resize(n, 0);
-            let mut input = resample(frame, VIRTUAL_RATE, rate);
+            let mut input = convert_frame(&mut call.to_codec, frame, device_rate, rate);
             input.resize(session.frame_samples(), 0);
             session.send_frame(now, &input);
             session.handle_timeout(now, wall);
             flush(&call.socket, session);
-            let mut played = resample(&session.play_frame(), rate, VIRTUAL_RATE);
+            let received = session.play_frame();
+            let mut played = convert_frame(&mut call.from_codec, &received, rate, device_rate);
             played.resize(n, 0);
             mixed.resize(mixed.len().max(played.len()), 0);
             for (m, s) in mixed.iter_mut().zip(played) {
@@ -289,7 +300,7 @@ impl Media {
             }
         }
         if captured.is_none() {
-            self.next_tick = None;
+            self.stop_clock();
             return;
         }
         let out: Vec<i16> = mixed
@@ -304,6 +315,18 @@ impl Media {
         } else {
             next
         });
+    }
+
+    /// No call has audio: the clock stops and the device closes.
+    fn stop_clock(&mut self) {
+        if self.next_tick.take().is_some() {
+            self.device.stop();
+        }
+    }
+
+    /// What the user should know about the sound devices.
+    pub(super) fn poll_notice(&mut self) -> Option<DeviceNotice> {
+        self.device.poll_notice()
     }
 
     /// The recording made so far, for writing out.

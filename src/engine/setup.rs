@@ -70,7 +70,7 @@ pub fn keyring_passwords(
 }
 
 /// The engine's configuration from the settings: `[general] listen`, auto-answer and the RTP
-/// ports, and the enabled accounts with the `passwords` found (by account name; accounts
+/// ports, the sound devices of `[audio]`, and the enabled accounts with the `passwords` found (by account name; accounts
 /// with a password file read it here). What the command line or the window set on top
 /// (listen addresses, audio files, DNS server) is theirs to change afterwards.
 pub fn engine_config(
@@ -82,6 +82,7 @@ pub fn engine_config(
     engine.accounts = accounts_from(settings, passwords, warnings);
     engine.auto_answer = settings.general.auto_answer;
     engine.rtp_ports = (settings.general.rtp_port_min, settings.general.rtp_port_max);
+    engine.sound = Some(settings.audio.sound());
     engine
 }
 

@@ -1,6 +1,7 @@
 //! The one integration-test crate: every module is a group of tests.
 
 mod audio;
+mod audio_devices;
 mod cli_call;
 mod desktop;
 mod dns_locate;

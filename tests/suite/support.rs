@@ -1,12 +1,13 @@
 //! What the interop tests share: a `tincan serve` child driven by JSON lines ([`Node`]), free
 //! ports, scratch directories, and the third-party peers ([`kamailio`], [`baresip`],
-//! [`sipp`]) and a DNS server ([`dns`]). Every child process is bounded in time and stopped by
+//! [`sipp`], a [`pulse`] sound server) and a DNS server ([`dns`]). Every child process is bounded in time and stopped by
 //! its PID when the test ends, whatever happens.
 
 pub mod baresip;
 pub mod dns;
 pub mod kamailio;
 mod node;
+pub mod pulse;
 pub mod sipp;
 
 pub use node::Node;

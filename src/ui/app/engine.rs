@@ -119,6 +119,11 @@ impl App {
             // (a failed registration on the accounts screen, an ended call).
             Event::Ua(UaEvent::Warning { .. } | UaEvent::Rejected { .. }) => {}
             Event::Warning { message } => self.notice = Some(Notice::warning(&message)),
+            Event::AudioDevice(notice) => {
+                if let Some(message) = crate::audio::sound::notice_problem(&notice) {
+                    self.notice = Some(Notice::warning(&message));
+                }
+            }
             Event::Dtmf { call, digit } => self.calls.digit(call, digit),
             Event::Error { call, message } => self.on_engine_error(call, &message),
             Event::Stopped => {

@@ -27,7 +27,8 @@ impl Node {
     /// Starts `tincan serve ARGS...` with `dir` for its log files and stderr
     /// (`<dir>/<name>.stderr`); without `--config` in `args` it reads no settings file (a
     /// path in `dir` that does not exist), so the user's own settings never leak in; without
-    /// `--dht-bootstrap` it runs with `--no-dht`.
+    /// `--dht-bootstrap` it runs with `--no-dht`; without `PULSE_SERVER` in `env` (a sound
+    /// server of the test's own) with `--no-sound-card`, so the machine's sound never matters.
     pub fn serve(name: &'static str, args: &[String], dir: &std::path::Path) -> Node {
         Node::serve_env(name, args, dir, &[])
     }
@@ -53,6 +54,9 @@ impl Node {
         // tests name their own testnet.
         if !args.iter().any(|a| a == "--dht-bootstrap") {
             command.arg("--no-dht");
+        }
+        if !env.iter().any(|(k, _)| k == "PULSE_SERVER") {
+            command.arg("--no-sound-card");
         }
         let mut child = command
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -81,6 +85,11 @@ impl Node {
             seen: Vec::new(),
             stderr,
         }
+    }
+
+    /// The child's process id (to read its CPU time from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends one command line.

@@ -1,0 +1,269 @@
+//! The sound-card path (cpal through ALSA's PulseAudio plugin) against a PulseAudio daemon of
+//! our own (support::pulse): its microphone is a 1 kHz sine, its speaker a null sink we
+//! record. A Tincan on the sound card calls a Tincan on the virtual device (WAV files), and
+//! audio is judged by what arrives: frequency and level. Then the sound server dies
+//! mid-call, and then there is none at all: the call stays up and an `audio_device` event
+//! says why.
+
+use crate::audio::{frames_with, tone_file};
+use crate::support::pulse::{Pulse, cpu_time};
+use crate::support::{Node, Scratch, free_ports};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tincan::audio::wav;
+use tincan::media::tone::{level_dbfs, power_share};
+
+/// Starts `tincan serve` on `port` with `extra` options and `env`.
+fn serve(
+    name: &'static str,
+    port: u16,
+    dir: &Scratch,
+    extra: &[String],
+    env: &[(String, String)],
+) -> Node {
+    let mut args = vec!["--listen".to_owned(), format!("udp:127.0.0.1:{port}")];
+    args.extend(extra.iter().cloned());
+    let mut node = Node::serve_env(name, &args, &dir.0, env);
+    node.expect("started", |_| true);
+    node
+}
+
+/// B: the virtual device, answering at once, playing 440 Hz and recording to `b-heard.wav`.
+fn virtual_peer(port: u16, dir: &Scratch) -> Node {
+    tone_file(&dir.path("b.wav"), 440.0, 1);
+    let file = |name: &str| dir.path(name).display().to_string();
+    let extra = [
+        "--auto-answer".to_owned(),
+        "--audio-in".into(),
+        file("b.wav"),
+        "--audio-out".into(),
+        file("b-heard.wav"),
+    ];
+    serve("B", port, dir, &extra, &[])
+}
+
+fn dial(a: &mut Node, port: u16) {
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:{port}"}}"#
+    ));
+    a.expect("answered", |v| v["call"] == 1);
+}
+
+/// Hangs up from A and stops both; B's recording.
+fn hang_up(mut a: Node, mut b: Node, dir: &Scratch) -> wav::Mono {
+    a.send(r#"{"cmd":"hangup","call":1}"#);
+    a.expect("ended", |v| v["call"] == 1 && v["reason"] == "local");
+    b.expect("ended", |v| v["reason"] == "remote");
+    a.send(r#"{"cmd":"quit"}"#);
+    b.send(r#"{"cmd":"quit"}"#);
+    a.expect("stopped", |_| true);
+    b.expect("stopped", |_| true);
+    assert!(a.wait_success(), "A exited with an error");
+    assert!(b.wait_success(), "B exited with an error");
+    wav::read(&dir.path("b-heard.wav")).expect("B's recording")
+}
+
+fn audio_device(state: &'static str, direction: &'static str) -> impl Fn(&Value) -> bool {
+    move |v| v["state"] == state && v["direction"] == direction
+}
+
+/// DTMF from A arriving at B proves A's RTP still flows.
+fn dtmf_arrives(a: &mut Node, b: &mut Node, digits: &str) {
+    a.send(&format!(r#"{{"cmd":"dtmf","call":1,"digits":"{digits}"}}"#));
+    for digit in digits.chars() {
+        let digit = digit.to_string();
+        b.expect("dtmf", |v| v["digit"] == digit.as_str());
+    }
+}
+
+#[test]
+fn the_sound_card_carries_a_call_both_ways() {
+    let dir = Scratch::new("devices-call");
+    let pulse = Pulse::start(&dir.0);
+    let ports = free_ports(2);
+    let b = virtual_peer(ports[1], &dir);
+    // An unknown microphone falls back to the default, saying so; so does a speaker that
+    // exists but cannot be opened (ALSA's OSS plugin, without /dev/dsp).
+    let extra = [
+        "--input-device".to_owned(),
+        "no-such-microphone".into(),
+        "--output-device".into(),
+        "oss".into(),
+    ];
+    let mut a = serve("A", ports[0], &dir, &extra, &pulse.env());
+    let speaker = pulse.record_speaker(&dir.path("speaker.raw"));
+    dial(&mut a, ports[1]);
+    a.expect_any_order("audio_device", audio_device("fallback", "input"));
+    let fallback = a.expect_any_order("audio_device", audio_device("fallback", "output"));
+    println!("A said: {fallback}");
+    a.expect_any_order("audio_device", audio_device("opened", "input"));
+    a.expect_any_order("audio_device", audio_device("opened", "output"));
+    // Both processes' CPU over 10 s of the call (figures, with a generous sanity bound).
+    std::thread::sleep(Duration::from_secs(2));
+    let start = (Instant::now(), cpu_time(a.pid()), cpu_time(b.pid()));
+    std::thread::sleep(Duration::from_secs(10));
+    let wall = start.0.elapsed().as_secs_f64();
+    let a_cpu = (cpu_time(a.pid()) - start.1).as_secs_f64() / wall * 100.0;
+    let b_cpu = (cpu_time(b.pid()) - start.2).as_secs_f64() / wall * 100.0;
+    println!(
+        "CPU during a 10 s call: A (sound card, AEC/NS/AGC on) {a_cpu:.1}% of a core, \
+         B (virtual device) {b_cpu:.1}%"
+    );
+    let heard_on_speaker = speaker.finish();
+    let b_heard = hang_up(a, b, &dir);
+    assert!(
+        a_cpu < 50.0 && b_cpu < 50.0,
+        "CPU A {a_cpu:.1}% B {b_cpu:.1}%"
+    );
+
+    // A's microphone (1 kHz) at B: from 3 s after the answer on, in at least 90% of the
+    // frames, at a sane level (the gain control aims at about -18 dBFS).
+    let frames = frames_with(&b_heard, 1000.0);
+    assert!(frames.len() > 580, "B recorded {} frames", frames.len());
+    let window = &frames[150..580];
+    let with = window.iter().filter(|f| **f).count();
+    assert!(with >= 387, "B heard 1 kHz in {with} of 430 frames");
+    let level = level_dbfs(&b_heard.samples[8000 * 4..8000 * 11]);
+    println!("B heard 1 kHz in {with} of 430 frames, at {level:.1} dBFS");
+    assert!(
+        (-35.0..-3.0).contains(&level),
+        "B heard A at {level:.1} dBFS"
+    );
+
+    // B's 440 Hz played on A's speaker (recorded from the null sink's monitor).
+    let settled = &heard_on_speaker[8000 * 4..heard_on_speaker.len().min(8000 * 11)];
+    let chunks: Vec<bool> = settled
+        .chunks(160)
+        .map(|f| power_share(f, 440.0, 8000) > 0.5)
+        .collect();
+    let with = chunks.iter().filter(|f| **f).count();
+    assert!(
+        with * 10 >= chunks.len() * 9,
+        "the speaker played 440 Hz in {with} of {} frames",
+        chunks.len()
+    );
+    let level = level_dbfs(settled);
+    println!(
+        "the speaker played 440 Hz in {with} of {} frames, at {level:.1} dBFS",
+        chunks.len()
+    );
+    assert!(
+        (-30.0..-3.0).contains(&level),
+        "speaker level {level:.1} dBFS"
+    );
+    drop(pulse);
+}
+
+#[test]
+fn a_sound_server_dying_mid_call_leaves_the_call_up_and_its_return_brings_the_sound_back() {
+    let dir = Scratch::new("devices-lost");
+    let mut pulse = Pulse::start(&dir.0);
+    let ports = free_ports(2);
+    let mut b = virtual_peer(ports[1], &dir);
+    let mut a = serve("A", ports[0], &dir, &[], &pulse.env());
+    dial(&mut a, ports[1]);
+    a.expect_any_order("audio_device", audio_device("opened", "input"));
+    std::thread::sleep(Duration::from_secs(5));
+    pulse.kill();
+    let lost = a.expect("audio_device", |v| v["state"] == "lost");
+    println!("A said: {lost}");
+    assert!(
+        lost["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("failed"))
+    );
+    // Reopening the default fails too (there is no server any more): said in plain words.
+    let missing = a.expect("audio_device", |v| v["state"] == "unavailable");
+    assert!(
+        missing["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cannot be opened") && m.contains("continues")),
+        "{missing}"
+    );
+    // The call is up: A's RTP still reaches B (telephone events).
+    dtmf_arrives(&mut a, &mut b, "42");
+    // The server comes back: the retry opens the default again and B hears A again.
+    drop(pulse);
+    let _pulse = Pulse::start(&dir.0);
+    a.expect_within(
+        Duration::from_secs(10),
+        "audio_device",
+        audio_device("opened", "input"),
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    let b_heard = hang_up(a, b, &dir);
+    // B heard A's microphone before the server died (from 3 s to 4.6 s after the answer).
+    let frames = frames_with(&b_heard, 1000.0);
+    let with = frames[150..230].iter().filter(|f| **f).count();
+    assert!(with >= 64, "B heard 1 kHz in {with} of 80 frames");
+    // And in the last two seconds, after the microphone was back.
+    let end = frames.len().saturating_sub(5);
+    let with = frames[end - 100..end].iter().filter(|f| **f).count();
+    println!("after the server came back, B heard 1 kHz in {with} of the last 100 frames");
+    assert!(with >= 80, "B heard 1 kHz in {with} of the last 100 frames");
+}
+
+#[test]
+fn without_a_sound_server_the_call_is_silent_and_says_why() {
+    let dir = Scratch::new("devices-none");
+    let ports = free_ports(2);
+    let mut b = virtual_peer(ports[1], &dir);
+    // A server address where nothing listens (and no autospawn of one).
+    let nowhere = format!("unix:{}/no-pulse/native", dir.0.display());
+    let env = [("PULSE_SERVER".to_owned(), nowhere)];
+    let mut a = serve("A", ports[0], &dir, &[], &env);
+    dial(&mut a, ports[1]);
+    for direction in ["input", "output"] {
+        let event = a.expect_any_order("audio_device", audio_device("unavailable", direction));
+        let message = event["message"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            message.contains("cannot be opened") || message.starts_with("no "),
+            "{message}"
+        );
+        assert!(message.contains("continues"), "{message}");
+    }
+    dtmf_arrives(&mut a, &mut b, "7");
+    let b_heard = hang_up(a, b, &dir);
+    // Silence, not noise, went out.
+    let level = level_dbfs(&b_heard.samples);
+    assert!(level < -60.0, "B heard {level:.1} dBFS from a silent A");
+}
+
+#[test]
+fn devices_are_listed_with_the_defaults() {
+    let dir = Scratch::new("devices-list");
+    let pulse = Pulse::start(&dir.0);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tincan"))
+        .args(["devices", "--json"])
+        .envs(pulse.env())
+        .output()
+        .expect("run tincan devices");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    for direction in ["input", "output"] {
+        assert!(
+            lines
+                .iter()
+                .any(|d| d["direction"] == direction && d["name"] == "pulse"),
+            "no {direction} named pulse in {lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|d| d["direction"] == direction && d["default"] == true),
+            "no default {direction} in {lines:?}"
+        );
+    }
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_tincan"))
+        .args(["devices", "--bogus"])
+        .output()
+        .expect("run tincan devices");
+    assert_eq!(text.status.code(), Some(2));
+}

@@ -1,0 +1,175 @@
+//! A throw-away PulseAudio daemon per test (PEERS.md: paced audio without a sound card), from
+//! the project's own script `tests/peers/pulse/null.pa`: a `speaker` null sink (the default
+//! sink; what is played there is recorded from `speaker.monitor`) and a `mic` null sink with a
+//! 1 kHz sine playing into it, whose monitor is the default source. Each daemon has its own
+//! runtime directory and anonymous socket; clients find it through `PULSE_SERVER`. It runs in
+//! the foreground as our child, quits by itself after 30 s without clients, and is stopped
+//! by its PID when dropped.
+
+use super::stop_child;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The daemon script, relative to the crate root.
+const SCRIPT: &str = "tests/peers/pulse/null.pa";
+/// How long the daemon may take to answer.
+const START_DEADLINE: Duration = Duration::from_secs(10);
+
+/// A running PulseAudio daemon.
+pub struct Pulse {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Pulse {
+    /// Starts a daemon with its runtime directory in `dir/pulse` and waits until it answers.
+    pub fn start(dir: &Path) -> Pulse {
+        let run = dir.join("pulse");
+        std::fs::create_dir_all(&run).expect("create the pulse run dir");
+        let template = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCRIPT);
+        let script = std::fs::read_to_string(&template)
+            .expect("read tests/peers/pulse/null.pa")
+            .replace("@RUNDIR@", &run.display().to_string());
+        let script_path = run.join("null.pa");
+        std::fs::write(&script_path, script).expect("write null.pa");
+        let log = run.join("pulse.log");
+        let child = Command::new("pulseaudio")
+            .args(["-n", "-F"])
+            .arg(&script_path)
+            .args([
+                "--daemonize=no",
+                "--exit-idle-time=30",
+                "--use-pid-file=no",
+                "--disable-shm=yes",
+                "--log-level=info",
+            ])
+            .arg(format!("--log-target=file:{}", log.display()))
+            .env("XDG_RUNTIME_DIR", &run)
+            .env("HOME", &run)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pulseaudio runs (package pulseaudio)");
+        let mut pulse = Pulse { child, dir: run };
+        let until = Instant::now() + START_DEADLINE;
+        loop {
+            let answered = Command::new("pactl")
+                .arg("info")
+                .env("PULSE_SERVER", pulse.server())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if answered {
+                return pulse;
+            }
+            if Instant::now() > until || matches!(pulse.child.try_wait(), Ok(Some(_))) {
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                pulse.stop();
+                panic!("pulseaudio did not come up; its log:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `PULSE_SERVER` for the daemon's clients.
+    pub fn server(&self) -> String {
+        format!("unix:{}/native", self.dir.display())
+    }
+
+    /// The environment a client needs.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![("PULSE_SERVER".to_owned(), self.server())]
+    }
+
+    /// Kills the daemon at once (SIGKILL, as a crash would), by its PID.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the daemon (SIGTERM, then SIGKILL).
+    pub fn stop(&mut self) {
+        stop_child(&mut self.child, Duration::from_secs(2));
+    }
+
+    /// Starts recording what plays on the speaker (8 kHz mono, raw 16-bit) into `path`;
+    /// stop it with [`Recorder::finish`] (or by dropping it).
+    pub fn record_speaker(&self, path: &Path) -> Recorder {
+        let file = std::fs::File::create(path).expect("create the recording");
+        let child = Command::new("pacat")
+            .args([
+                "--record",
+                "--raw",
+                "--device=speaker.monitor",
+                "--rate=8000",
+                "--channels=1",
+                "--format=s16le",
+                "--latency-msec=20",
+            ])
+            .env("PULSE_SERVER", self.server())
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(file))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pacat runs (package pulseaudio-utils)");
+        Recorder {
+            child,
+            path: path.to_owned(),
+        }
+    }
+}
+
+impl Drop for Pulse {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A `pacat --record` child.
+pub struct Recorder {
+    child: Child,
+    path: PathBuf,
+}
+
+impl Recorder {
+    /// Stops recording (by PID) and returns the samples (8 kHz mono).
+    pub fn finish(mut self) -> Vec<i16> {
+        stop_child(&mut self.child, Duration::from_secs(2));
+        let bytes = std::fs::read(&self.path).expect("read the recording");
+        bytes
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect()
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        stop_child(&mut self.child, Duration::from_secs(2));
+    }
+}
+
+/// The CPU time (user + system, all threads) process `pid` used so far, from /proc.
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the name.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    let per_second = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse::<u64>().ok())
+        .unwrap_or(100);
+    Duration::from_millis(ticks * 1000 / per_second)
+}
