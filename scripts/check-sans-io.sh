@@ -28,6 +28,8 @@ PURE_PATHS_IF_PRESENT=(
   'src/media/opus*'
   'src/media/g722*'
   'src/p2p/record*'
+  'src/p2p/nearby*'
+  'src/p2p/stun*'
 )
 
 # Forbidden uses, one extended regex each.

@@ -242,6 +242,18 @@ enum WireEvent {
         contacts: Vec<String>,
         ms: u128,
     },
+    Nearby {
+        address: String,
+        name: String,
+        contacts: Vec<String>,
+    },
+    NearbyGone {
+        key: String,
+    },
+    PublicAddress {
+        address: String,
+        server: String,
+    },
     Dtmf {
         call: u64,
         digit: String,
@@ -342,6 +354,20 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
             nodes: *nodes,
             contacts: contacts.clone(),
             ms: took.as_millis(),
+        },
+        Event::Nearby {
+            address,
+            name,
+            contacts,
+        } => WireEvent::Nearby {
+            address: address.clone(),
+            name: name.clone(),
+            contacts: contacts.clone(),
+        },
+        Event::NearbyGone { key } => WireEvent::NearbyGone { key: key.clone() },
+        Event::PublicAddress { address, server } => WireEvent::PublicAddress {
+            address: address.to_string(),
+            server: server.clone(),
         },
         Event::Stopped => WireEvent::Stopped,
     }
@@ -598,6 +624,29 @@ mod tests {
             line(&published),
             json!({"event":"published","address":address,"nodes":20,
                    "contacts":["udp:127.0.0.1:5062"],"ms":1234})
+        );
+        let nearby = Event::Nearby {
+            address: address.clone(),
+            name: "Bob".into(),
+            contacts: vec!["udp:192.168.1.7:5060".into()],
+        };
+        assert_eq!(
+            line(&nearby),
+            json!({"event":"nearby","address":address,"name":"Bob",
+                   "contacts":["udp:192.168.1.7:5060"]})
+        );
+        assert_eq!(
+            line(&Event::NearbyGone { key: "k".into() }),
+            json!({"event":"nearby_gone","key":"k"})
+        );
+        let public = Event::PublicAddress {
+            address: "203.0.113.7:4000".parse().unwrap(),
+            server: "stun.example.net:3478".into(),
+        };
+        assert_eq!(
+            line(&public),
+            json!({"event":"public_address","address":"203.0.113.7:4000",
+                   "server":"stun.example.net:3478"})
         );
     }
 

@@ -27,7 +27,7 @@ impl Node {
     /// Starts `tincan serve ARGS...` with `dir` for its log files and stderr
     /// (`<dir>/<name>.stderr`); without `--config` in `args` it reads no settings file (a
     /// path in `dir` that does not exist), so the user's own settings never leak in; without
-    /// `--dht-bootstrap` it runs with `--no-dht`.
+    /// `--dht-bootstrap` it runs with `--no-dht`, without `--mdns-port` with `--no-mdns`.
     pub fn serve(name: &'static str, args: &[String], dir: &std::path::Path) -> Node {
         Node::serve_env(name, args, dir, &[])
     }
@@ -53,6 +53,10 @@ impl Node {
         // tests name their own testnet.
         if !args.iter().any(|a| a == "--dht-bootstrap") {
             command.arg("--no-dht");
+        }
+        // Nor the local network's mDNS port: the LAN tests name a port of their own.
+        if !args.iter().any(|a| a == "--mdns-port") {
+            command.arg("--no-mdns");
         }
         let mut child = command
             .envs(env.iter().map(|(k, v)| (k, v)))
