@@ -71,6 +71,8 @@ pub(super) struct Engine {
     publisher: Option<Publisher>,
     /// LAN discovery (`None`: mDNS is off); stopped (goodbyes sent) when the engine stops.
     mdns: Option<Mdns>,
+    /// The peer address of the call being dialled, when known (for our SDP address).
+    media_towards: Option<IpAddr>,
 }
 
 impl Engine {
@@ -97,6 +99,7 @@ impl Engine {
             identity: None,
             publisher: None,
             mdns: None,
+            media_towards: None,
         }
     }
 
@@ -467,11 +470,21 @@ impl Engine {
             Ok(uri) => uri,
             Err(message) => return self.error(Some(call), message).await,
         };
-        match uri.as_sip().map(|u| &u.host) {
-            Some(Host::V4(ip)) => self.learn_route(IpAddr::V4(*ip)),
-            Some(Host::V6(ip)) => self.learn_route(IpAddr::V6(*ip)),
-            _ => {}
+        // Where the call goes, when known now: an IP literal, or a peer nearby.
+        let peer_ip = match uri.as_sip().map(|u| &u.host) {
+            Some(Host::V4(ip)) => Some(IpAddr::V4(*ip)),
+            Some(Host::V6(ip)) => Some(IpAddr::V6(*ip)),
+            Some(Host::Name(name)) => self
+                .mdns
+                .as_ref()
+                .and_then(|m| m.peer(name.as_str()))
+                .and_then(|p| p.addresses.first().copied()),
+            None => None,
+        };
+        if let Some(ip) = peer_ip {
+            self.learn_route(ip);
         }
+        self.media_towards = peer_ip;
         let media = match self.local_media(call) {
             Ok(m) => m,
             Err(message) => return self.error(Some(call), message).await,
@@ -514,12 +527,17 @@ impl Engine {
             Codec::pcma(),
             Codec::telephone_event(),
         ];
+        // A wildcard listen address stands for the route's source towards the peer (when
+        // known), else for the default route's address.
+        let towards = self.media_towards.take();
         let ip = self
             .net
             .local()
             .iter()
             .map(|(_, a)| a.ip())
             .find(|ip| !ip.is_unspecified())
+            .or_else(|| towards.and_then(route_source))
+            .or_else(|| route_source(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))))
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
         Ok(LocalMedia::new(ip, port, codecs))
     }
