@@ -29,6 +29,9 @@
 //! | `dtmf` | `call`, `digit` ("5"): a DTMF digit arrived |
 //! | `identity` | `address`: our P2P address, `sip:<handle>@<52-character key>` (after `started`) |
 //! | `published` | `address`, `nodes` (how many DHT nodes stored our records), `contacts` ("udp:192.0.2.7:5060", what the records say), `ms` (how long it took) |
+//! | `nearby` | `address` (`sip:<handle>@<key>`), `name`, `contacts` ("udp:192.168.1.7:5060"): someone on the local network appeared (mDNS), or what they advertise changed |
+//! | `nearby_gone` | `key`: they left the local network |
+//! | `public_address` | `address` ("203.0.113.7:40000"), `server`: what a STUN server saw |
 //! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
 //! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |

@@ -14,7 +14,7 @@ use super::nearby::{
 };
 use crate::sip::locate::{Answer, Query};
 use crate::sip::transaction::TransportKind;
-use mdns_sd::{ServiceDaemon, ServiceEvent, ServiceInfo};
+use mdns_sd::{DaemonEvent, ServiceDaemon, ServiceEvent, ServiceInfo};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -75,6 +75,19 @@ impl Mdns {
     /// Browses every Tincan service type on tasks of the current runtime; what changes goes
     /// to `changes` (`None`: only the list is kept).
     pub fn browse(&self, changes: Option<&mpsc::Sender<Change>>) -> Result<(), MdnsError> {
+        // The daemon's own troubles (a socket it cannot open, a name conflict) go to our log.
+        let daemon_events = self.0.daemon.monitor()?;
+        tokio::spawn(async move {
+            while let Ok(event) = daemon_events.recv_async().await {
+                match event {
+                    DaemonEvent::Error(e) => tracing::warn!("mDNS: {e}"),
+                    DaemonEvent::NameChange(change) => {
+                        tracing::warn!("mDNS: a name conflict renamed {change:?}");
+                    }
+                    _ => {}
+                }
+            }
+        });
         for (transport, service_type) in SERVICE_TYPES {
             let events = self.0.daemon.browse(service_type)?;
             let mdns = self.clone();
