@@ -305,12 +305,11 @@ pub async fn run(
     let identity = config.p2p.as_ref().and_then(|p| p.identity.clone());
     let own_key = identity.as_ref().map(|i| i.public_key().to_z32());
     let mdns_port = config.p2p.as_ref().and_then(|p| p.mdns);
-    let (tls, mut dns, device, dht, mdns) = tokio::task::spawn_blocking(move || {
+    let (tls, mut dns, device, dht) = tokio::task::spawn_blocking(move || {
         let tls = net::tls::TlsClient::load(&ca_files, system_roots);
         let device = crate::audio::VirtualDevice::open(audio_in.as_deref(), audio_out);
         let dht = bootstrap.map(|b| crate::p2p::dht::Dht::start(b.as_deref()));
-        let mdns = mdns_port.map(|port| crate::p2p::mdns::Mdns::start(port, own_key));
-        (tls, dns::Dns::new(dns_server, dns_tx), device, dht, mdns)
+        (tls, dns::Dns::new(dns_server, dns_tx), device, dht)
     })
     .await
     .map_err(|e| EngineError::Startup(e.to_string()))?;
@@ -324,17 +323,7 @@ pub async fn run(
         }
         None => None,
     };
-    let mdns = match mdns {
-        Some(Ok(mdns)) => Some(mdns),
-        Some(Err(e)) => {
-            tls.warnings
-                .push(format!("{e}: people nearby are not found"));
-            None
-        }
-        None => None,
-    };
     dns.set_dht(dht.clone());
-    dns.set_mdns(mdns.clone());
     let publisher = match (dht, &identity) {
         (Some(dht), Some(identity)) => {
             let overrides = config.p2p.as_ref().map(|p| p.addresses.clone());
@@ -349,6 +338,18 @@ pub async fn run(
     };
     let device = device.map_err(|e| EngineError::Audio(e.to_string()))?;
     let (net, net_rx) = net::Net::bind(&config.listen, tls.client).await?;
+    // The mDNS daemon (a thread of its own, sockets opened there) once nothing can fail
+    // before the loop, which stops it.
+    let mdns = match mdns_port.map(|port| crate::p2p::mdns::Mdns::start(port, own_key)) {
+        Some(Ok(mdns)) => Some(mdns),
+        Some(Err(e)) => {
+            tls.warnings
+                .push(format!("{e}: people nearby are not found"));
+            None
+        }
+        None => None,
+    };
+    dns.set_mdns(mdns.clone());
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
     let ua_config = UaConfig {

@@ -75,6 +75,15 @@ pub(super) struct Engine {
     media_towards: Option<IpAddr>,
 }
 
+impl Drop for Engine {
+    /// However the loop ended, our mDNS services are withdrawn and the daemon stops.
+    fn drop(&mut self) {
+        if let Some(mdns) = self.mdns.take() {
+            mdns.stop();
+        }
+    }
+}
+
 impl Engine {
     pub(super) fn new(
         ua: UserAgent,
