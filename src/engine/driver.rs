@@ -507,6 +507,24 @@ impl Engine {
         }
     }
 
+    /// After a registration: when the registrar saw us at another address than ours (a NAT,
+    /// RFC 3581 `received`), that address is published on the DHT too.
+    fn learn_seen_address(&mut self, account: AccountId) {
+        let Some(publisher) = &mut self.publisher else {
+            return;
+        };
+        let seen = match self.ua.account_contact(account).map(|c| &c.host) {
+            Some(Host::V4(ip)) => IpAddr::V4(*ip),
+            Some(Host::V6(ip)) => IpAddr::V6(*ip),
+            _ => return,
+        };
+        let ours = self.net.local().iter().any(|(_, a)| a.ip() == seen);
+        if !ours && !seen.is_loopback() && !seen.is_unspecified() {
+            tracing::info!("the registrar sees us at {}", redact(seen));
+            publisher.set_seen_by_registrar(Instant::now(), Some(seen));
+        }
+    }
+
     /// Tells the core which of our addresses reaches `peer`, when we listen on a wildcard
     /// address (Via and Contact must name a real one).
     fn learn_route(&mut self, peer: IpAddr) {
@@ -635,6 +653,13 @@ impl Engine {
                 if let Some(warning) = self.media.negotiated(Instant::now(), *call, Some(media)) {
                     self.emit(Event::Warning { message: warning }).await?;
                 }
+                None
+            }
+            UaEvent::Registration {
+                account,
+                event: RegistrationEvent::Registered { .. },
+            } => {
+                self.learn_seen_address(*account);
                 None
             }
             UaEvent::Registration {

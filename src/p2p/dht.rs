@@ -321,6 +321,8 @@ pub struct Publisher {
     overrides: Vec<IpAddr>,
     /// Our public address as a STUN server saw it (published besides the others).
     public: Option<IpAddr>,
+    /// Our address as a registrar saw it (Via `received`, RFC 3581), published too.
+    seen_by_registrar: Option<IpAddr>,
     /// The timestamp of the last packet we signed.
     last_timestamp: Option<u64>,
     /// What the DHT holds since our last successful publish.
@@ -347,6 +349,7 @@ impl Publisher {
             dht,
             overrides,
             public: None,
+            seen_by_registrar: None,
             last_timestamp: None,
             published: None,
             next_publish: None,
@@ -380,6 +383,14 @@ impl Publisher {
     pub fn set_public(&mut self, now: Instant, public: Option<IpAddr>) {
         if self.public != public {
             self.public = public;
+            self.next_check = Some(now);
+        }
+    }
+
+    /// Takes our address as a registrar saw it; a new one is published at the next wake.
+    pub fn set_seen_by_registrar(&mut self, now: Instant, seen: Option<IpAddr>) {
+        if self.seen_by_registrar != seen {
+            self.seen_by_registrar = seen;
             self.next_check = Some(now);
         }
     }
@@ -448,9 +459,11 @@ impl Publisher {
             Vec::new()
         };
         let mut contact = Contact::new(local, &self.overrides, &interfaces);
-        if let Some(public) = self.public.filter(|_| self.overrides.is_empty()) {
-            if !contact.addresses.contains(&public) {
-                contact.addresses.push(public);
+        if self.overrides.is_empty() {
+            for public in [self.public, self.seen_by_registrar].into_iter().flatten() {
+                if !contact.addresses.contains(&public) {
+                    contact.addresses.push(public);
+                }
             }
         }
         contact

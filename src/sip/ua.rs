@@ -191,6 +191,14 @@ impl UserAgent {
         self.direct_from = from;
     }
 
+    /// The Contact account `account` registers: fixed to what the registrar saw when it
+    /// reported a NAT (`received`/`rport`, RFC 3581).
+    pub fn account_contact(&self, account: AccountId) -> Option<&crate::sip::uri::SipUri> {
+        self.accounts
+            .get(&account)
+            .map(|a| a.registration.contact())
+    }
+
     /// Learns that `local` is the address packets to `peer` leave from (the route's source):
     /// used in Via and Contact instead of a wildcard listen address.
     pub fn learn_route_source(&mut self, peer: IpAddr, local: IpAddr) {

@@ -3,9 +3,11 @@
 //! parallel runs and the machine's own responder stay apart) and call with the DHT off; the
 //! audio judged by frequency. Also `tincan nearby`, `tincan call` to a key nearby, the From
 //! and Via of a direct call listening on 0.0.0.0, and the STUN client against a real STUN
-//! server (coturn's `turnserver --stun-only`) on 127.0.0.1.
+//! server (coturn's `turnserver --stun-only`) on 127.0.0.1, and the address a registrar (SIPp)
+//! reports behind a pretended NAT, published as well.
 
 use crate::audio::{frames_with, tone_file};
+use crate::support::sipp::Sipp;
 use crate::support::{Node, Scratch, free_port, free_ports, stop_child};
 use serde_json::Value;
 use std::process::{Command, Stdio};
@@ -378,4 +380,57 @@ fn a_stun_server_tells_the_phone_its_address_which_is_then_published() {
     );
     b.send(r#"{"cmd":"quit"}"#);
     b.expect("stopped", |_| true);
+}
+
+#[test]
+fn an_address_a_registrar_saw_behind_a_nat_is_published_too() {
+    let dir = Scratch::new("lan-nat");
+    // SIPp as a registrar that reports our REGISTER as coming from 198.51.100.7 (RFC 3581).
+    let mut registrar = Sipp::scenario("registrar", "uas_register_nat.xml", &dir.0).spawn();
+    registrar.wait_listening();
+    let testnet = mainline::Testnet::builder(10)
+        .build()
+        .expect("a 10-node testnet on 127.0.0.1");
+    let config = dir.path("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"alice\"\naor = \"sip:alice@127.0.0.1\"\n\
+             registrar = \"sip:127.0.0.1:{}\"\nexpires = 600\n",
+            registrar.port()
+        ),
+    )
+    .expect("config");
+    let port = free_port();
+    let args = vec![
+        "--config".to_owned(),
+        config.display().to_string(),
+        "--listen".to_owned(),
+        format!("udp:127.0.0.1:{port}"),
+        "--identity-file".to_owned(),
+        dir.path("A.key").display().to_string(),
+        "--dht-bootstrap".to_owned(),
+        testnet.bootstrap.join(","),
+    ];
+    let mut a = Node::serve("A", &args, &dir.0);
+    a.expect("started", |_| true);
+    a.expect_within(FOUND_DEADLINE, "registration", |v| {
+        v["state"] == "registered"
+    });
+    let wanted = format!("udp:198.51.100.7:{port}");
+    let published = a.expect_within(Duration::from_secs(30), "published", |v| {
+        v["contacts"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c == wanted.as_str()))
+    });
+    // Our own address stays published besides it.
+    assert!(
+        published["contacts"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| *c == format!("udp:127.0.0.1:{port}"))),
+        "{published}"
+    );
+    registrar.finish().assert_passed();
+    a.send(r#"{"cmd":"quit"}"#);
+    a.expect("stopped", |_| true);
 }
