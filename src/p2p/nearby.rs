@@ -33,6 +33,9 @@ pub const SERVICE_TYPES: [(TransportKind, &str); 3] = [
     (TransportKind::Tls, "_sips._tcp.local."),
 ];
 
+/// At most this many peers are kept (mDNS is open to anyone on the link).
+pub const MAX_PEERS: usize = 256;
+
 /// The TXT key holding the public key.
 pub const TXT_KEY: &str = "key";
 /// The TXT key holding the handle (user part of the P2P address).
@@ -121,6 +124,9 @@ pub enum NearbyError {
     /// No usable address (only link-local IPv6, which needs a scope SIP URIs cannot carry).
     #[error("no usable address")]
     NoAddress,
+    /// The list already holds [`MAX_PEERS`] peers.
+    #[error("already {MAX_PEERS} people nearby")]
+    Full,
 }
 
 /// The people nearby, by key; each with the instances it advertises.
@@ -156,6 +162,9 @@ impl Nearby {
         // IPv4 first, then in a stable order: the same advertisement compares equal.
         instance.addresses.sort_by_key(|ip| (ip.is_ipv6(), *ip));
         instance.addresses.dedup();
+        if !self.peers.contains_key(&instance.key) && self.peers.len() >= MAX_PEERS {
+            return Err(NearbyError::Full);
+        }
         // An instance name moving to another key (a peer that changed identity) leaves the old.
         let moved = self.forget(&instance.fullname, Some(&instance.key));
         let instances = self.peers.entry(instance.key.clone()).or_default();

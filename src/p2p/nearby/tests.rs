@@ -129,3 +129,30 @@ fn an_instance_that_moves_to_another_key_leaves_the_old_one() {
     let keys: Vec<String> = nearby.peers().into_iter().map(|p| p.key).collect();
     assert_eq!(keys, vec![k2]);
 }
+
+#[test]
+fn the_list_is_bounded() {
+    let mut nearby = Nearby::new(None);
+    for n in 0..MAX_PEERS {
+        let secret = [
+            u8::try_from(n % 256).unwrap(),
+            7,
+            u8::try_from(n / 256).unwrap(),
+        ];
+        let mut bytes = [1u8; 32];
+        bytes[..3].copy_from_slice(&secret);
+        let k = Keypair::from_secret_key(&bytes).public_key().to_z32();
+        nearby
+            .found(instance(&k, TransportKind::Udp, 5060, &["10.0.0.1"]))
+            .unwrap();
+    }
+    let extra = instance(&key(200), TransportKind::Udp, 5060, &["10.0.0.1"]);
+    assert_eq!(nearby.found(extra), Err(NearbyError::Full));
+    // Someone already listed may still update.
+    let listed = nearby.peers()[0].key.clone();
+    assert!(
+        nearby
+            .found(instance(&listed, TransportKind::Tcp, 5061, &["10.0.0.2"]))
+            .is_ok()
+    );
+}
