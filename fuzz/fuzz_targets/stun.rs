@@ -24,6 +24,8 @@ fuzz_target!(|data: &[u8]| {
         key: text.chars().take(52).collect(),
         user: None,
         name: Some(text.to_string()),
+        addrs: Some(text.to_string()),
+        sig: Some(text.chars().rev().take(128).collect()),
         port: u16::from_be_bytes([
             data.first().copied().unwrap_or(0),
             data.get(1).copied().unwrap_or(0),

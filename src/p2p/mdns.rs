@@ -10,7 +10,8 @@
 
 use super::identity::Identity;
 use super::nearby::{
-    Change, Instance, Nearby, NearbyError, Peer, SERVICE_TYPES, TXT_KEY, TXT_NAME, TXT_USER,
+    Change, Instance, Nearby, NearbyError, Peer, SERVICE_TYPES, TXT_ADDRS, TXT_KEY, TXT_NAME,
+    TXT_SIG, TXT_USER, addrs_text, signed_text,
 };
 use crate::sip::locate::{Answer, Query};
 use crate::sip::transaction::TransportKind;
@@ -26,6 +27,51 @@ pub const MDNS_PORT: u16 = 5353;
 /// DHT has nothing either: a peer that just started answers the first browse within a
 /// second.
 pub const WAIT_FOR_PEER: Duration = Duration::from_secs(3);
+
+/// The longest display name advertised, in bytes (a TXT string holds 255 with its key).
+const MAX_NAME: usize = 64;
+/// The longest `addrs` list advertised, in bytes.
+const MAX_ADDRS: usize = 240;
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn fit(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// What a socket bound to `ip` is advertised with: `ip` itself, or for a wildcard, the
+/// addresses of our interfaces of its family (without IPv6 link-local ones, which SIP URIs
+/// cannot name), as many as the signed list holds.
+fn advertised_addresses(ip: IpAddr) -> Vec<IpAddr> {
+    if !ip.is_unspecified() {
+        return vec![ip];
+    }
+    let found = match if_addrs::get_if_addrs() {
+        Ok(interfaces) => interfaces,
+        Err(e) => {
+            tracing::warn!("mDNS: cannot list our interfaces: {e}");
+            Vec::new()
+        }
+    };
+    let mut ips: Vec<IpAddr> = found
+        .iter()
+        .map(if_addrs::Interface::ip)
+        .filter(|a| a.is_ipv4() == ip.is_ipv4())
+        .filter(|a| match a {
+            IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+            IpAddr::V4(_) => true,
+        })
+        .collect();
+    ips.sort();
+    ips.dedup();
+    while addrs_text(&ips).len() > MAX_ADDRS {
+        ips.pop();
+    }
+    ips
+}
 
 /// Why mDNS could not start.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +165,8 @@ impl Mdns {
                     key: text(TXT_KEY).unwrap_or_default(),
                     user: text(TXT_USER),
                     name: text(TXT_NAME),
+                    addrs: text(TXT_ADDRS),
+                    sig: text(TXT_SIG),
                     port: service.port,
                     addresses: service.addresses.iter().map(|a| a.to_ip_addr()).collect(),
                 };
@@ -137,8 +185,8 @@ impl Mdns {
     }
 
     /// Advertises `identity` for each of our sockets in `local`; `display` is the name to
-    /// show. A wildcard socket is advertised with the addresses of each interface the
-    /// daemon sends on.
+    /// show. A wildcard socket stands for the addresses of our interfaces of its family.
+    /// Each advertisement is signed with the identity key ([`signed_text`]).
     pub fn advertise(
         &self,
         identity: &Identity,
@@ -147,21 +195,30 @@ impl Mdns {
     ) -> Result<(), MdnsError> {
         let key = identity.public_key().to_z32();
         let host = format!("{key}.local.");
-        let properties = [
-            (TXT_KEY, key.as_str()),
-            (TXT_USER, identity.handle()),
-            (TXT_NAME, display),
-        ];
+        let user = identity.handle();
+        let name = fit(display, MAX_NAME);
         let mut advertised = Vec::new();
         for (transport, service_type) in SERVICE_TYPES {
             let Some((_, addr)) = local.iter().find(|(t, _)| *t == transport) else {
                 continue;
             };
-            let ips: Vec<IpAddr> = if addr.ip().is_unspecified() {
-                Vec::new()
-            } else {
-                vec![addr.ip()]
-            };
+            let ips = advertised_addresses(addr.ip());
+            let addrs = addrs_text(&ips);
+            let text = signed_text(service_type, &key, user, &name, addr.port(), &addrs);
+            let sig: String = identity
+                .keypair()
+                .sign(text.as_bytes())
+                .to_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let properties = [
+                (TXT_KEY, key.as_str()),
+                (TXT_USER, user),
+                (TXT_NAME, name.as_str()),
+                (TXT_ADDRS, addrs.as_str()),
+                (TXT_SIG, sig.as_str()),
+            ];
             let mut info = ServiceInfo::new(
                 service_type,
                 &key,
@@ -170,9 +227,6 @@ impl Mdns {
                 addr.port(),
                 &properties[..],
             )?;
-            if ips.is_empty() {
-                info = info.enable_addr_auto();
-            }
             // The instance name is our key: nobody else can rightly claim it, so no probing
             // (RFC 6762 §8.1 allows skipping it for names unique by construction).
             info.set_requires_probe(false);

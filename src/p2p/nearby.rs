@@ -9,16 +9,22 @@
 //! key=<52-character z-base32 public key>   the identity, as in sip:<user>@<key>
 //! user=<handle>                            the user part of its P2P address
 //! name=<display name>                      what to show (the handle when none is set)
+//! addrs=<ip>,<ip>...                       every address it may be reached at
+//! sig=<128 hex digits>                     ed25519 signature by the key (see below)
 //! ```
+//!
+//! The signature covers [`signed_text`]: the service type, key, user, name, port and `addrs`.
+//! An instance without a valid one is refused, and of the A/AAAA addresses that come with
+//! an instance only those in its signed `addrs` are kept: someone on the link can replay a
+//! peer's advertisement, but not point its key at another address.
 //!
 //! [`Nearby`] merges the instances of one key into one [`Peer`] and answers the RFC 3263
 //! locator's queries for names under a nearby key the way the DHT records would
 //! ([`crate::p2p::record`]): SRV per transport with the key as target, and the key's A/AAAA.
 //! A LAN peer therefore needs no internet, and is tried before the DHT.
 //!
-//! mDNS is not authenticated: anyone on the link can claim a key. The same holds for the
-//! addresses a DHT record names once the packet is verified, so what makes a call trustworthy
-//! is TLS proving the key, not how the address was found.
+//! Replayed advertisements can still keep a peer that left listed until they stop; what
+//! makes a call trustworthy is TLS proving the key, not how the address was found.
 
 use super::record;
 use crate::sip::locate::{Answer, Query, SrvRecord};
@@ -42,6 +48,39 @@ pub const TXT_KEY: &str = "key";
 pub const TXT_USER: &str = "user";
 /// The TXT key holding the display name.
 pub const TXT_NAME: &str = "name";
+/// The TXT key holding the signed address list.
+pub const TXT_ADDRS: &str = "addrs";
+/// The TXT key holding the signature.
+pub const TXT_SIG: &str = "sig";
+
+/// What the `sig` of an advertisement signs (UTF-8).
+pub fn signed_text(
+    service_type: &str,
+    key: &str,
+    user: &str,
+    name: &str,
+    port: u16,
+    addrs: &str,
+) -> String {
+    format!("tincan-mdns-1\n{service_type}\n{key}\n{user}\n{name}\n{port}\n{addrs}")
+}
+
+/// The `addrs` value for `addresses`: sorted, comma-separated.
+pub fn addrs_text(addresses: &[IpAddr]) -> String {
+    let mut sorted = addresses.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let text: Vec<String> = sorted.iter().map(ToString::to_string).collect();
+    text.join(",")
+}
+
+/// The service type a transport is advertised under.
+pub fn service_type(transport: TransportKind) -> &'static str {
+    SERVICE_TYPES
+        .iter()
+        .find(|(t, _)| *t == transport)
+        .map_or("_sip._udp.local.", |(_, ty)| ty)
+}
 
 /// One service instance as the browser resolved it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +95,10 @@ pub struct Instance {
     pub user: Option<String>,
     /// The TXT `name` value.
     pub name: Option<String>,
+    /// The TXT `addrs` value.
+    pub addrs: Option<String>,
+    /// The TXT `sig` value (hex).
+    pub sig: Option<String>,
     /// The SRV port.
     pub port: u16,
     /// The A/AAAA addresses.
@@ -124,6 +167,9 @@ pub enum NearbyError {
     /// No usable address (only link-local IPv6, which needs a scope SIP URIs cannot carry).
     #[error("no usable address")]
     NoAddress,
+    /// No signature, or not one by the key over what was advertised.
+    #[error("no valid signature by its key")]
+    BadSignature,
     /// The list already holds [`MAX_PEERS`] peers.
     #[error("already {MAX_PEERS} people nearby")]
     Full,
@@ -155,7 +201,10 @@ impl Nearby {
         if self.own.as_deref() == Some(instance.key.as_str()) {
             return Err(NearbyError::Ours);
         }
-        instance.addresses.retain(|ip| usable(*ip));
+        let signed = verified_addresses(&instance).ok_or(NearbyError::BadSignature)?;
+        instance
+            .addresses
+            .retain(|ip| usable(*ip) && signed.contains(ip));
         if instance.addresses.is_empty() {
             return Err(NearbyError::NoAddress);
         }
@@ -269,6 +318,35 @@ impl Nearby {
             Query::Address { .. } => Answer::NotFound,
         })
     }
+}
+
+/// The addresses `instance` signed, if its signature is the key's over what it advertised.
+fn verified_addresses(instance: &Instance) -> Option<Vec<IpAddr>> {
+    let key = record::key_of_name(&instance.key)?;
+    let addrs = instance.addrs.as_deref()?;
+    let hex = instance.sig.as_deref()?;
+    let mut bytes = [0u8; 64];
+    if hex.len() != 128 || !hex.is_ascii() {
+        return None;
+    }
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    let signature = ed25519_dalek::Signature::from_bytes(&bytes);
+    let text = signed_text(
+        service_type(instance.transport),
+        &instance.key,
+        instance.user.as_deref().unwrap_or_default(),
+        instance.name.as_deref().unwrap_or_default(),
+        instance.port,
+        addrs,
+    );
+    key.verify(text.as_bytes(), &signature).ok()?;
+    addrs
+        .split(',')
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse().ok())
+        .collect()
 }
 
 /// Whether a SIP URI can carry `ip`: not unspecified, multicast, or link-local IPv6 (which
