@@ -32,6 +32,8 @@ PURE_PATHS_IF_PRESENT=(
   'src/store/address*'
   'src/audio/resample*'
   'src/audio/processing*'
+  'src/p2p/nearby*'
+  'src/p2p/stun*'
 )
 
 # Forbidden uses, one extended regex each.

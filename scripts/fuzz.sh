@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds=${1:-600}
-targets=${FUZZ_TARGETS:-"sip_message sip_uri sdp ua rtp"}
+targets=${FUZZ_TARGETS:-"sip_message sip_uri sdp ua rtp stun"}
 command -v cargo-fuzz >/dev/null || { echo "fuzz: cargo install cargo-fuzz first" >&2; exit 1; }
 export RUSTC_BOOTSTRAP=1
 for t in $targets; do

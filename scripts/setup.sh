@@ -19,6 +19,7 @@ TEST_PKGS=(
   kamailio kamailio-tls-modules # registrar and proxy with digest auth, over UDP, TCP and TLS
   baresip-core # a third-party softphone for the interop tests
   openssl # the TLS test makes its own CA
+  coturn # a real STUN server (turnserver --stun-only) for the STUN client test
   gnome-keyring dbus # a real Secret Service in a private D-Bus session for the keyring test
   xvfb # the real window, headless, for the single-instance test
   desktop-file-utils appstream # validators for the packaging files

@@ -5,9 +5,11 @@
 
 mod call;
 mod id;
+mod nearby;
 
 pub use call::call;
 pub use id::id;
+pub use nearby::nearby;
 
 use crate::engine::json::{self, AccountNames};
 use crate::engine::{self, Command, EngineConfig, Event, Listen, setup};
@@ -314,7 +316,26 @@ fn p2p_option(
 ) -> Result<bool, String> {
     let mut value = |what: &str| option_value(args, arg, what);
     match arg {
-        "--no-dht" => p2p.off = true,
+        "--no-dht" => p2p.no_dht = true,
+        "--no-mdns" => p2p.no_mdns = true,
+        "--mdns-port" => {
+            let v = value("a port")?;
+            let port = v
+                .parse()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| format!("--mdns-port {v:?} is not a port"))?;
+            p2p.mdns_port = Some(port);
+        }
+        "--stun" => {
+            let v = value("HOST:PORT")?;
+            if !matches!(v.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>())),
+                         Some((h, Ok(p))) if !h.is_empty() && p != 0)
+            {
+                return Err(format!("--stun {v:?} is not HOST:PORT"));
+            }
+            p2p.stun = Some(v);
+        }
         "--identity-file" => p2p.identity_file = Some(value("a file")?.into()),
         "--dht-bootstrap" => {
             let v = value("HOST:PORT[,HOST:PORT...]")?;

@@ -56,6 +56,14 @@ pub struct General {
     /// The user part of our P2P address, `sip:<handle>@<key>` (a free name; the key is
     /// what identifies us).
     pub handle: String,
+    /// The name people nearby see (`None`: the handle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Advertise us and find people nearby on the local network (mDNS).
+    pub mdns: bool,
+    /// A STUN server, `host:port`, that tells us our public address to publish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stun: Option<String>,
 }
 
 impl Default for General {
@@ -69,6 +77,9 @@ impl Default for General {
             rtp_port_max: DEFAULT_RTP_PORTS.1,
             default_account: None,
             handle: DEFAULT_HANDLE.to_owned(),
+            display_name: None,
+            mdns: true,
+            stun: None,
         }
     }
 }

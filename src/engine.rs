@@ -20,6 +20,7 @@ pub mod json;
 mod media;
 pub mod net;
 pub mod setup;
+mod stun;
 
 pub use accounts::EngineAccount;
 pub use net::Listen;
@@ -67,20 +68,43 @@ pub struct EngineConfig {
     pub stop_grace: Duration,
     /// Keep-alive period towards registrars (`None`: no keep-alives).
     pub keepalive: Option<Duration>,
-    /// Serverless calling through the Mainline DHT (`None`: no DHT at all, and P2P
-    /// addresses cannot be called).
+    /// Serverless calling through the Mainline DHT and the local network (`None`: neither,
+    /// and P2P addresses cannot be called).
     pub p2p: Option<P2pConfig>,
 }
 
-/// How the engine takes part in the DHT.
-#[derive(Debug, Clone, Default)]
+/// How the engine takes part in serverless calling.
+#[derive(Debug, Clone)]
 pub struct P2pConfig {
-    /// Our identity, whose records are published (`None`: resolve only).
+    /// Our identity, whose records are published and advertised (`None`: resolve only).
     pub identity: Option<Identity>,
+    /// Use the Mainline DHT.
+    pub dht: bool,
     /// The DHT nodes to bootstrap from (`None`: the public Mainline bootstrap nodes).
     pub bootstrap: Option<Vec<String>>,
     /// Addresses to publish instead of the ones we listen on.
     pub addresses: Vec<std::net::IpAddr>,
+    /// LAN discovery on this mDNS port (normally [`crate::p2p::mdns::MDNS_PORT`]; `None`: off).
+    pub mdns: Option<u16>,
+    /// The name people nearby see (`None`: the handle).
+    pub display_name: Option<String>,
+    /// A STUN server (`HOST:PORT`) that tells us our public address, which is then published.
+    pub stun: Option<String>,
+}
+
+impl Default for P2pConfig {
+    /// DHT and mDNS on, no identity, no STUN server.
+    fn default() -> Self {
+        P2pConfig {
+            identity: None,
+            dht: true,
+            bootstrap: None,
+            addresses: Vec::new(),
+            mdns: Some(crate::p2p::mdns::MDNS_PORT),
+            display_name: None,
+            stun: None,
+        }
+    }
 }
 
 impl EngineConfig {
@@ -172,6 +196,27 @@ pub enum Event {
         /// `sip:<handle>@<key>`.
         address: String,
     },
+    /// Someone appeared on the local network (mDNS), or what they advertise changed.
+    Nearby {
+        /// Their P2P address, `sip:<handle>@<key>`.
+        address: String,
+        /// The name they show.
+        name: String,
+        /// Where they listen, `udp:192.168.1.7:5060` and so on.
+        contacts: Vec<String>,
+    },
+    /// Someone left the local network (their goodbye, or their records expired).
+    NearbyGone {
+        /// Their key, z-base32.
+        key: String,
+    },
+    /// A STUN server told us our public address (RFC 8489 XOR-MAPPED-ADDRESS).
+    PublicAddress {
+        /// The address and port the server saw our request come from.
+        address: SocketAddr,
+        /// The server asked.
+        server: String,
+    },
     /// Our records are on the DHT.
     Published {
         /// Our P2P address.
@@ -261,7 +306,14 @@ pub async fn run(
     let (dns_tx, dns_rx) = mpsc::channel(64);
     let (audio_in, audio_out) = (config.audio_in.clone(), config.audio_out.clone());
     let sound = config.sound.clone();
-    let bootstrap = config.p2p.as_ref().map(|p| p.bootstrap.clone());
+    let bootstrap = config
+        .p2p
+        .as_ref()
+        .filter(|p| p.dht)
+        .map(|p| p.bootstrap.clone());
+    let identity = config.p2p.as_ref().and_then(|p| p.identity.clone());
+    let own_key = identity.as_ref().map(|i| i.public_key().to_z32());
+    let mdns_port = config.p2p.as_ref().and_then(|p| p.mdns);
     let (tls, mut dns, device, dht) = tokio::task::spawn_blocking(move || {
         let tls = net::tls::TlsClient::load(&ca_files, system_roots);
         let device = match sound {
@@ -287,7 +339,6 @@ pub async fn run(
         None => None,
     };
     dns.set_dht(dht.clone());
-    let identity = config.p2p.as_ref().and_then(|p| p.identity.clone());
     let publisher = match (dht, &identity) {
         (Some(dht), Some(identity)) => {
             let overrides = config.p2p.as_ref().map(|p| p.addresses.clone());
@@ -302,6 +353,18 @@ pub async fn run(
     };
     let device = device.map_err(|e| EngineError::Audio(e.to_string()))?;
     let (net, net_rx) = net::Net::bind(&config.listen, tls.client).await?;
+    // The mDNS daemon (a thread of its own, sockets opened there) once nothing can fail
+    // before the loop, which stops it.
+    let mdns = match mdns_port.map(|port| crate::p2p::mdns::Mdns::start(port, own_key)) {
+        Some(Ok(mdns)) => Some(mdns),
+        Some(Err(e)) => {
+            tls.warnings
+                .push(format!("{e}: people nearby are not found"));
+            None
+        }
+        None => None,
+    };
+    dns.set_mdns(mdns.clone());
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
     let ua_config = UaConfig {
@@ -309,7 +372,13 @@ pub async fn run(
         timers: TimerConfig::default(),
         user_agent: config.user_agent.clone(),
     };
-    let ua = UserAgent::new(ua_config, seed);
+    let mut ua = UserAgent::new(ua_config, seed);
+    // Direct calls come from our P2P address when we have one (else from our Contact).
+    ua.set_direct_from(
+        identity
+            .as_ref()
+            .and_then(|i| crate::sip::uri::SipUri::parse(&i.address()).ok()),
+    );
     let media_ip = net
         .local()
         .iter()
@@ -319,8 +388,65 @@ pub async fn run(
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
     let media = media::Media::new(media_ip, config.rtp_ports, device, seed, net.inputs());
+    let (nearby_tx, nearby_rx) = mpsc::channel(32);
+    let (stun_tx, stun_rx) = mpsc::channel(4);
+    if let Some(mdns) = &mdns {
+        lan(
+            mdns,
+            identity.as_ref(),
+            &config,
+            net.local(),
+            &nearby_tx,
+            &mut tls.warnings,
+        );
+    }
+    if let Some(server) = config.p2p.as_ref().and_then(|p| p.stun.clone()) {
+        let bind = net
+            .local()
+            .iter()
+            .find(|(t, _)| *t == TransportKind::Udp)
+            .map_or(
+                std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                |(_, a)| a.ip(),
+            );
+        stun::spawn(server, bind, stun_tx.clone());
+    }
+    let inputs = driver::Inputs {
+        commands,
+        net: net_rx,
+        dns: dns_rx,
+        published: published_rx,
+        nearby: nearby_rx,
+        stun: stun_rx,
+        // Kept so that these channels never close, with or without their producers.
+        _keep: (nearby_tx, stun_tx),
+    };
     driver::Engine::new(ua, net, dns, media, config, events)
-        .with_p2p(identity, publisher)
-        .run(commands, net_rx, dns_rx, published_rx, tls.warnings)
+        .with_p2p(identity, publisher, mdns)
+        .run(inputs, tls.warnings)
         .await
+}
+
+/// Starts LAN discovery: browsing for people nearby, and advertising `identity` if we have
+/// one. What fails is a warning.
+fn lan(
+    mdns: &crate::p2p::mdns::Mdns,
+    identity: Option<&Identity>,
+    config: &EngineConfig,
+    local: &[(TransportKind, SocketAddr)],
+    nearby: &mpsc::Sender<crate::p2p::nearby::Change>,
+    warnings: &mut Vec<String>,
+) {
+    if let Err(e) = mdns.browse(Some(nearby)) {
+        warnings.push(format!("{e}: people nearby are not found"));
+    }
+    let Some(identity) = identity else { return };
+    let display = config
+        .p2p
+        .as_ref()
+        .and_then(|p| p.display_name.clone())
+        .unwrap_or_else(|| identity.handle().to_owned());
+    if let Err(e) = mdns.advertise(identity, &display, local) {
+        warnings.push(format!("{e}: we are not advertised on the local network"));
+    }
 }

@@ -61,7 +61,15 @@ Commands:
     --dht-bootstrap HOST:PORT[,...]  the DHT nodes to start from (default: the public
                          Mainline bootstrap nodes)
     --p2p-address IP     publish this address (repeatable) instead of those we listen on
-    --no-dht             no DHT: P2P addresses can neither be reached nor called
+    --no-dht             no DHT: only people nearby can reach us and be called
+    On the local network we are advertised by mDNS (_sip._udp.local. and so on, with our
+    key and name) and people nearby are announced as {\"event\":\"nearby\",...} and
+    {\"event\":\"nearby_gone\",...}; calls to their sip:user@<key> need no internet.
+    --no-mdns            no LAN discovery ([general] mdns = false does the same)
+    --mdns-port PORT     mDNS on another port than 5353 (every peer must agree)
+    The name people nearby see is [general] display_name (default: the handle).
+    --stun HOST:PORT     learn our public address from this STUN server ([general] stun)
+                         and publish it too ({\"event\":\"public_address\",...})
   tincan call TARGET [OPTIONS]
                          place one call and print its events as JSON lines (as serve does);
                          exit status 0 only if it was answered and then ended normally.
@@ -71,9 +79,14 @@ Commands:
     --hangup-after SECS  hang up that long after the answer (default: wait for the far end)
     --ring-timeout SECS  give up if not answered by then (default 60)
     and --config, --listen (default: any free port), --audio-in, --audio-out, the
-    sound-device options, --password-stdin, --log-* as for serve
+    sound-device options, --password-stdin, --log-* as for serve. Calling sip:user@<key>
+    (or giving any of serve's serverless options) turns on serverless calling as for
+    serve; From is then our own P2P address.
   tincan devices [--json]  list the sound devices (inputs and outputs; JSON lines with
                          --json)
+  tincan nearby [--seconds N] [--json] [--mdns-port PORT]
+                         listen on the local network for N seconds (default 3) and list
+                         the Tincan users found: address, name, where they listen
   tincan password set NAME      store account NAME's password (first line of stdin)
                                 in the OS keyring, where serve and call find it
   tincan password delete NAME   remove it
@@ -87,8 +100,8 @@ Commands:
     --config FILE        the settings file (for the handle)
   tincan help            this text
 
-Audio flows with G.711 (PCMU, PCMA) through the sound card or the virtual device (WAV
-files); Opus, the rest of the window, LAN discovery and encrypted calls are being built.";
+Audio flows with Opus, G.722 and G.711 through the sound card or the virtual device (WAV
+files).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -99,6 +112,7 @@ fn main() -> ExitCode {
         Some("password") => cli::password(&args[1..], USAGE),
         Some("id") => cli::id(&args[1..], USAGE),
         Some("devices") => cli::devices(&args[1..], USAGE),
+        Some("nearby") => cli::nearby(&args[1..], USAGE),
         Some("help" | "--help" | "-h") => {
             out(USAGE);
             ExitCode::SUCCESS

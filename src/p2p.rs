@@ -2,10 +2,15 @@
 //! provider. [`identity`] holds our ed25519 key pair; [`record`] builds and checks the signed
 //! DNS records (pkarr packets) that say where a key's owner can be reached, sans-IO;
 //! [`dht`] publishes ours on the Mainline DHT and resolves others' for the engine, whose
-//! RFC 3263 locator then picks transport and address as for any domain.
+//! RFC 3263 locator then picks transport and address as for any domain. On the local
+//! network, [`mdns`] advertises us and keeps the people nearby ([`nearby`], sans-IO), who are
+//! reached without the DHT; [`stun`] learns our public address (RFC 8489) for the records.
 //!
-//! Not here yet: LAN discovery (mDNS), TLS that proves the identity key, SRTP.
+//! Not here yet: TLS that proves the identity key, SRTP.
 
 pub mod dht;
 pub mod identity;
+pub mod mdns;
+pub mod nearby;
 pub mod record;
+pub mod stun;

@@ -34,6 +34,8 @@ impl CallOptions {
         let mut hangup_after = None;
         let mut ring_timeout = DEFAULT_RING_TIMEOUT;
         let mut engine = ServeOptions::default();
+        let mut p2p = super::id::P2pOptions::default();
+        let mut p2p_given = false;
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let mut seconds = |name: &str| -> Result<Duration, String> {
@@ -51,7 +53,9 @@ impl CallOptions {
                     account = Some(args.next().ok_or("--account needs a name")?.clone());
                 }
                 a if a.starts_with("--") => {
-                    if !engine.option(a, &mut args)? {
+                    if super::p2p_option(&mut p2p, a, &mut args)? {
+                        p2p_given = true;
+                    } else if !engine.option(a, &mut args)? {
                         return Err(format!("unknown option {a:?}"));
                     }
                 }
@@ -61,6 +65,11 @@ impl CallOptions {
         }
         let target =
             target.ok_or("tincan call needs a target: a SIP URI, or a user with --account")?;
+        // Serverless calling (DHT, mDNS, our identity) only for a P2P address or when asked
+        // for: a plain call touches neither the network's DHT nor the keyring.
+        if p2p_given || is_p2p_address(&target) {
+            engine.p2p = Some(p2p);
+        }
         Ok(CallOptions {
             target,
             account,
@@ -69,6 +78,14 @@ impl CallOptions {
             engine,
         })
     }
+}
+
+/// Whether `target` is a SIP URI whose host is a public key (`sip:bob@<key>`).
+fn is_p2p_address(target: &str) -> bool {
+    crate::sip::uri::Uri::parse(target.trim())
+        .ok()
+        .and_then(|uri| uri.as_sip().map(|u| u.host.to_string()))
+        .is_some_and(|host| crate::p2p::record::key_of_name(&host).is_some())
 }
 
 /// `tincan call`.

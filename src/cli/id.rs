@@ -143,11 +143,17 @@ fn run(options: IdOptions) -> Result<ExitCode, identity::IdentityError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The P2P options of `tincan serve`.
+/// The P2P options of `tincan serve` and `tincan call`.
 #[derive(Debug, Default)]
 pub(super) struct P2pOptions {
     /// `--no-dht`.
-    pub(super) off: bool,
+    pub(super) no_dht: bool,
+    /// `--no-mdns`.
+    pub(super) no_mdns: bool,
+    /// `--mdns-port` (tests, or a LAN that agreed on another port).
+    pub(super) mdns_port: Option<u16>,
+    /// `--stun HOST:PORT`.
+    pub(super) stun: Option<String>,
     /// `--dht-bootstrap`.
     pub(super) bootstrap: Option<Vec<String>>,
     /// `--identity-file`.
@@ -157,14 +163,20 @@ pub(super) struct P2pOptions {
 }
 
 impl P2pOptions {
-    /// The engine's P2P settings: the identity (made on first use) from the key file or the
-    /// keyring. Without one, P2P addresses can still be called, but we are not published.
+    /// The engine's P2P settings: DHT, mDNS (unless switched off here or in the settings),
+    /// STUN, and the identity (made on first use) from the key file or the keyring. Without
+    /// an identity, P2P addresses can still be called, but we are not published. `None`
+    /// when the DHT and mDNS are both off and there is no STUN server.
     pub(super) fn engine_config(
         self,
         settings: &config::Config,
         warnings: &mut Vec<String>,
     ) -> Option<P2pConfig> {
-        if self.off {
+        let dht = !self.no_dht;
+        let mdns = (!self.no_mdns && settings.general.mdns)
+            .then(|| self.mdns_port.unwrap_or(crate::p2p::mdns::MDNS_PORT));
+        let stun = self.stun.or_else(|| settings.general.stun.clone());
+        if !dht && mdns.is_none() && stun.is_none() {
             return None;
         }
         let store = self.identity_file.map_or(KeyStore::Keyring, KeyStore::File);
@@ -185,8 +197,12 @@ impl P2pOptions {
         };
         Some(P2pConfig {
             identity,
+            dht,
             bootstrap: self.bootstrap,
             addresses: self.addresses,
+            mdns,
+            display_name: settings.general.display_name.clone(),
+            stun,
         })
     }
 }

@@ -18,7 +18,7 @@ use toml::{Table, Value};
 /// The log levels `general.log_level` accepts.
 const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
-const GENERAL_KEYS: [&str; 8] = [
+const GENERAL_KEYS: [&str; 11] = [
     "listen",
     "auto_answer",
     "sip_trace",
@@ -27,6 +27,9 @@ const GENERAL_KEYS: [&str; 8] = [
     "rtp_port_max",
     "default_account",
     "handle",
+    "display_name",
+    "mdns",
+    "stun",
 ];
 
 const AUDIO_KEYS: [&str; 6] = [
@@ -131,6 +134,9 @@ fn general(table: &Table, warnings: &mut Vec<String>) -> General {
         rtp_port_max: f.or("rtp_port_max", d.rtp_port_max, port),
         default_account: f.take("default_account", "ignored", string),
         handle: f.or("handle", d.handle, handle),
+        display_name: f.take("display_name", "ignored", string),
+        mdns: f.or("mdns", d.mdns, boolean),
+        stun: f.take("stun", "ignored", host_port),
     };
     if general.rtp_port_min > general.rtp_port_max {
         let (min, max) = DEFAULT_RTP_PORTS;
@@ -404,6 +410,15 @@ fn log_level(v: &Value) -> Result<String, String> {
         "expected one of {}, found {s:?}",
         LOG_LEVELS.join(", ")
     ))
+}
+
+/// `host:port` with a port (a STUN server).
+fn host_port(v: &Value) -> Result<String, String> {
+    let s = string(v)?;
+    match s.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>())) {
+        Some((host, Ok(port))) if !host.is_empty() && port != 0 => Ok(s),
+        _ => Err(format!("expected host:port, found {s:?}")),
+    }
 }
 
 /// A SIP user part without escapes (RFC 3261 §25.1 `unreserved`, plus `+` for numbers).

@@ -54,6 +54,9 @@ fn full_config() -> Config {
         rtp_port_max: 20099,
         default_account: Some("home".into()),
         handle: "alice".into(),
+        display_name: Some("Alice A.".into()),
+        mdns: false,
+        stun: Some("stun.example.net:3478".into()),
     };
     let audio = AudioSettings {
         input_device: Some("USB Headset".into()),

@@ -4,9 +4,12 @@
 //! here blocks the engine: even reading `/etc/resolv.conf` happens on the blocking pool.
 //!
 //! A name under a public key (`<key>`, `_sip._udp.<key>`: a P2P address) is not DNS: its
-//! queries go to the Mainline DHT ([`crate::p2p::dht`]) and come back on the same channel.
+//! queries go to the people nearby first ([`crate::p2p::mdns`]: a LAN peer needs no
+//! internet), then to the Mainline DHT ([`crate::p2p::dht`]), and come back on the same
+//! channel.
 
 use crate::p2p::dht::Dht;
+use crate::p2p::mdns::{Mdns, WAIT_FOR_PEER};
 use crate::p2p::record;
 use crate::sip::locate::{Answer, NaptrRecord, Query, SrvRecord};
 use crate::sip::ua::{LookupId, ResolveRequest};
@@ -42,6 +45,8 @@ pub struct Dns {
     answers: mpsc::Sender<Resolved>,
     /// Answers names under public keys (`None`: the DHT is off).
     dht: Option<Dht>,
+    /// Answers names under the keys of people nearby, first (`None`: mDNS is off).
+    mdns: Option<Mdns>,
 }
 
 impl Dns {
@@ -72,12 +77,18 @@ impl Dns {
             resolver,
             answers,
             dht: None,
+            mdns: None,
         }
     }
 
     /// Answers names under public keys from `dht` from now on.
     pub fn set_dht(&mut self, dht: Option<Dht>) {
         self.dht = dht;
+    }
+
+    /// Answers names under the keys of people nearby from `mdns` from now on.
+    pub fn set_mdns(&mut self, mdns: Option<Mdns>) {
+        self.mdns = mdns;
     }
 
     /// Why there is no resolver, if there is none (every query then fails at once).
@@ -90,8 +101,14 @@ impl Dns {
         let ResolveRequest { lookup, query } = request;
         let answers = self.answers.clone();
         let resolver = match (record::key_of_name(query.name()), &self.dht, &self.resolver) {
+            (Some(key), dht, _) if self.mdns.is_some() => {
+                let (mdns, dht, asked) = (self.mdns.clone(), dht.clone(), query.clone());
+                return answer_later(answers, lookup, query, async move {
+                    p2p_answer(mdns, dht, &asked, key).await
+                });
+            }
             (Some(key), Some(dht), _) => return dht.ask(lookup, query, key, answers),
-            (Some(_), None, _) => Err("a P2P address, and the DHT is off".to_owned()),
+            (Some(_), None, _) => Err("a P2P address, and the DHT is off (mDNS too)".to_owned()),
             (None, _, Ok(resolver)) => Ok(resolver.clone()),
             (None, _, Err(why)) => Err(format!("no DNS resolver: {why}")),
         };
@@ -111,6 +128,49 @@ impl Dns {
                 Err(e) => (Answer::Failed, Some(e.to_string())),
             }
         });
+    }
+}
+
+/// Answers a query for a name under `key`: from the people nearby when the key is one of
+/// them; else from the DHT, while watching for the key to show up nearby (a peer that just
+/// started); with no DHT, or when it finds nothing, after waiting [`WAIT_FOR_PEER`] for it.
+async fn p2p_answer(
+    mdns: Option<Mdns>,
+    dht: Option<Dht>,
+    query: &Query,
+    key: pkarr::PublicKey,
+) -> (Answer, Option<String>) {
+    let lan = async {
+        match &mdns {
+            Some(mdns) => mdns.wait_for(query, WAIT_FOR_PEER).await,
+            None => None,
+        }
+    };
+    let Some(dht) = dht else {
+        return match lan.await {
+            Some(answer) => (answer, None),
+            None => (
+                Answer::Failed,
+                Some("not on the local network, and the DHT is off".to_owned()),
+            ),
+        };
+    };
+    tokio::pin!(lan);
+    let from_dht = dht.answer(query, key.clone());
+    tokio::pin!(from_dht);
+    tokio::select! {
+        nearby = &mut lan => match nearby {
+            Some(answer) => (answer, None),
+            None => from_dht.await,
+        },
+        found = &mut from_dht => match found {
+            // The key has no records on the DHT: it may yet show up nearby.
+            (Answer::NotFound | Answer::Failed, _) if !dht.knows(&key) => match lan.await {
+                Some(answer) => (answer, None),
+                None => found,
+            },
+            found => found,
+        },
     }
 }
 

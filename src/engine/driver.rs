@@ -4,10 +4,13 @@
 use super::dns::{Dns, Resolved};
 use super::media::{DtmfFailure, Media};
 use super::net::{Net, NetInput};
+use super::stun::StunOutcome;
 use super::{Command, EngineConfig, EngineError, Event};
 use crate::log::{redact, scrub};
 use crate::p2p::dht::{Published, Publisher};
 use crate::p2p::identity::Identity;
+use crate::p2p::mdns::Mdns;
+use crate::p2p::nearby::Change;
 use crate::sip::call::{CallEvent, CallId};
 use crate::sip::locate::Answer;
 use crate::sip::offer_answer::{Codec, LocalMedia};
@@ -26,8 +29,22 @@ enum Input {
     Net(Option<NetInput>),
     Dns(Option<Resolved>),
     Published(Option<Published>),
+    Nearby(Option<Change>),
+    Stun(Option<StunOutcome>),
     Command(Option<Command>),
     Timeout,
+}
+
+/// The channels the loop reads.
+pub(super) struct Inputs {
+    pub(super) commands: mpsc::Receiver<Command>,
+    pub(super) net: mpsc::Receiver<NetInput>,
+    pub(super) dns: mpsc::Receiver<Resolved>,
+    pub(super) published: mpsc::Receiver<Published>,
+    pub(super) nearby: mpsc::Receiver<Change>,
+    pub(super) stun: mpsc::Receiver<StunOutcome>,
+    /// Senders kept so that the channels above never close.
+    pub(super) _keep: (mpsc::Sender<Change>, mpsc::Sender<StunOutcome>),
 }
 
 /// The running engine: the core, its transports and what the loop must remember.
@@ -52,6 +69,19 @@ pub(super) struct Engine {
     identity: Option<Identity>,
     /// Keeps our records on the DHT (`None` without an identity or a DHT).
     publisher: Option<Publisher>,
+    /// LAN discovery (`None`: mDNS is off); stopped (goodbyes sent) when the engine stops.
+    mdns: Option<Mdns>,
+    /// The peer address of the call being dialled, when known (for our SDP address).
+    media_towards: Option<IpAddr>,
+}
+
+impl Drop for Engine {
+    /// However the loop ended, our mDNS services are withdrawn and the daemon stops.
+    fn drop(&mut self) {
+        if let Some(mdns) = self.mdns.take() {
+            mdns.stop();
+        }
+    }
 }
 
 impl Engine {
@@ -77,17 +107,21 @@ impl Engine {
             names: HashMap::new(),
             identity: None,
             publisher: None,
+            mdns: None,
+            media_towards: None,
         }
     }
 
-    /// Adds serverless calling: our identity and what publishes it.
+    /// Adds serverless calling: our identity, what publishes it, and LAN discovery.
     pub(super) fn with_p2p(
         mut self,
         identity: Option<Identity>,
         publisher: Option<Publisher>,
+        mdns: Option<Mdns>,
     ) -> Self {
         self.identity = identity;
         self.publisher = publisher;
+        self.mdns = mdns;
         self
     }
 
@@ -95,12 +129,18 @@ impl Engine {
     /// has settled.
     pub(super) async fn run(
         mut self,
-        mut commands: mpsc::Receiver<Command>,
-        mut net: mpsc::Receiver<NetInput>,
-        mut dns: mpsc::Receiver<Resolved>,
-        mut published: mpsc::Receiver<Published>,
+        inputs: Inputs,
         warnings: Vec<String>,
     ) -> Result<(), EngineError> {
+        let Inputs {
+            mut commands,
+            mut net,
+            mut dns,
+            mut published,
+            mut nearby,
+            mut stun,
+            _keep,
+        } = inputs;
         let listen = self.net.local().to_vec();
         self.emit(Event::Started { listen }).await?;
         if let Some(identity) = &self.identity {
@@ -134,6 +174,8 @@ impl Engine {
                 outcome = published.recv(), if self.publisher.is_some() => {
                     Input::Published(outcome)
                 }
+                change = nearby.recv() => Input::Nearby(change),
+                outcome = stun.recv() => Input::Stun(outcome),
                 command = commands.recv(), if self.stop_deadline.is_none() => {
                     Input::Command(command)
                 }
@@ -143,7 +185,13 @@ impl Engine {
             match input {
                 Input::Net(Some(input)) => self.on_net(now, input).await?,
                 // These channels have senders kept by the engine itself: they never close.
-                Input::Net(None) | Input::Dns(None) | Input::Published(None) => {}
+                Input::Net(None)
+                | Input::Dns(None)
+                | Input::Published(None)
+                | Input::Nearby(None)
+                | Input::Stun(None) => {}
+                Input::Nearby(Some(change)) => self.emit(nearby_event(change)).await?,
+                Input::Stun(Some(outcome)) => self.on_stun(now, outcome).await?,
                 Input::Dns(Some(resolved)) => self.on_resolved(now, resolved).await?,
                 Input::Published(Some(outcome)) => {
                     if let Some(publisher) = &mut self.publisher {
@@ -158,6 +206,9 @@ impl Engine {
             }
             self.drain().await?;
             if self.is_done(Instant::now()) {
+                if let Some(mdns) = self.mdns.take() {
+                    mdns.stop();
+                }
                 self.save_recording().await?;
                 return self.emit(Event::Stopped).await;
             }
@@ -219,6 +270,25 @@ impl Engine {
             self.ua.remove_account(now, account);
         }
         Ok(())
+    }
+
+    /// A STUN server told us our public address: report it, and publish it with ours.
+    async fn on_stun(&mut self, now: Instant, outcome: StunOutcome) -> Result<(), EngineError> {
+        let StunOutcome { server, result } = outcome;
+        match result {
+            Ok(address) => {
+                tracing::info!("STUN: {server} sees us as {}", redact(address));
+                if let Some(publisher) = &mut self.publisher {
+                    publisher.set_public(now, Some(address.ip()));
+                }
+                self.emit(Event::PublicAddress { address, server }).await
+            }
+            Err(why) => {
+                let message = format!("STUN server {server}: {why}");
+                tracing::warn!("{}", scrub(&message));
+                self.emit(Event::Warning { message }).await
+            }
+        }
     }
 
     async fn on_timeout(&mut self, now: Instant) -> Result<(), EngineError> {
@@ -322,6 +392,7 @@ impl Engine {
         if let Answer::Address(addrs) = &answer {
             for ip in addrs {
                 self.names.insert(*ip, query.name().to_owned());
+                self.learn_route(*ip);
             }
         }
         if let Some(error) = error {
@@ -411,6 +482,21 @@ impl Engine {
             Ok(uri) => uri,
             Err(message) => return self.error(Some(call), message).await,
         };
+        // Where the call goes, when known now: an IP literal, or a peer nearby.
+        let peer_ip = match uri.as_sip().map(|u| &u.host) {
+            Some(Host::V4(ip)) => Some(IpAddr::V4(*ip)),
+            Some(Host::V6(ip)) => Some(IpAddr::V6(*ip)),
+            Some(Host::Name(name)) => self
+                .mdns
+                .as_ref()
+                .and_then(|m| m.peer(name.as_str()))
+                .and_then(|p| p.addresses.first().copied()),
+            None => None,
+        };
+        if let Some(ip) = peer_ip {
+            self.learn_route(ip);
+        }
+        self.media_towards = peer_ip;
         let media = match self.local_media(call) {
             Ok(m) => m,
             Err(message) => return self.error(Some(call), message).await,
@@ -421,6 +507,40 @@ impl Engine {
                 Ok(())
             }
             Err(e) => self.error(Some(call), e.to_string()).await,
+        }
+    }
+
+    /// After a registration: when the registrar saw us at another address than ours (a NAT,
+    /// RFC 3581 `received`), that address is published on the DHT too.
+    fn learn_seen_address(&mut self, account: AccountId) {
+        let Some(publisher) = &mut self.publisher else {
+            return;
+        };
+        let seen = match self.ua.account_contact(account).map(|c| &c.host) {
+            Some(Host::V4(ip)) => IpAddr::V4(*ip),
+            Some(Host::V6(ip)) => IpAddr::V6(*ip),
+            _ => return,
+        };
+        let ours = self.net.local().iter().any(|(_, a)| a.ip() == seen);
+        if !ours && !seen.is_loopback() && !seen.is_unspecified() {
+            tracing::info!("the registrar sees us at {}", redact(seen));
+            publisher.set_seen_by_registrar(Instant::now(), Some(seen));
+        }
+    }
+
+    /// Tells the core which of our addresses reaches `peer`, when we listen on a wildcard
+    /// address (Via and Contact must name a real one).
+    fn learn_route(&mut self, peer: IpAddr) {
+        if !self
+            .net
+            .local()
+            .iter()
+            .any(|(_, a)| a.ip().is_unspecified())
+        {
+            return;
+        }
+        if let Some(source) = route_source(peer) {
+            self.ua.learn_route_source(peer, source);
         }
     }
 
@@ -437,12 +557,17 @@ impl Engine {
             Codec::pcma(),
             Codec::telephone_event(),
         ];
+        // A wildcard listen address stands for the route's source towards the peer (when
+        // known), else for the default route's address.
+        let towards = self.media_towards.take();
         let ip = self
             .net
             .local()
             .iter()
             .map(|(_, a)| a.ip())
             .find(|ip| !ip.is_unspecified())
+            .or_else(|| towards.and_then(route_source))
+            .or_else(|| route_source(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))))
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
         Ok(LocalMedia::new(ip, port, codecs))
     }
@@ -535,6 +660,13 @@ impl Engine {
             }
             UaEvent::Registration {
                 account,
+                event: RegistrationEvent::Registered { .. },
+            } => {
+                self.learn_seen_address(*account);
+                None
+            }
+            UaEvent::Registration {
+                account,
                 event: RegistrationEvent::Unregistered,
             } => {
                 self.accounts.remove(account);
@@ -600,6 +732,37 @@ impl Engine {
             .send(event)
             .await
             .map_err(|_| EngineError::EventsClosed)
+    }
+}
+
+/// The address the OS sends from towards `peer`. Connecting a UDP socket only picks a
+/// route; no packet is sent.
+fn route_source(peer: IpAddr) -> Option<IpAddr> {
+    let bind: std::net::SocketAddr = match peer {
+        IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        IpAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let socket = std::net::UdpSocket::bind(bind).ok()?;
+    socket.connect((peer, 9)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified()).then_some(ip)
+}
+
+/// The event for a change in the people nearby.
+fn nearby_event(change: Change) -> Event {
+    match change {
+        Change::Appeared(peer) => {
+            tracing::info!("nearby: {} ({})", peer.key, peer.contacts().len());
+            Event::Nearby {
+                address: peer.address(),
+                contacts: peer.contacts(),
+                name: peer.name,
+            }
+        }
+        Change::Gone { key } => {
+            tracing::info!("nearby: {key} left");
+            Event::NearbyGone { key }
+        }
     }
 }
 

@@ -29,6 +29,9 @@
 //! | `dtmf` | `call`, `digit` ("5"): a DTMF digit arrived |
 //! | `identity` | `address`: our P2P address, `sip:<handle>@<52-character key>` (after `started`) |
 //! | `published` | `address`, `nodes` (how many DHT nodes stored our records), `contacts` ("udp:192.0.2.7:5060", what the records say), `ms` (how long it took) |
+//! | `nearby` | `address` (`sip:<handle>@<key>`), `name`, `contacts` ("udp:192.168.1.7:5060"): someone on the local network appeared (mDNS), or what they advertise changed |
+//! | `nearby_gone` | `key`: they left the local network |
+//! | `public_address` | `address` ("203.0.113.7:40000"), `server`: what a STUN server saw |
 //! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
 //! | `audio_device` | `state` (`opened`, `fallback`: the chosen device is missing and the default is used, `unavailable`: the call goes on silent that way, `lost`: it failed mid-call and the default is reopened), `direction` (`input`, `output`), `message`: the device name or why |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
@@ -249,6 +252,18 @@ enum WireEvent {
         contacts: Vec<String>,
         ms: u128,
     },
+    Nearby {
+        address: String,
+        name: String,
+        contacts: Vec<String>,
+    },
+    NearbyGone {
+        key: String,
+    },
+    PublicAddress {
+        address: String,
+        server: String,
+    },
     Dtmf {
         call: u64,
         digit: String,
@@ -350,6 +365,20 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
             nodes: *nodes,
             contacts: contacts.clone(),
             ms: took.as_millis(),
+        },
+        Event::Nearby {
+            address,
+            name,
+            contacts,
+        } => WireEvent::Nearby {
+            address: address.clone(),
+            name: name.clone(),
+            contacts: contacts.clone(),
+        },
+        Event::NearbyGone { key } => WireEvent::NearbyGone { key: key.clone() },
+        Event::PublicAddress { address, server } => WireEvent::PublicAddress {
+            address: address.to_string(),
+            server: server.clone(),
         },
         Event::Stopped => WireEvent::Stopped,
     }
@@ -622,6 +651,29 @@ mod tests {
             line(&published),
             json!({"event":"published","address":address,"nodes":20,
                    "contacts":["udp:127.0.0.1:5062"],"ms":1234})
+        );
+        let nearby = Event::Nearby {
+            address: address.clone(),
+            name: "Bob".into(),
+            contacts: vec!["udp:192.168.1.7:5060".into()],
+        };
+        assert_eq!(
+            line(&nearby),
+            json!({"event":"nearby","address":address,"name":"Bob",
+                   "contacts":["udp:192.168.1.7:5060"]})
+        );
+        assert_eq!(
+            line(&Event::NearbyGone { key: "k".into() }),
+            json!({"event":"nearby_gone","key":"k"})
+        );
+        let public = Event::PublicAddress {
+            address: "203.0.113.7:4000".parse().unwrap(),
+            server: "stun.example.net:3478".into(),
+        };
+        assert_eq!(
+            line(&public),
+            json!({"event":"public_address","address":"203.0.113.7:4000",
+                   "server":"stun.example.net:3478"})
         );
     }
 

@@ -42,6 +42,8 @@ pub const NEWER_GRACE: Duration = Duration::from_millis(300);
 pub const REPUBLISH: Duration = Duration::from_secs(60 * 60);
 /// How often our addresses are compared with what was published.
 pub const ADDRESS_CHECK: Duration = Duration::from_secs(60);
+/// How soon addresses are compared again when they changed during a publish.
+const RECHECK_IN_FLIGHT: Duration = Duration::from_secs(1);
 /// The first wait before publishing again after a failure (doubling up to [`RETRY_MAX`]).
 const RETRY_FIRST: Duration = Duration::from_secs(15);
 /// The longest wait between publishing attempts after failures.
@@ -160,12 +162,22 @@ impl Dht {
         let dht = self.clone();
         let asked = query.clone();
         answer_later(answers, lookup, query, async move {
-            match dht.lookup(key).await {
-                Ok(packet) => (record::answer(&packet, &asked), None),
-                Err(Miss::NotFound) => (Answer::NotFound, None),
-                Err(Miss::Failed(why)) => (Answer::Failed, Some(format!("DHT: {why}"))),
-            }
+            dht.answer(&asked, key).await
         });
+    }
+
+    /// Whether a packet for `key` is held (fresh or not).
+    pub fn knows(&self, key: &PublicKey) -> bool {
+        self.state().cache.newest(key).is_some()
+    }
+
+    /// The answer to `query`, whose name lies under `key`, and why it failed (for the log).
+    pub async fn answer(&self, query: &Query, key: PublicKey) -> (Answer, Option<String>) {
+        match self.lookup(key).await {
+            Ok(packet) => (record::answer(&packet, query), None),
+            Err(Miss::NotFound) => (Answer::NotFound, None),
+            Err(Miss::Failed(why)) => (Answer::Failed, Some(format!("DHT: {why}"))),
+        }
     }
 
     /// The packet for `key`: from the cache while fresh, else from a lookup (joining one in
@@ -307,6 +319,10 @@ pub struct Publisher {
     dht: Dht,
     /// The user's `--p2p-address` list (replaces the addresses found).
     overrides: Vec<IpAddr>,
+    /// Our public address as a STUN server saw it (published besides the others).
+    public: Option<IpAddr>,
+    /// Our address as a registrar saw it (Via `received`, RFC 3581), published too.
+    seen_by_registrar: Option<IpAddr>,
     /// The timestamp of the last packet we signed.
     last_timestamp: Option<u64>,
     /// What the DHT holds since our last successful publish.
@@ -332,6 +348,8 @@ impl Publisher {
             identity,
             dht,
             overrides,
+            public: None,
+            seen_by_registrar: None,
             last_timestamp: None,
             published: None,
             next_publish: None,
@@ -361,13 +379,32 @@ impl Publisher {
             .min()
     }
 
+    /// Takes our public address (from STUN); a new one is published at the next wake.
+    pub fn set_public(&mut self, now: Instant, public: Option<IpAddr>) {
+        if self.public != public {
+            self.public = public;
+            self.next_check = Some(now);
+        }
+    }
+
+    /// Takes our address as a registrar saw it; a new one is published at the next wake.
+    pub fn set_seen_by_registrar(&mut self, now: Instant, seen: Option<IpAddr>) {
+        if self.seen_by_registrar != seen {
+            self.seen_by_registrar = seen;
+            self.next_check = Some(now);
+        }
+    }
+
     /// Republishes when due, or at once when our addresses changed.
     pub fn on_timeout(&mut self, now: Instant, local: &[(TransportKind, SocketAddr)]) {
         let in_flight = self.next_publish.is_none();
         if self.next_check.is_some_and(|t| t <= now) {
             self.next_check = Some(now + ADDRESS_CHECK);
             let contact = self.contact(local);
-            if !in_flight && self.published.as_ref() != Some(&contact) {
+            if in_flight && self.published.as_ref() != Some(&contact) {
+                // Publish the change once the publish in flight is done.
+                self.next_check = Some(now + RECHECK_IN_FLIGHT);
+            } else if !in_flight && self.published.as_ref() != Some(&contact) {
                 tracing::info!("our addresses changed: publishing them");
                 self.publish(contact);
                 return;
@@ -421,7 +458,15 @@ impl Publisher {
         } else {
             Vec::new()
         };
-        Contact::new(local, &self.overrides, &interfaces)
+        let mut contact = Contact::new(local, &self.overrides, &interfaces);
+        if self.overrides.is_empty() {
+            for public in [self.public, self.seen_by_registrar].into_iter().flatten() {
+                if !contact.addresses.contains(&public) {
+                    contact.addresses.push(public);
+                }
+            }
+        }
+        contact
     }
 
     /// Signs `contact` and puts it on the DHT on a task; the outcome comes back on the

@@ -46,6 +46,11 @@ impl Identity {
         self.keypair.public_key()
     }
 
+    /// The user part of our address.
+    pub fn handle(&self) -> &str {
+        &self.handle
+    }
+
     /// Our P2P address, `sip:<handle>@<52-character z-base32 key>`.
     pub fn address(&self) -> String {
         format!("sip:{}@{}", self.handle, self.keypair.public_key().to_z32())

@@ -20,7 +20,7 @@ use super::transaction::{
     Peer, TimerConfig, TransactionEvent, TransactionId, TransactionLayer, Transmit, TransportKind,
 };
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 /// Identifies an account; minted by whoever creates it (the UI or the CLI).
@@ -144,6 +144,11 @@ pub struct UserAgent {
     merge_keys: HashMap<checks::MergeKey, TransactionId>,
     merge_keys_by_tx: HashMap<TransactionId, checks::MergeKey>,
     events: VecDeque<UaEvent>,
+    /// The From URI of direct calls (our P2P address, `sip:<handle>@<key>`), if we have one.
+    direct_from: Option<crate::sip::uri::SipUri>,
+    /// Which local address reaches each peer address, as the engine found out (its routing
+    /// table): what a wildcard listen address stands for in Via and Contact.
+    route_sources: HashMap<IpAddr, IpAddr>,
 }
 
 impl std::fmt::Debug for UserAgent {
@@ -175,6 +180,30 @@ impl UserAgent {
             merge_keys: HashMap::new(),
             merge_keys_by_tx: HashMap::new(),
             events: VecDeque::new(),
+            direct_from: None,
+            route_sources: HashMap::new(),
+        }
+    }
+
+    /// Sets the From URI of direct calls (no account): our P2P address. Without one, From is
+    /// our Contact.
+    pub fn set_direct_from(&mut self, from: Option<crate::sip::uri::SipUri>) {
+        self.direct_from = from;
+    }
+
+    /// The Contact account `account` registers: fixed to what the registrar saw when it
+    /// reported a NAT (`received`/`rport`, RFC 3581).
+    pub fn account_contact(&self, account: AccountId) -> Option<&crate::sip::uri::SipUri> {
+        self.accounts
+            .get(&account)
+            .map(|a| a.registration.contact())
+    }
+
+    /// Learns that `local` is the address packets to `peer` leave from (the route's source):
+    /// used in Via and Contact instead of a wildcard listen address.
+    pub fn learn_route_source(&mut self, peer: IpAddr, local: IpAddr) {
+        if !local.is_unspecified() {
+            self.route_sources.insert(peer, local);
         }
     }
 
@@ -369,6 +398,18 @@ impl UserAgent {
             .find(|(t, _)| *t == transport)
             .or(self.config.local.first())
             .map_or(SocketAddr::from(([0, 0, 0, 0], 5060)), |(_, a)| *a)
+    }
+
+    /// Our address towards `peer`: the listen address, or when that is a wildcard, the
+    /// route's source address the engine told us ([`UserAgent::learn_route_source`]).
+    fn local_addr_towards(&self, peer: Peer) -> SocketAddr {
+        let mut local = self.local_addr(peer.transport);
+        if local.ip().is_unspecified() {
+            if let Some(source) = self.route_sources.get(&peer.addr.ip()) {
+                local.set_ip(*source);
+            }
+        }
+        local
     }
 
     /// Drains the transaction layer's events.

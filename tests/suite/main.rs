@@ -11,6 +11,7 @@ mod interop_baresip;
 mod interop_kamailio;
 mod interop_sipp;
 mod keyring;
+mod lan;
 mod p2p;
 mod rfc4475;
 mod roundtrip;

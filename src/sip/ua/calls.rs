@@ -422,9 +422,9 @@ impl UserAgent {
                 .map_or_else(|| cfg.contact.clone(), |a| a.registration.contact().clone());
             return (cfg.aor.clone(), contact);
         }
-        let local = self.local_addr(peer.transport);
+        let local = self.local_addr_towards(peer);
         let uri = SipUri::new(Some("tincan"), Host::from(local.ip()), Some(local.port()));
-        (uri.clone(), uri)
+        (self.direct_from.clone().unwrap_or_else(|| uri.clone()), uri)
     }
 
     fn outbound_route(&self, account: Option<AccountId>) -> Option<String> {
@@ -464,7 +464,7 @@ impl UserAgent {
     }
 
     pub(super) fn add_via(&mut self, request: &mut Request, peer: Peer) {
-        let local = self.local_addr(peer.transport);
+        let local = self.local_addr_towards(peer);
         let mut via = Via::new(
             super::transport_name(peer.transport),
             Host::from(local.ip()),

@@ -114,7 +114,11 @@ impl App {
             }) => self.calls.digit(call, digit),
             Event::Ua(UaEvent::Call { call, event }) => return self.on_call_event(call, event),
             // The P2P address is not shown in the window yet.
-            Event::Identity { .. } | Event::Published { .. } => {}
+            Event::Identity { .. }
+            | Event::Published { .. }
+            | Event::Nearby { .. }
+            | Event::NearbyGone { .. }
+            | Event::PublicAddress { .. } => {}
             // The engine logs the core's warnings; what matters to the user shows elsewhere
             // (a failed registration on the accounts screen, an ended call).
             Event::Ua(UaEvent::Warning { .. } | UaEvent::Rejected { .. }) => {}

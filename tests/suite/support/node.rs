@@ -27,8 +27,9 @@ impl Node {
     /// Starts `tincan serve ARGS...` with `dir` for its log files and stderr
     /// (`<dir>/<name>.stderr`); without `--config` in `args` it reads no settings file (a
     /// path in `dir` that does not exist), so the user's own settings never leak in; without
-    /// `--dht-bootstrap` it runs with `--no-dht`; without `PULSE_SERVER` in `env` (a sound
-    /// server of the test's own) with `--no-sound-card`, so the machine's sound never matters.
+    /// `--dht-bootstrap` it runs with `--no-dht`, without `--mdns-port` with `--no-mdns`;
+    /// without `PULSE_SERVER` in `env` (a sound server of the test's own) with
+    /// `--no-sound-card`, so the machine's sound never matters.
     pub fn serve(name: &'static str, args: &[String], dir: &std::path::Path) -> Node {
         Node::serve_env(name, args, dir, &[])
     }
@@ -57,6 +58,10 @@ impl Node {
         }
         if !env.iter().any(|(k, _)| k == "PULSE_SERVER") {
             command.arg("--no-sound-card");
+        }
+        // Nor the local network's mDNS port: the LAN tests name a port of their own.
+        if !args.iter().any(|a| a == "--mdns-port") {
+            command.arg("--no-mdns");
         }
         let mut child = command
             .envs(env.iter().map(|(k, v)| (k, v)))
