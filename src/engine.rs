@@ -53,6 +53,10 @@ pub struct EngineConfig {
     pub audio_in: Option<std::path::PathBuf>,
     /// A WAV file to record what is played into; `None` discards it.
     pub audio_out: Option<std::path::PathBuf>,
+    /// The packet time (ms) we ask the far end to send with (`a=ptime`), if any.
+    pub ptime: Option<u32>,
+    /// Emit [`Event::Level`] (microphone and received audio, at most 10 a second).
+    pub levels: bool,
     /// The accounts to register (or keep for calls).
     pub accounts: Vec<EngineAccount>,
     /// Ask only this DNS server (tests, or a user's choice); `None` uses the system's.
@@ -89,6 +93,8 @@ impl EngineConfig {
             rtp_ports: (16384, 16483),
             audio_in: None,
             audio_out: None,
+            ptime: None,
+            levels: false,
             accounts: Vec::new(),
             dns_server: None,
             system_roots: true,
@@ -139,6 +145,14 @@ pub enum Command {
     Resume {
         /// Which call.
         call: CallId,
+    },
+    /// Turn the microphone off (or on again) for one call: silence is sent meanwhile, the
+    /// stream goes on (no re-INVITE), and the far end is still heard.
+    Mute {
+        /// Which call.
+        call: CallId,
+        /// `true` mutes, `false` unmutes.
+        mute: bool,
     },
     /// Send DTMF digits (0-9, *, #, A-D) as RFC 4733 telephone events.
     Dtmf {

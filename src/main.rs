@@ -24,6 +24,7 @@ Commands:
                            {\"cmd\":\"hangup\",\"call\":N}  {\"cmd\":\"hold\",\"call\":N}
                            {\"cmd\":\"resume\",\"call\":N}  {\"cmd\":\"quit\"}
                            {\"cmd\":\"dtmf\",\"call\":N,\"digits\":\"123#\"}
+                           {\"cmd\":\"mute\",\"call\":N}  {\"cmd\":\"unmute\",\"call\":N}
                          End of input quits (calls are hung up, accounts unregistered).
     --config FILE        the settings file (default: config.toml in the OS config directory)
     --listen T:IP:PORT   where to listen, repeatable: udp:127.0.0.1:5062, tcp:[::1]:5062
@@ -34,6 +35,8 @@ Commands:
     --audio-in WAV       the virtual microphone: a WAV file, looped (default: silence)
     --audio-out WAV      the virtual speaker: what every call played is written there
                          (8 kHz mono) when the engine stops
+    --ptime MS           the packet time to ask the far end for (10..60; default: none, 20 ms)
+    --levels             also print level events (microphone and each call, dBFS, 10/s)
     --password-stdin NAME  read account NAME's password from the first line of stdin
                          (otherwise from the account's password_file, else the OS keyring;
                          never from arguments)

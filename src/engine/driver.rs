@@ -361,6 +361,15 @@ impl Engine {
                 }
                 (call, result)
             }
+            Command::Mute { call, mute } => {
+                return match self.media.set_muted(call, mute) {
+                    true => Ok(()),
+                    false => {
+                        let message = format!("no call {} to mute or unmute", call.0);
+                        self.error(Some(call), message).await
+                    }
+                };
+            }
             Command::Dtmf { call, digits } => {
                 // RFC 4733 events when the far end takes them, else SIP INFO.
                 let sent = match self.media.send_dtmf(call, &digits) {
@@ -428,11 +437,13 @@ impl Engine {
             .media
             .port_for(call)
             .map_err(|e| format!("no RTP port for the call: {e}"))?;
+        // RFC 4733 §2.1: events run on the audio codec's clock, so Opus gets its own.
         let codecs = vec![
             Codec::opus(),
             Codec::pcmu(),
             Codec::pcma(),
             Codec::telephone_event(),
+            Codec::new("telephone-event", 48_000, 1).with_fmtp("0-16"),
         ];
         let ip = self
             .net
@@ -441,7 +452,11 @@ impl Engine {
             .map(|(_, a)| a.ip())
             .find(|ip| !ip.is_unspecified())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        Ok(LocalMedia::new(ip, port, codecs))
+        let mut local = LocalMedia::new(ip, port, codecs);
+        // RFC 5761: offered and accepted; a peer that declines gets RTCP on port + 1.
+        local.rtcp_mux = true;
+        local.ptime = self.config.ptime;
+        Ok(local)
     }
 
     /// Writes the virtual speaker's recording, off the engine task.

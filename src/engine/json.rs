@@ -14,6 +14,7 @@
 //! | `{"cmd":"hangup","call":N}` | hang up, cancel or decline |
 //! | `{"cmd":"hold","call":N}` / `{"cmd":"resume","call":N}` | re-INVITE to hold or resume |
 //! | `{"cmd":"dtmf","call":N,"digits":"123#"}` | send DTMF (RFC 4733 telephone events) |
+//! | `{"cmd":"mute","call":N}` / `{"cmd":"unmute","call":N}` | microphone off (silence is sent) or on again for one call |
 //! | `{"cmd":"quit"}` | hang up everything and stop (end of input means the same) |
 //!
 //! Events:
@@ -139,6 +140,12 @@ enum WireCommand {
         call: u64,
         digits: String,
     },
+    Mute {
+        call: u64,
+    },
+    Unmute {
+        call: u64,
+    },
     Quit,
 }
 
@@ -170,6 +177,14 @@ impl From<WireCommand> for Command {
             WireCommand::Dtmf { call, digits } => Command::Dtmf {
                 call: CallId(call),
                 digits,
+            },
+            WireCommand::Mute { call } => Command::Mute {
+                call: CallId(call),
+                mute: true,
+            },
+            WireCommand::Unmute { call } => Command::Mute {
+                call: CallId(call),
+                mute: false,
             },
             WireCommand::Quit => Command::Quit,
         }

@@ -32,15 +32,23 @@ const MAX_RTP: usize = 2048;
 struct CallMedia {
     socket: Arc<UdpSocket>,
     reader: JoinHandle<()>,
+    /// The RTCP socket on the next (odd) port, for a peer that declines rtcp-mux
+    /// (RFC 3550 §11); closed once rtcp-mux is agreed (RFC 5761 §5.1.1).
+    rtcp: Option<(Arc<UdpSocket>, JoinHandle<()>)>,
     session: Option<MediaSession>,
     /// We put the call on hold: the microphone is not sent (keep-alives only), whatever the
     /// SDP direction allows.
     held: bool,
+    /// The microphone is muted for this call: silence is sent instead.
+    muted: bool,
 }
 
 impl Drop for CallMedia {
     fn drop(&mut self) {
         self.reader.abort();
+        if let Some((_, reader)) = &self.rtcp {
+            reader.abort();
+        }
     }
 }
 
@@ -78,8 +86,9 @@ impl Media {
         }
     }
 
-    /// The RTP port of `call`, binding a socket for it first if it has none: an even port
-    /// of the configured range (RFC 3550 §11), the next free one round-robin.
+    /// The RTP port of `call`, binding sockets for it first if it has none: an even port
+    /// of the configured range and the odd one above it for RTCP (RFC 3550 §11), the next
+    /// free pair round-robin.
     pub(super) fn port_for(&mut self, call: CallId) -> io::Result<u16> {
         if let Some(m) = self.calls.get(&call) {
             return m.socket.local_addr().map(|a| a.port());
@@ -94,18 +103,22 @@ impl Media {
             } else {
                 port + 2
             };
-            match std::net::UdpSocket::bind(SocketAddr::new(self.ip, port)) {
-                Ok(std_socket) => {
-                    std_socket.set_nonblocking(true)?;
-                    let socket = Arc::new(UdpSocket::from_std(std_socket)?);
+            match bind_pair(self.ip, port) {
+                Ok((rtp, rtcp)) => {
+                    let socket = Arc::new(UdpSocket::from_std(rtp)?);
+                    let rtcp = Arc::new(UdpSocket::from_std(rtcp)?);
                     let reader = tokio::spawn(read_rtp(call, socket.clone(), self.inputs.clone()));
+                    let rtcp_reader =
+                        tokio::spawn(read_rtp(call, rtcp.clone(), self.inputs.clone()));
                     self.calls.insert(
                         call,
                         CallMedia {
                             socket,
                             reader,
+                            rtcp: Some((rtcp, rtcp_reader)),
                             session: None,
                             held: false,
+                            muted: false,
                         },
                     );
                     return Ok(port);
@@ -157,15 +170,29 @@ impl Media {
             media.local_direction,
             Direction::SendRecv | Direction::RecvOnly
         );
-        let telephone_event = media.telephone_event_pt.and_then(|send| {
-            let receive = media
+        // RFC 4733 §2.1: events share the audio's clock; with Opus both 8 and 48 kHz
+        // events are offered, and the one matching the codec is taken when there.
+        let events = || {
+            media
                 .receive_codecs
                 .iter()
-                .find(|(_, c)| c.name.eq_ignore_ascii_case("telephone-event"))?;
-            Some((PayloadType(send), PayloadType(*receive.0)))
-        });
+                .filter(|(_, c)| c.is_telephone_event())
+        };
+        let receive_event = events()
+            .find(|(_, e)| e.clock_rate == c.clock_rate)
+            .or_else(|| events().next());
+        let telephone_event = media
+            .telephone_event_pt
+            .zip(receive_event)
+            .map(|(send, (receive, _))| (PayloadType(send), PayloadType(*receive)));
+        let event_rate = receive_event.map(|(_, e)| e.clock_rate);
+        if media.rtcp_mux {
+            // RFC 5761 §5.1.1: RTCP now shares the RTP port; the odd one is not needed.
+            entry.rtcp = None;
+        }
         let config = StreamConfig {
             telephone_event,
+            event_rate,
             codec: audio,
             payload_type: PayloadType(codec.payload_type),
             receive_payload_type: PayloadType(receive_payload_type),
@@ -206,12 +233,21 @@ impl Media {
         }
     }
 
+    /// Mutes (or unmutes) the microphone towards `call`; `false` when there is no such call.
+    pub(super) fn set_muted(&mut self, call: CallId, muted: bool) -> bool {
+        let Some(entry) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        entry.muted = muted;
+        true
+    }
+
     /// The call ended: an RTCP BYE goes out, then its socket closes and its reader stops.
     pub(super) fn close(&mut self, call: CallId) {
         if let Some(mut entry) = self.calls.remove(&call) {
             if let Some(session) = entry.session.as_mut() {
                 session.close();
-                flush(&entry.socket, session);
+                flush(&entry.socket, entry.rtcp.as_ref(), session);
             }
         }
         if self.calls.values().all(|c| c.session.is_none()) {
@@ -276,11 +312,15 @@ impl Media {
             let n = samples_in(VIRTUAL_RATE, ptime);
             let frame = captured.get_or_insert_with(|| self.device.capture(n));
             frame.resize(n, 0);
-            let mut input = resample(frame, VIRTUAL_RATE, rate);
+            let mut input = if call.muted {
+                Vec::new()
+            } else {
+                resample(frame, VIRTUAL_RATE, rate)
+            };
             input.resize(session.frame_samples(), 0);
             session.send_frame(now, &input);
             session.handle_timeout(now, wall);
-            flush(&call.socket, session);
+            flush(&call.socket, call.rtcp.as_ref(), session);
             let mut played = resample(&session.play_frame(), rate, VIRTUAL_RATE);
             played.resize(n, 0);
             mixed.resize(mixed.len().max(played.len()), 0);
@@ -328,14 +368,34 @@ pub(super) enum DtmfFailure {
     Refused(DtmfError),
 }
 
-/// Sends what `session` has queued. RTCP leaves from the RTP socket too: without rtcp-mux
-/// the far end's RTCP port receives it all the same.
-fn flush(socket: &UdpSocket, session: &mut MediaSession) {
+/// Sends what `session` has queued: RTCP from the RTCP socket when there is one (no
+/// rtcp-mux), so that it leaves from the port our SDP implies (RFC 3264 §5.1).
+fn flush(
+    socket: &UdpSocket,
+    rtcp: Option<&(Arc<UdpSocket>, JoinHandle<()>)>,
+    session: &mut MediaSession,
+) {
     while let Some(transmit) = session.poll_transmit() {
-        if let Err(e) = socket.try_send_to(&transmit.data, transmit.to) {
+        let from = match rtcp {
+            Some((rtcp, _)) if transmit.rtcp => rtcp,
+            _ => socket,
+        };
+        if let Err(e) = from.try_send_to(&transmit.data, transmit.to) {
             tracing::debug!("media send failed: {e}");
         }
     }
+}
+
+/// Binds `port` (even) and `port + 1` on `ip`, both non-blocking.
+fn bind_pair(ip: IpAddr, port: u16) -> io::Result<(std::net::UdpSocket, std::net::UdpSocket)> {
+    let odd = port
+        .checked_add(1)
+        .ok_or_else(|| io::Error::other("no odd port above 65535"))?;
+    let rtp = std::net::UdpSocket::bind(SocketAddr::new(ip, port))?;
+    let rtcp = std::net::UdpSocket::bind(SocketAddr::new(ip, odd))?;
+    rtp.set_nonblocking(true)?;
+    rtcp.set_nonblocking(true)?;
+    Ok((rtp, rtcp))
 }
 
 /// Samples in `ptime` at `rate`.

@@ -14,6 +14,7 @@ fn config(codec: AudioCodec, pt: u8, remote: &str) -> StreamConfig {
         payload_type: PayloadType(pt),
         receive_payload_type: PayloadType(pt),
         telephone_event: Some((PayloadType(101), PayloadType(101))),
+        event_rate: None,
         ptime: PTIME,
         remote: Some(remote.parse().unwrap()),
         remote_rtcp: None,
@@ -180,6 +181,7 @@ fn dtmf_digits_arrive_in_order_once_each_and_audio_pauses_meanwhile() {
     let mut plain = session(
         StreamConfig {
             telephone_event: None,
+            event_rate: None,
             ..config(AudioCodec::Pcmu, 0, "192.0.2.2:4000")
         },
         &mut rng,
