@@ -224,6 +224,9 @@ impl Engine {
     async fn on_timeout(&mut self, now: Instant) -> Result<(), EngineError> {
         self.ua.handle_timeout(now);
         self.media.tick(now);
+        while let Some(event) = self.media.poll_event() {
+            self.emit(event).await?;
+        }
         if let Some(publisher) = &mut self.publisher {
             publisher.on_timeout(now, self.net.local());
         }
@@ -517,6 +520,9 @@ impl Engine {
 
     /// Forwards a core event, tracking live calls and accounts, and answering when asked to.
     async fn on_ua_event(&mut self, event: UaEvent) -> Result<(), EngineError> {
+        if let UaEvent::Call { call, event } = &event {
+            self.media.call_event(Instant::now(), *call, event);
+        }
         let incoming = match &event {
             UaEvent::Call {
                 call,

@@ -30,12 +30,14 @@
 //! | `dtmf` | `call`, `digit` ("5"): a DTMF digit arrived |
 //! | `identity` | `address`: our P2P address, `sip:<handle>@<52-character key>` (after `started`) |
 //! | `published` | `address`, `nodes` (how many DHT nodes stored our records), `contacts` ("udp:192.0.2.7:5060", what the records say), `ms` (how long it took) |
+//! | `levels` | `mic` and, per call, `calls[].call`: `{"peak":-12,"rms":-15}` in dBFS (-100 is silence), over the last 100 ms; only with `--levels`, at most 10 a second |
+//! | `call_stats` | `call`, `codec`, `bitrate` (payload bit/s sent), `packets_sent`, `packets_received`, `packets_lost`, `loss_percent` (what we received, last second), `remote_loss_percent` (ours at the far end, by RTCP), `jitter_ms`, `rtt_ms`: about once a second per call with audio |
 //! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
 //! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |
 //! | `stopped` | the last line |
 
-use super::{Command, Event};
+use super::{CallStats, Command, Event, Level};
 use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::sip::offer_answer::Negotiated;
 use crate::sip::registration::RegistrationEvent;
@@ -272,7 +274,64 @@ enum WireEvent {
         call: Option<u64>,
         message: String,
     },
+    Levels {
+        mic: WireLevel,
+        calls: Vec<WireCallLevel>,
+    },
+    CallStats {
+        call: u64,
+        codec: String,
+        bitrate: u32,
+        packets_sent: u64,
+        packets_received: u64,
+        packets_lost: i64,
+        loss_percent: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remote_loss_percent: Option<u8>,
+        jitter_ms: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rtt_ms: Option<u32>,
+    },
     Stopped,
+}
+
+/// A level in dBFS.
+#[derive(Serialize)]
+struct WireLevel {
+    peak: i16,
+    rms: i16,
+}
+
+impl From<Level> for WireLevel {
+    fn from(l: Level) -> Self {
+        WireLevel {
+            peak: l.peak_dbfs,
+            rms: l.rms_dbfs,
+        }
+    }
+}
+
+/// One call's level.
+#[derive(Serialize)]
+struct WireCallLevel {
+    call: u64,
+    #[serde(flatten)]
+    level: WireLevel,
+}
+
+fn wire_stats(call: CallId, s: &CallStats) -> WireEvent {
+    WireEvent::CallStats {
+        call: call.0,
+        codec: s.codec.clone(),
+        bitrate: s.bitrate,
+        packets_sent: s.packets_sent,
+        packets_received: s.packets_received,
+        packets_lost: s.packets_lost,
+        loss_percent: s.loss_percent,
+        remote_loss_percent: s.remote_loss_percent,
+        jitter_ms: s.jitter_ms,
+        rtt_ms: s.rtt_ms,
+    }
 }
 
 /// What an offer/answer exchange settled, flattened into the call event.
@@ -358,6 +417,17 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
             contacts: contacts.clone(),
             ms: took.as_millis(),
         },
+        Event::Levels { microphone, calls } => WireEvent::Levels {
+            mic: (*microphone).into(),
+            calls: calls
+                .iter()
+                .map(|(call, level)| WireCallLevel {
+                    call: call.0,
+                    level: (*level).into(),
+                })
+                .collect(),
+        },
+        Event::CallStats { call, stats } => wire_stats(*call, stats),
         Event::Stopped => WireEvent::Stopped,
     }
 }

@@ -4,12 +4,15 @@
 //! the engine captures a frame from the audio device, sends it on every call and plays what
 //! every call received (mixed).
 
+use super::Event;
+use super::meters::Meters;
 use super::net::NetInput;
+use super::tones::Tones;
 use crate::audio::wav::resample;
 use crate::audio::{VIRTUAL_RATE, VirtualDevice};
 use crate::media::rtp::PayloadType;
 use crate::media::session::{AudioCodec, DtmfError, MediaSession, StreamConfig};
-use crate::sip::call::CallId;
+use crate::sip::call::{CallEvent, CallId};
 use crate::sip::offer_answer::Negotiated;
 use crate::sip::rng::Rng;
 use crate::sip::sdp::Direction;
@@ -64,6 +67,10 @@ pub(super) struct Media {
     /// The next tick of the media clock, while a session exists.
     next_tick: Option<Instant>,
     inputs: mpsc::Sender<NetInput>,
+    /// Ringback, busy, error, call-waiting tones and the ringtone.
+    tones: Tones,
+    /// Levels and call statistics for the application.
+    meters: Meters,
 }
 
 impl Media {
@@ -83,7 +90,31 @@ impl Media {
             rng: Rng::from_seed(seed),
             next_tick: None,
             inputs,
+            tones: Tones::new(VIRTUAL_RATE),
+            meters: Meters::new(false),
         }
+    }
+
+    /// Report levels ([`Event::Levels`]) or not.
+    pub(super) fn set_levels(&mut self, on: bool) {
+        self.meters = Meters::new(on);
+    }
+
+    /// A call event: starts or stops local tones (the media clock runs while one plays).
+    pub(super) fn call_event(&mut self, now: Instant, call: CallId, event: &CallEvent) {
+        let in_call = self
+            .calls
+            .iter()
+            .any(|(c, m)| *c != call && m.session.is_some());
+        self.tones.on_call_event(call, event, in_call);
+        if self.tones.active() {
+            self.next_tick.get_or_insert(now);
+        }
+    }
+
+    /// The next level or statistics event.
+    pub(super) fn poll_event(&mut self) -> Option<Event> {
+        self.meters.poll_event()
     }
 
     /// The RTP port of `call`, binding sockets for it first if it has none: an even port
@@ -244,13 +275,14 @@ impl Media {
 
     /// The call ended: an RTCP BYE goes out, then its socket closes and its reader stops.
     pub(super) fn close(&mut self, call: CallId) {
+        self.meters.forget(call);
         if let Some(mut entry) = self.calls.remove(&call) {
             if let Some(session) = entry.session.as_mut() {
                 session.close();
                 flush(&entry.socket, entry.rtcp.as_ref(), session);
             }
         }
-        if self.calls.values().all(|c| c.session.is_none()) {
+        if self.calls.values().all(|c| c.session.is_none()) && !self.tones.active() {
             self.next_tick = None;
         }
     }
@@ -302,7 +334,7 @@ impl Media {
         let mut mixed: Vec<i32> = Vec::new();
         let mut captured: Option<Vec<i16>> = None;
         let wall = SystemTime::now();
-        for call in self.calls.values_mut() {
+        for (id, call) in self.calls.iter_mut() {
             let Some(session) = call.session.as_mut() else {
                 continue;
             };
@@ -323,15 +355,32 @@ impl Media {
             flush(&call.socket, call.rtcp.as_ref(), session);
             let mut played = resample(&session.play_frame(), rate, VIRTUAL_RATE);
             played.resize(n, 0);
+            self.meters.played(*id, &played);
             mixed.resize(mixed.len().max(played.len()), 0);
             for (m, s) in mixed.iter_mut().zip(played) {
                 *m += i32::from(s);
             }
         }
-        if captured.is_none() {
+        if captured.is_none() && !self.tones.active() {
             self.next_tick = None;
             return;
         }
+        if let Some(frame) = &captured {
+            self.meters.microphone(frame);
+        }
+        mixed.resize(samples_in(VIRTUAL_RATE, ptime), 0);
+        self.tones.mix_progress(&mut mixed);
+        // The ringtone is its own source; until a ringer device exists it joins the output.
+        if let Some(ring) = self.tones.ringer(mixed.len()) {
+            for (m, s) in mixed.iter_mut().zip(ring) {
+                *m += i32::from(s);
+            }
+        }
+        let sessions = self
+            .calls
+            .iter()
+            .filter_map(|(id, c)| Some((*id, c.session.as_ref()?)));
+        self.meters.after_tick(now, sessions);
         let out: Vec<i16> = mixed
             .into_iter()
             .map(|s| s.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16)

@@ -1,6 +1,7 @@
 //! The one integration-test crate: every module is a group of tests.
 
 mod audio;
+mod call_tones;
 mod cli_call;
 mod dns_locate;
 mod engine;

@@ -114,6 +114,8 @@ impl App {
             Event::Ua(UaEvent::Call { call, event }) => return self.on_call_event(call, event),
             // The P2P address is not shown in the window yet.
             Event::Identity { .. } | Event::Published { .. } => {}
+            // The call view shows no meters or figures yet.
+            Event::Levels { .. } | Event::CallStats { .. } => {}
             // The engine logs the core's warnings; what matters to the user shows elsewhere
             // (a failed registration on the accounts screen, an ended call).
             Event::Ua(UaEvent::Warning { .. } | UaEvent::Rejected { .. }) => {}

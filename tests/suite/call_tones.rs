@@ -1,0 +1,175 @@
+//! Local tones, mute, levels and call statistics, judged by what the virtual speakers
+//! recorded: two `tincan serve` processes, the callee answering late or refusing.
+
+use crate::audio::{frames_with, tone_file};
+use crate::support::{Node, Scratch, free_ports};
+use std::time::Duration;
+use tincan::audio::wav::{self, Mono};
+
+fn serve(name: &'static str, port: u16, dir: &Scratch, extra: &[String]) -> Node {
+    let mut args = vec!["--listen".to_owned(), format!("udp:127.0.0.1:{port}")];
+    args.extend(extra.iter().cloned());
+    let mut node = Node::serve(name, &args, &dir.0);
+    node.expect("started", |_| true);
+    node
+}
+
+/// Quits both and reads their recordings.
+fn finish(a: &mut Node, b: &mut Node, dir: &Scratch) -> (Mono, Mono) {
+    a.send(r#"{"cmd":"quit"}"#);
+    b.send(r#"{"cmd":"quit"}"#);
+    a.expect("stopped", |_| true);
+    b.expect("stopped", |_| true);
+    let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
+    let b_heard = wav::read(&dir.path("b-heard.wav")).expect("B's recording");
+    (a_heard, b_heard)
+}
+
+fn count(frames: &[bool], range: std::ops::Range<usize>) -> usize {
+    frames[range].iter().filter(|f| **f).count()
+}
+
+/// Two nodes, A (440 Hz microphone) and B (1 kHz), each recording what it plays.
+fn pair(dir: &Scratch, a_extra: &[&str]) -> (Node, Node, u16) {
+    tone_file(&dir.path("a.wav"), 440.0, 1);
+    tone_file(&dir.path("b.wav"), 1000.0, 1);
+    let ports = free_ports(2);
+    let file = |name: &str| dir.path(name).display().to_string();
+    let b = serve(
+        "B",
+        ports[1],
+        dir,
+        &[
+            "--audio-in".into(),
+            file("b.wav"),
+            "--audio-out".into(),
+            file("b-heard.wav"),
+        ],
+    );
+    let mut a_args = vec![
+        "--audio-in".to_owned(),
+        file("a.wav"),
+        "--audio-out".into(),
+        file("a-heard.wav"),
+    ];
+    a_args.extend(a_extra.iter().map(|s| (*s).to_owned()));
+    let a = serve("A", ports[0], dir, &a_args);
+    (a, b, ports[1])
+}
+
+#[test]
+fn ringback_before_a_late_answer_then_the_callee_and_mute_silences_the_caller() {
+    let dir = Scratch::new("tones-ringback");
+    let (mut a, mut b, b_port) = pair(&dir, &["--levels"]);
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:{b_port}"}}"#
+    ));
+    let call = b.expect("incoming", |_| true)["call"].clone();
+    a.expect("ringing", |v| v["call"] == 1);
+    // B lets it ring for 2.5 s: A hears ringback, B its ringtone.
+    std::thread::sleep(Duration::from_millis(2500));
+    b.send(&format!(r#"{{"cmd":"answer","call":{call}}}"#));
+    let answered = a.expect("answered", |v| v["call"] == 1);
+    assert_eq!(answered["rtcp_mux"], true, "{answered}");
+    assert_eq!(answered["codec"], "opus", "{answered}");
+    assert!(answered["telephone_event"].is_u64(), "{answered}");
+    // Levels and statistics come while the call runs.
+    let levels = a.expect("levels", |v| {
+        v["calls"][0]["call"] == 1 && v["calls"][0]["rms"].as_i64().is_some_and(|l| l > -40)
+    });
+    assert!(
+        levels["mic"]["peak"]
+            .as_i64()
+            .is_some_and(|p| p > -20 && p <= 0),
+        "{levels}"
+    );
+    let stats = a.expect("call_stats", |v| {
+        v["call"] == 1 && v["packets_received"].as_u64().is_some_and(|p| p > 10)
+    });
+    assert_eq!(stats["codec"], "opus", "{stats}");
+    assert!(
+        stats["bitrate"].as_u64().is_some_and(|b| b > 4000),
+        "{stats}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    a.send(r#"{"cmd":"mute","call":1}"#);
+    std::thread::sleep(Duration::from_millis(1000));
+    a.send(r#"{"cmd":"unmute","call":1}"#);
+    std::thread::sleep(Duration::from_millis(1200));
+    a.send(r#"{"cmd":"hangup","call":1}"#);
+    a.expect("ended", |v| v["call"] == 1);
+    b.expect("ended", |_| true);
+    let (a_heard, b_heard) = finish(&mut a, &mut b, &dir);
+
+    // A: 425 Hz for the first second of each five (ringback), then B's 1 kHz.
+    let ringback = frames_with(&a_heard, 425.0);
+    let callee = frames_with(&a_heard, 1000.0);
+    let answer = callee.iter().position(|f| *f).expect("A never heard B");
+    assert!((110..150).contains(&answer), "B heard from frame {answer}");
+    assert!(count(&ringback, 1..48) >= 46, "ringback's first second");
+    assert_eq!(count(&ringback, 52..answer - 1), 0, "ringback's pause");
+    let after = answer + 10..answer + 60;
+    assert!(count(&callee, after.clone()) >= 48, "B after the answer");
+    assert_eq!(count(&ringback, after), 0, "ringback after the answer");
+
+    // B: its ringtone (784 and 659 Hz) until it answered, then A's 440 Hz, except while
+    // A was muted.
+    let g5 = frames_with(&b_heard, 784.0);
+    let e5 = frames_with(&b_heard, 659.25);
+    assert!(
+        count(&g5, 0..40) >= 8 && count(&e5, 0..40) >= 8,
+        "B's ringtone"
+    );
+    let caller = frames_with(&b_heard, 440.0);
+    let heard = caller.iter().position(|f| *f).expect("B never heard A");
+    assert!((110..150).contains(&heard), "A heard from frame {heard}");
+    assert_eq!(
+        count(&g5, heard + 5..heard + 50),
+        0,
+        "ringtone after the answer"
+    );
+    // Muted from about 0.4 s after the answer for 1 s: a silent stretch of 40 frames or
+    // more, with A's tone on both sides of it.
+    let end = caller.len() - 5;
+    let (mut longest, mut run, mut run_end) = (0, 0, 0);
+    for (i, f) in caller.iter().enumerate().take(end).skip(heard) {
+        run = if *f { 0 } else { run + 1 };
+        if run > longest {
+            (longest, run_end) = (run, i);
+        }
+    }
+    assert!((40..60).contains(&longest), "silence of {longest} frames");
+    assert!(
+        count(&caller, heard + 2..run_end - longest) >= 10,
+        "A before mute"
+    );
+    assert!(count(&caller, run_end + 5..end) >= 40, "A after unmute");
+}
+
+#[test]
+fn a_busy_callee_gives_the_caller_three_seconds_of_busy_tone() {
+    let dir = Scratch::new("tones-busy");
+    let (mut a, mut b, b_port) = pair(&dir, &[]);
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:{b_port}"}}"#
+    ));
+    let call = b.expect("incoming", |_| true)["call"].clone();
+    b.send(&format!(r#"{{"cmd":"reject","call":{call},"code":486}}"#));
+    a.expect("ended", |v| v["call"] == 1 && v["reason"] == "busy");
+    std::thread::sleep(Duration::from_millis(3600));
+    let (a_heard, _) = finish(&mut a, &mut b, &dir);
+    let busy = frames_with(&a_heard, 425.0);
+    // Ringback may have sounded for a moment before the 486; the busy tone is the last
+    // 3 s: 0.5 s on, 0.5 s off.
+    assert!(
+        (148..165).contains(&busy.len()),
+        "recorded {} frames",
+        busy.len()
+    );
+    let tail = &busy[busy.len() - 150..];
+    for period in 0..3 {
+        let on = count(tail, period * 50 + 2..period * 50 + 23);
+        let off = count(tail, period * 50 + 27..period * 50 + 48);
+        assert_eq!((on, off), (21, 0), "busy period {period}: {tail:?}");
+    }
+}
