@@ -71,6 +71,10 @@ pub(super) struct Media {
     tones: Tones,
     /// Levels and call statistics for the application.
     meters: Meters,
+    /// Samples played since the start (the microphone has captured as many), and whether
+    /// the clock runs with its cadence anchored (see [`anchor`]).
+    played: u64,
+    anchored: bool,
 }
 
 impl Media {
@@ -92,6 +96,8 @@ impl Media {
             inputs,
             tones: Tones::new(VIRTUAL_RATE),
             meters: Meters::new(false),
+            played: 0,
+            anchored: false,
         }
     }
 
@@ -334,6 +340,10 @@ impl Media {
         let mut mixed: Vec<i32> = Vec::new();
         let mut captured: Option<Vec<i16>> = None;
         let wall = SystemTime::now();
+        if !self.anchored {
+            anchor(wall, self.played);
+            self.anchored = true;
+        }
         for (id, call) in self.calls.iter_mut() {
             let Some(session) = call.session.as_mut() else {
                 continue;
@@ -363,10 +373,13 @@ impl Media {
         }
         if captured.is_none() && !self.tones.active() {
             self.next_tick = None;
+            self.anchored = false;
             return;
         }
-        if let Some(frame) = &captured {
-            self.meters.microphone(frame);
+        match &captured {
+            Some(frame) => self.meters.microphone(frame),
+            // The microphone runs whenever the speaker does: their timelines stay one.
+            None => drop(self.device.capture(samples_in(VIRTUAL_RATE, ptime))),
         }
         mixed.resize(samples_in(VIRTUAL_RATE, ptime), 0);
         self.tones.mix_progress(&mut mixed);
@@ -385,10 +398,16 @@ impl Media {
             .into_iter()
             .map(|s| s.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16)
             .collect();
+        self.played += out.len() as u64;
         self.device.play(&out);
         // The next tick keeps the cadence; after a stall it catches up without a burst.
         let next = due + ptime;
         self.next_tick = Some(if next + ptime < now {
+            tracing::warn!(
+                "media clock late by {} ms: skipping ahead",
+                now.duration_since(next).as_millis()
+            );
+            self.anchored = false;
             now + ptime
         } else {
             next
@@ -401,6 +420,16 @@ impl Media {
     ) -> Option<(std::path::PathBuf, crate::audio::wav::Mono)> {
         self.device.take_recording()
     }
+}
+
+/// Notes when the media clock starts (or starts again after a pause or a stall) and how
+/// many samples were played before: with it a recording's samples map to wall-clock time
+/// (`scripts/bench-media.sh` measures latency so).
+fn anchor(wall: SystemTime, played: u64) {
+    let unix_us = wall
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    tracing::info!("media clock anchor: unix_us={unix_us} sample={played} rate={VIRTUAL_RATE}");
 }
 
 /// Why digits did not go out as telephone events.
