@@ -356,14 +356,16 @@ EOF
     pids+=($!)
     bs_b=$(sleep 0.3; child_of "${pids[-1]}")
     pids+=("$bs_b")
-    timeout $((life + 10)) "$baresip" -f "$work/bs-a" -t "$life" >"$work/bs-a/log" 2>&1 &
+    timeout $((life + 10)) "$baresip" -v -f "$work/bs-a" -t "$life" >"$work/bs-a/log" 2>&1 &
     pids+=($!)
     bs_a=$(sleep 0.3; child_of "${pids[-1]}")
     pids+=("$bs_a")
     sleep 1
-    cons() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.sendto(sys.argv[2].encode(),("127.0.0.1",int(sys.argv[1])))' "$acons" "$1"; }
+    cons() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.sendto((sys.argv[2] + "\n").encode(),("127.0.0.1",int(sys.argv[1])))' "$acons" "$1"; }
     cons "/dial sip:bob@127.0.0.1:$bport"
-    sleep 2
+    for _ in $(seq 50); do grep -q "Call established" "$work/bs-a/log" && break; sleep 0.1; done
+    grep -q "Call established" "$work/bs-a/log" || echo "baresip: the call did not start" >&2
+    sleep 1
     a0=$(cpu_ticks "$bs_a")
     b0=$(cpu_ticks "$bs_b")
     sleep "$call_seconds"

@@ -1,7 +1,9 @@
-//! Local tones, mute, levels and call statistics, judged by what the virtual speakers
-//! recorded: two `tincan serve` processes, the callee answering late or refusing.
+//! Local tones, early media, mute, levels and call statistics, judged by what the virtual
+//! speakers recorded: two `tincan serve` processes, the callee answering late or refusing,
+//! and SIPp sending early media.
 
 use crate::audio::{frames_with, tone_file};
+use crate::support::sipp::Sipp;
 use crate::support::{Node, Scratch, free_ports};
 use std::time::Duration;
 use tincan::audio::wav::{self, Mono};
@@ -172,4 +174,86 @@ fn a_busy_callee_gives_the_caller_three_seconds_of_busy_tone() {
         let off = count(tail, period * 50 + 27..period * 50 + 48);
         assert_eq!((on, off), (21, 0), "busy period {period}: {tail:?}");
     }
+}
+
+/// Writes one second of a 1 kHz tone as a µ-law WAV (format 7), which SIPp streams as PCMU.
+fn ulaw_tone_file(path: &std::path::Path) {
+    let samples = tincan::media::tone::Sine::new(1000.0, 8000, 8000).samples(8000);
+    let mut data = Vec::new();
+    tincan::media::g711::encode_into(&samples, tincan::media::g711::ulaw_encode, &mut data);
+    let mut wav = b"RIFF".to_vec();
+    wav.extend_from_slice(&(4 + 26 + 8 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    // fmt: size 18, µ-law, mono, 8000 Hz, 8000 bytes/s, block 1, 8 bits, no extra.
+    for (value, bytes) in [
+        (18u32, 4),
+        (7, 2),
+        (1, 2),
+        (8000, 4),
+        (8000, 4),
+        (1, 2),
+        (8, 2),
+        (0, 2),
+    ] {
+        wav.extend_from_slice(&value.to_le_bytes()[..bytes]);
+    }
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    std::fs::write(path, wav).expect("write the µ-law tone");
+}
+
+#[test]
+fn ringback_on_180_then_early_media_on_183_is_played_instead() {
+    // SIPp rings for 1.5 s, then sends 183 with SDP and streams a 1 kHz tone for 2 s before
+    // answering: ringback first, then what arrives, and no ringback over it.
+    let dir = Scratch::new("tones-early-media");
+    ulaw_tone_file(&dir.path("tone-ulaw.wav"));
+    let mut uas = Sipp::scenario("early", "uas_early_media.xml", &dir.0).spawn();
+    uas.wait_listening();
+    let args = [
+        "--listen".to_owned(),
+        format!("udp:127.0.0.1:{}", free_ports(1)[0]),
+        "--audio-out".to_owned(),
+        dir.path("heard.wav").display().to_string(),
+    ];
+    let mut node = Node::serve("tincan", &args, &dir.0);
+    node.expect("started", |_| true);
+    node.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:service@127.0.0.1:{}"}}"#,
+        uas.port()
+    ));
+    node.expect("ringing", |v| v["call"] == 1);
+    let early = node.expect("early_media", |v| v["call"] == 1);
+    assert_eq!(early["codec"], "PCMU", "{early}");
+    node.expect("answered", |v| v["call"] == 1);
+    std::thread::sleep(Duration::from_millis(1000));
+    node.send(r#"{"cmd":"hangup","call":1}"#);
+    node.expect("ended", |v| v["call"] == 1);
+    uas.finish().assert_passed();
+    node.send(r#"{"cmd":"quit"}"#);
+    node.expect("stopped", |_| true);
+
+    let heard = wav::read(&dir.path("heard.wav")).expect("the recording");
+    let ringback = frames_with(&heard, 425.0);
+    let media = frames_with(&heard, 1000.0);
+    let first = media.iter().position(|f| *f).expect("no early media heard");
+    assert!((65..100).contains(&first), "early media from frame {first}");
+    assert!(count(&ringback, 1..48) >= 46, "ringback before the 183");
+    assert_eq!(
+        count(&ringback, first..ringback.len()),
+        0,
+        "ringback over media"
+    );
+    // SIPp's stream pauses briefly each time its 1 s file loops.
+    let end = media.len() - 5;
+    let n = end - (first + 5);
+    assert!(
+        count(&media, first + 5..end) * 10 >= n * 9,
+        "early media and then the call"
+    );
+    assert!(
+        end > first + 100,
+        "early media and the call last 3 s: {end}"
+    );
 }
