@@ -257,3 +257,57 @@ fn ringback_on_180_then_early_media_on_183_is_played_instead() {
         "early media and the call last 3 s: {end}"
     );
 }
+
+#[test]
+fn a_second_call_during_a_call_gives_the_call_waiting_tone() {
+    let dir = Scratch::new("tones-waiting");
+    let ports = free_ports(3);
+    let file = |name: &str| dir.path(name).display().to_string();
+    let mut b = serve("B", ports[1], &dir, &["--auto-answer".into()]);
+    let mut c = serve("C", ports[2], &dir, &[]);
+    let mut a = serve(
+        "A",
+        ports[0],
+        &dir,
+        &["--audio-out".into(), file("a-heard.wav")],
+    );
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:b@127.0.0.1:{}"}}"#,
+        ports[1]
+    ));
+    a.expect("answered", |v| v["call"] == 1);
+    std::thread::sleep(Duration::from_millis(1000));
+    c.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:a@127.0.0.1:{}"}}"#,
+        ports[0]
+    ));
+    a.expect("incoming", |_| true);
+    // One period of the call-waiting tone (two 200 ms bursts, then 5.2 s of quiet) and a bit.
+    std::thread::sleep(Duration::from_millis(2000));
+    c.send(r#"{"cmd":"hangup","call":1}"#);
+    a.expect("ended", |v| v["reason"] == "cancelled");
+    std::thread::sleep(Duration::from_millis(500));
+    a.send(r#"{"cmd":"hangup","call":1}"#);
+    a.expect("ended", |v| v["call"] == 1);
+    c.send(r#"{"cmd":"quit"}"#);
+    c.expect("stopped", |_| true);
+    a.send(r#"{"cmd":"quit"}"#);
+    b.send(r#"{"cmd":"quit"}"#);
+    a.expect("stopped", |_| true);
+    b.expect("stopped", |_| true);
+    let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
+    let tone = frames_with(&a_heard, 425.0);
+    let first = tone
+        .iter()
+        .enumerate()
+        .skip(10)
+        .find(|(_, f)| **f)
+        .map(|(i, _)| i)
+        .expect("no call-waiting tone");
+    assert!((45..80).contains(&first), "the tone from frame {first}");
+    // 200 ms on, 200 ms off, 200 ms on, then quiet.
+    assert!(count(&tone, first..first + 9) >= 8, "first burst");
+    assert_eq!(count(&tone, first + 11..first + 19), 0, "the gap");
+    assert!(count(&tone, first + 20..first + 29) >= 8, "second burst");
+    assert_eq!(count(&tone, first + 31..tone.len()), 0, "quiet after");
+}
