@@ -610,6 +610,20 @@ mod tests {
                     digits: "12#".into(),
                 },
             ),
+            (
+                r#"{"cmd":"mute","call":4}"#,
+                Command::Mute {
+                    call: CallId(4),
+                    mute: true,
+                },
+            ),
+            (
+                r#"{"cmd":"unmute","call":4}"#,
+                Command::Mute {
+                    call: CallId(4),
+                    mute: false,
+                },
+            ),
             (r#"{"cmd":"quit"}"#, Command::Quit),
         ];
         for (line, want) in table {
@@ -739,6 +753,43 @@ mod tests {
         assert_eq!(
             line(&registered),
             json!({"event":"registration","account":"work","state":"registered","expires":600})
+        );
+    }
+
+    #[test]
+    fn levels_and_call_stats_serialize() {
+        let level = |peak_dbfs, rms_dbfs| Level {
+            peak_dbfs,
+            rms_dbfs,
+        };
+        let levels = Event::Levels {
+            microphone: level(-12, -15),
+            calls: vec![(CallId(1), level(-100, -100))],
+        };
+        assert_eq!(
+            line(&levels),
+            json!({"event":"levels","mic":{"peak":-12,"rms":-15},
+                   "calls":[{"call":1,"peak":-100,"rms":-100}]})
+        );
+        let stats = Event::CallStats {
+            call: CallId(1),
+            stats: CallStats {
+                codec: "opus".into(),
+                bitrate: 32_000,
+                packets_sent: 50,
+                packets_received: 49,
+                packets_lost: 1,
+                loss_percent: 2,
+                remote_loss_percent: None,
+                jitter_ms: 3,
+                rtt_ms: Some(1),
+            },
+        };
+        assert_eq!(
+            line(&stats),
+            json!({"event":"call_stats","call":1,"codec":"opus","bitrate":32000,
+                   "packets_sent":50,"packets_received":49,"packets_lost":1,
+                   "loss_percent":2,"jitter_ms":3,"rtt_ms":1})
         );
     }
 }
