@@ -73,6 +73,8 @@ struct ServeOptions {
     audio_out: Option<PathBuf>,
     /// Sound devices: `--input-device` and the like, on top of `[audio]`.
     sound: SoundOptions,
+    ptime: Option<u32>,
+    levels: bool,
     /// Serverless calling (`tincan serve` only).
     p2p: Option<id::P2pOptions>,
 }
@@ -100,6 +102,13 @@ impl ServeOptions {
         let mut value = |what: &str| option_value(args, arg, what);
         match arg {
             "--auto-answer" => self.auto_answer = true,
+            "--levels" => self.levels = true,
+            "--ptime" => {
+                let v = value("10|20|30|40|60")?;
+                let ms = v.parse::<u32>().ok().filter(|ms| (10..=60).contains(ms));
+                self.ptime =
+                    Some(ms.ok_or_else(|| format!("--ptime {v:?} is not 10..60 milliseconds"))?);
+            }
             "--no-log-file" => self.no_log_file = true,
             "--config" => self.config = Some(value("a file")?.into()),
             "--log-dir" => self.log_dir = Some(value("a directory")?.into()),
@@ -210,6 +219,8 @@ impl ServeOptions {
         };
         engine.audio_in = self.audio_in;
         engine.audio_out = self.audio_out;
+        engine.ptime = self.ptime.or(engine.ptime);
+        engine.levels |= self.levels;
         engine.p2p = self
             .p2p
             .and_then(|p| p.engine_config(&settings, &mut warnings));

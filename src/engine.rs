@@ -18,9 +18,11 @@ pub mod dns;
 mod driver;
 pub mod json;
 mod media;
+mod meters;
 pub mod net;
 pub mod setup;
 mod stun;
+mod tones;
 
 pub use accounts::EngineAccount;
 pub use net::Listen;
@@ -58,6 +60,10 @@ pub struct EngineConfig {
     /// Use the sound card with these settings instead of the virtual device (`audio_in`
     /// and `audio_out` are then ignored).
     pub sound: Option<crate::audio::SoundSettings>,
+    /// The packet time (ms) we ask the far end to send with (`a=ptime`), if any.
+    pub ptime: Option<u32>,
+    /// Emit [`Event::Level`] (microphone and received audio, at most 10 a second).
+    pub levels: bool,
     /// The accounts to register (or keep for calls).
     pub accounts: Vec<EngineAccount>,
     /// Ask only this DNS server (tests, or a user's choice); `None` uses the system's.
@@ -118,6 +124,8 @@ impl EngineConfig {
             audio_in: None,
             audio_out: None,
             sound: None,
+            ptime: None,
+            levels: false,
             accounts: Vec::new(),
             dns_server: None,
             system_roots: true,
@@ -168,6 +176,14 @@ pub enum Command {
     Resume {
         /// Which call.
         call: CallId,
+    },
+    /// Turn the microphone off (or on again) for one call: silence is sent meanwhile, the
+    /// stream goes on (no re-INVITE), and the far end is still heard.
+    Mute {
+        /// Which call.
+        call: CallId,
+        /// `true` mutes, `false` unmutes.
+        mute: bool,
     },
     /// Send DTMF digits (0-9, *, #, A-D) as RFC 4733 telephone events.
     Dtmf {
@@ -238,6 +254,21 @@ pub enum Event {
     /// Something happened to a sound device (opened, missing, lost mid-call); calls go on,
     /// silent in that direction if need be.
     AudioDevice(crate::audio::DeviceNotice),
+    /// Audio levels over the last 100 ms (only with [`EngineConfig::levels`]; at most ten
+    /// a second, while the media clock runs).
+    Levels {
+        /// What the microphone captured.
+        microphone: Level,
+        /// What each call received and played.
+        calls: Vec<(CallId, Level)>,
+    },
+    /// A call's statistics, about once a second while it carries audio.
+    CallStats {
+        /// Which call.
+        call: CallId,
+        /// The figures.
+        stats: CallStats,
+    },
     /// Something is wrong but changes nothing for now: a setting was ignored, a CA file
     /// could not be read.
     Warning {
@@ -253,6 +284,38 @@ pub enum Event {
     },
     /// The engine stopped after [`Command::Quit`]; always the last event.
     Stopped,
+}
+
+/// An audio level, in whole dB relative to full scale (-100 for silence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    /// The largest sample.
+    pub peak_dbfs: i16,
+    /// The root mean square.
+    pub rms_dbfs: i16,
+}
+
+/// One call's figures, from its RTP counters, RTCP reports and jitter buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallStats {
+    /// The codec we send with ("opus", "PCMU"...).
+    pub codec: String,
+    /// Payload bits a second we sent since the last figures.
+    pub bitrate: u32,
+    /// RTP packets sent and received so far.
+    pub packets_sent: u64,
+    /// RTP packets received so far.
+    pub packets_received: u64,
+    /// Packets of the far end's stream lost so far (RFC 3550 A.3).
+    pub packets_lost: i64,
+    /// The share of the far end's packets lost since the last figures, in percent.
+    pub loss_percent: u8,
+    /// The share of our packets the far end lost, by its last RTCP report, in percent.
+    pub remote_loss_percent: Option<u8>,
+    /// The interarrival jitter of what we receive, in ms (RFC 3550 §6.4.1).
+    pub jitter_ms: u32,
+    /// The round-trip time from RTCP, in ms.
+    pub rtt_ms: Option<u32>,
 }
 
 /// Why the engine could not start or had to stop (protocol outcomes are [`Event`]s instead).
@@ -387,7 +450,8 @@ pub async fn run(
         .or_else(|| net.local().first().map(|(_, a)| a.ip()))
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
-    let media = media::Media::new(media_ip, config.rtp_ports, device, seed, net.inputs());
+    let mut media = media::Media::new(media_ip, config.rtp_ports, device, seed, net.inputs());
+    media.set_levels(config.levels);
     let (nearby_tx, nearby_rx) = mpsc::channel(32);
     let (stun_tx, stun_rx) = mpsc::channel(4);
     if let Some(mdns) = &mdns {

@@ -28,6 +28,7 @@ Commands:
                            {\"cmd\":\"hangup\",\"call\":N}  {\"cmd\":\"hold\",\"call\":N}
                            {\"cmd\":\"resume\",\"call\":N}  {\"cmd\":\"quit\"}
                            {\"cmd\":\"dtmf\",\"call\":N,\"digits\":\"123#\"}
+                           {\"cmd\":\"mute\",\"call\":N}  {\"cmd\":\"unmute\",\"call\":N}
                          End of input quits (calls are hung up, accounts unregistered).
     --config FILE        the settings file (default: config.toml in the OS config directory)
     --listen T:IP:PORT   where to listen, repeatable: udp:127.0.0.1:5062, tcp:[::1]:5062
@@ -44,6 +45,8 @@ Commands:
                          (names as `tincan devices` lists them; an unknown one: the default)
     --no-aec, --no-ns, --no-agc  no echo cancellation, noise suppression, gain control
     --no-sound-card      neither sound card nor WAV files: calls send silence
+    --ptime MS           the packet time to ask the far end for (10..60; default: none, 20 ms)
+    --levels             also print level events (microphone and each call, dBFS, 10/s)
     --password-stdin NAME  read account NAME's password from the first line of stdin
                          (otherwise from the account's password_file, else the OS keyring;
                          never from arguments)

@@ -297,6 +297,9 @@ impl Engine {
         while let Some(notice) = self.media.poll_notice() {
             self.emit(Event::AudioDevice(notice)).await?;
         }
+        while let Some(event) = self.media.poll_event() {
+            self.emit(event).await?;
+        }
         if let Some(publisher) = &mut self.publisher {
             publisher.on_timeout(now, self.net.local());
         }
@@ -435,6 +438,15 @@ impl Engine {
                 }
                 (call, result)
             }
+            Command::Mute { call, mute } => {
+                return match self.media.set_muted(call, mute) {
+                    true => Ok(()),
+                    false => {
+                        let message = format!("no call {} to mute or unmute", call.0);
+                        self.error(Some(call), message).await
+                    }
+                };
+            }
             Command::Dtmf { call, digits } => {
                 // RFC 4733 events when the far end takes them, else SIP INFO.
                 let sent = match self.media.send_dtmf(call, &digits) {
@@ -551,11 +563,13 @@ impl Engine {
             .media
             .port_for(call)
             .map_err(|e| format!("no RTP port for the call: {e}"))?;
+        // RFC 4733 §2.1: events run on the audio codec's clock, so Opus gets its own.
         let codecs = vec![
             Codec::opus(),
             Codec::pcmu(),
             Codec::pcma(),
             Codec::telephone_event(),
+            Codec::new("telephone-event", 48_000, 1).with_fmtp("0-16"),
         ];
         // A wildcard listen address stands for the route's source towards the peer (when
         // known), else for the default route's address.
@@ -569,7 +583,11 @@ impl Engine {
             .or_else(|| towards.and_then(route_source))
             .or_else(|| route_source(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))))
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        Ok(LocalMedia::new(ip, port, codecs))
+        let mut local = LocalMedia::new(ip, port, codecs);
+        // RFC 5761: offered and accepted; a peer that declines gets RTCP on port + 1.
+        local.rtcp_mux = true;
+        local.ptime = self.config.ptime;
+        Ok(local)
     }
 
     /// Writes the virtual speaker's recording, off the engine task.
@@ -630,6 +648,9 @@ impl Engine {
 
     /// Forwards a core event, tracking live calls and accounts, and answering when asked to.
     async fn on_ua_event(&mut self, event: UaEvent) -> Result<(), EngineError> {
+        if let UaEvent::Call { call, event } = &event {
+            self.media.call_event(Instant::now(), *call, event);
+        }
         let incoming = match &event {
             UaEvent::Call {
                 call,

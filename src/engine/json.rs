@@ -14,6 +14,7 @@
 //! | `{"cmd":"hangup","call":N}` | hang up, cancel or decline |
 //! | `{"cmd":"hold","call":N}` / `{"cmd":"resume","call":N}` | re-INVITE to hold or resume |
 //! | `{"cmd":"dtmf","call":N,"digits":"123#"}` | send DTMF (RFC 4733 telephone events) |
+//! | `{"cmd":"mute","call":N}` / `{"cmd":"unmute","call":N}` | microphone off (silence is sent) or on again for one call |
 //! | `{"cmd":"quit"}` | hang up everything and stop (end of input means the same) |
 //!
 //! Events:
@@ -32,13 +33,15 @@
 //! | `nearby` | `address` (`sip:<handle>@<key>`), `name`, `contacts` ("udp:192.168.1.7:5060"): someone on the local network appeared (mDNS), or what they advertise changed |
 //! | `nearby_gone` | `key`: they left the local network |
 //! | `public_address` | `address` ("203.0.113.7:40000"), `server`: what a STUN server saw |
+//! | `levels` | `mic` and, per call, `calls[].call`: `{"peak":-12,"rms":-15}` in dBFS (-100 is silence), over the last 100 ms; only with `--levels`, at most 10 a second |
+//! | `call_stats` | `call`, `codec`, `bitrate` (payload bit/s sent), `packets_sent`, `packets_received`, `packets_lost`, `loss_percent` (what we received, last second), `remote_loss_percent` (ours at the far end, by RTCP), `jitter_ms`, `rtt_ms`: about once a second per call with audio |
 //! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
 //! | `audio_device` | `state` (`opened`, `fallback`: the chosen device is missing and the default is used, `unavailable`: the call goes on silent that way, `lost`: it failed mid-call and the default is reopened), `direction` (`input`, `output`), `message`: the device name or why |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
 //! | `error` | `message`, `call` when one is concerned: a command failed or a line was not understood |
 //! | `stopped` | the last line |
 
-use super::{Command, Event};
+use super::{CallStats, Command, Event, Level};
 use crate::audio::DeviceNotice;
 use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::sip::offer_answer::Negotiated;
@@ -144,6 +147,12 @@ enum WireCommand {
         call: u64,
         digits: String,
     },
+    Mute {
+        call: u64,
+    },
+    Unmute {
+        call: u64,
+    },
     Quit,
 }
 
@@ -175,6 +184,14 @@ impl From<WireCommand> for Command {
             WireCommand::Dtmf { call, digits } => Command::Dtmf {
                 call: CallId(call),
                 digits,
+            },
+            WireCommand::Mute { call } => Command::Mute {
+                call: CallId(call),
+                mute: true,
+            },
+            WireCommand::Unmute { call } => Command::Mute {
+                call: CallId(call),
+                mute: false,
             },
             WireCommand::Quit => Command::Quit,
         }
@@ -279,7 +296,64 @@ enum WireEvent {
         call: Option<u64>,
         message: String,
     },
+    Levels {
+        mic: WireLevel,
+        calls: Vec<WireCallLevel>,
+    },
+    CallStats {
+        call: u64,
+        codec: String,
+        bitrate: u32,
+        packets_sent: u64,
+        packets_received: u64,
+        packets_lost: i64,
+        loss_percent: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remote_loss_percent: Option<u8>,
+        jitter_ms: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rtt_ms: Option<u32>,
+    },
     Stopped,
+}
+
+/// A level in dBFS.
+#[derive(Serialize)]
+struct WireLevel {
+    peak: i16,
+    rms: i16,
+}
+
+impl From<Level> for WireLevel {
+    fn from(l: Level) -> Self {
+        WireLevel {
+            peak: l.peak_dbfs,
+            rms: l.rms_dbfs,
+        }
+    }
+}
+
+/// One call's level.
+#[derive(Serialize)]
+struct WireCallLevel {
+    call: u64,
+    #[serde(flatten)]
+    level: WireLevel,
+}
+
+fn wire_stats(call: CallId, s: &CallStats) -> WireEvent {
+    WireEvent::CallStats {
+        call: call.0,
+        codec: s.codec.clone(),
+        bitrate: s.bitrate,
+        packets_sent: s.packets_sent,
+        packets_received: s.packets_received,
+        packets_lost: s.packets_lost,
+        loss_percent: s.loss_percent,
+        remote_loss_percent: s.remote_loss_percent,
+        jitter_ms: s.jitter_ms,
+        rtt_ms: s.rtt_ms,
+    }
 }
 
 /// What an offer/answer exchange settled, flattened into the call event.
@@ -380,6 +454,17 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
             address: address.to_string(),
             server: server.clone(),
         },
+        Event::Levels { microphone, calls } => WireEvent::Levels {
+            mic: (*microphone).into(),
+            calls: calls
+                .iter()
+                .map(|(call, level)| WireCallLevel {
+                    call: call.0,
+                    level: (*level).into(),
+                })
+                .collect(),
+        },
+        Event::CallStats { call, stats } => wire_stats(*call, stats),
         Event::Stopped => WireEvent::Stopped,
     }
 }
@@ -578,6 +663,20 @@ mod tests {
                     digits: "12#".into(),
                 },
             ),
+            (
+                r#"{"cmd":"mute","call":4}"#,
+                Command::Mute {
+                    call: CallId(4),
+                    mute: true,
+                },
+            ),
+            (
+                r#"{"cmd":"unmute","call":4}"#,
+                Command::Mute {
+                    call: CallId(4),
+                    mute: false,
+                },
+            ),
             (r#"{"cmd":"quit"}"#, Command::Quit),
         ];
         for (line, want) in table {
@@ -772,6 +871,43 @@ mod tests {
         assert_eq!(
             line(&registered),
             json!({"event":"registration","account":"work","state":"registered","expires":600})
+        );
+    }
+
+    #[test]
+    fn levels_and_call_stats_serialize() {
+        let level = |peak_dbfs, rms_dbfs| Level {
+            peak_dbfs,
+            rms_dbfs,
+        };
+        let levels = Event::Levels {
+            microphone: level(-12, -15),
+            calls: vec![(CallId(1), level(-100, -100))],
+        };
+        assert_eq!(
+            line(&levels),
+            json!({"event":"levels","mic":{"peak":-12,"rms":-15},
+                   "calls":[{"call":1,"peak":-100,"rms":-100}]})
+        );
+        let stats = Event::CallStats {
+            call: CallId(1),
+            stats: CallStats {
+                codec: "opus".into(),
+                bitrate: 32_000,
+                packets_sent: 50,
+                packets_received: 49,
+                packets_lost: 1,
+                loss_percent: 2,
+                remote_loss_percent: None,
+                jitter_ms: 3,
+                rtt_ms: Some(1),
+            },
+        };
+        assert_eq!(
+            line(&stats),
+            json!({"event":"call_stats","call":1,"codec":"opus","bitrate":32000,
+                   "packets_sent":50,"packets_received":49,"packets_lost":1,
+                   "loss_percent":2,"jitter_ms":3,"rtt_ms":1})
         );
     }
 }

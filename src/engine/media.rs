@@ -4,12 +4,15 @@
 //! the engine captures a frame from the audio device, sends it on every call and plays what
 //! every call received (mixed).
 
+use super::Event;
+use super::meters::Meters;
 use super::net::NetInput;
+use super::tones::Tones;
 use crate::audio::resample::{Converter, convert_frame};
 use crate::audio::{AudioDevice, DeviceNotice};
 use crate::media::rtp::PayloadType;
 use crate::media::session::{AudioCodec, DtmfError, MediaSession, StreamConfig};
-use crate::sip::call::CallId;
+use crate::sip::call::{CallEvent, CallId};
 use crate::sip::offer_answer::Negotiated;
 use crate::sip::rng::Rng;
 use crate::sip::sdp::Direction;
@@ -32,6 +35,9 @@ const MAX_RTP: usize = 2048;
 struct CallMedia {
     socket: Arc<UdpSocket>,
     reader: JoinHandle<()>,
+    /// The RTCP socket on the next (odd) port, for a peer that declines rtcp-mux
+    /// (RFC 3550 §11); closed once rtcp-mux is agreed (RFC 5761 §5.1.1).
+    rtcp: Option<(Arc<UdpSocket>, JoinHandle<()>)>,
     session: Option<MediaSession>,
     /// We put the call on hold: the microphone is not sent (keep-alives only), whatever the
     /// SDP direction allows.
@@ -40,11 +46,16 @@ struct CallMedia {
     /// the converters are filters with memory).
     to_codec: Option<Converter>,
     from_codec: Option<Converter>,
+    /// The microphone is muted for this call: silence is sent instead.
+    muted: bool,
 }
 
 impl Drop for CallMedia {
     fn drop(&mut self) {
         self.reader.abort();
+        if let Some((_, reader)) = &self.rtcp {
+            reader.abort();
+        }
     }
 }
 
@@ -60,6 +71,14 @@ pub(super) struct Media {
     /// The next tick of the media clock, while a session exists.
     next_tick: Option<Instant>,
     inputs: mpsc::Sender<NetInput>,
+    /// Ringback, busy, error, call-waiting tones and the ringtone.
+    tones: Tones,
+    /// Levels and call statistics for the application.
+    meters: Meters,
+    /// Samples played since the start (the microphone has captured as many), and whether
+    /// the clock runs with its cadence anchored (see [`anchor`]).
+    played: u64,
+    anchored: bool,
 }
 
 impl Media {
@@ -70,6 +89,7 @@ impl Media {
         seed: [u8; 32],
         inputs: mpsc::Sender<NetInput>,
     ) -> Media {
+        let rate = device.rate();
         Media {
             calls: HashMap::new(),
             ip,
@@ -79,11 +99,38 @@ impl Media {
             rng: Rng::from_seed(seed),
             next_tick: None,
             inputs,
+            tones: Tones::new(rate),
+            meters: Meters::new(false),
+            played: 0,
+            anchored: false,
         }
     }
 
-    /// The RTP port of `call`, binding a socket for it first if it has none: an even port
-    /// of the configured range (RFC 3550 §11), the next free one round-robin.
+    /// Report levels ([`Event::Levels`]) or not.
+    pub(super) fn set_levels(&mut self, on: bool) {
+        self.meters = Meters::new(on);
+    }
+
+    /// A call event: starts or stops local tones (the media clock runs while one plays).
+    pub(super) fn call_event(&mut self, now: Instant, call: CallId, event: &CallEvent) {
+        let in_call = self
+            .calls
+            .iter()
+            .any(|(c, m)| *c != call && m.session.is_some());
+        self.tones.on_call_event(call, event, in_call);
+        if self.tones.active() {
+            self.next_tick.get_or_insert(now);
+        }
+    }
+
+    /// The next level or statistics event.
+    pub(super) fn poll_event(&mut self) -> Option<Event> {
+        self.meters.poll_event()
+    }
+
+    /// The RTP port of `call`, binding sockets for it first if it has none: an even port
+    /// of the configured range and the odd one above it for RTCP (RFC 3550 §11), the next
+    /// free pair round-robin.
     pub(super) fn port_for(&mut self, call: CallId) -> io::Result<u16> {
         if let Some(m) = self.calls.get(&call) {
             return m.socket.local_addr().map(|a| a.port());
@@ -98,20 +145,24 @@ impl Media {
             } else {
                 port + 2
             };
-            match std::net::UdpSocket::bind(SocketAddr::new(self.ip, port)) {
-                Ok(std_socket) => {
-                    std_socket.set_nonblocking(true)?;
-                    let socket = Arc::new(UdpSocket::from_std(std_socket)?);
+            match bind_pair(self.ip, port) {
+                Ok((rtp, rtcp)) => {
+                    let socket = Arc::new(UdpSocket::from_std(rtp)?);
+                    let rtcp = Arc::new(UdpSocket::from_std(rtcp)?);
                     let reader = tokio::spawn(read_rtp(call, socket.clone(), self.inputs.clone()));
+                    let rtcp_reader =
+                        tokio::spawn(read_rtp(call, rtcp.clone(), self.inputs.clone()));
                     self.calls.insert(
                         call,
                         CallMedia {
                             socket,
                             reader,
+                            rtcp: Some((rtcp, rtcp_reader)),
                             session: None,
                             held: false,
                             to_codec: None,
                             from_codec: None,
+                            muted: false,
                         },
                     );
                     return Ok(port);
@@ -163,15 +214,29 @@ impl Media {
             media.local_direction,
             Direction::SendRecv | Direction::RecvOnly
         );
-        let telephone_event = media.telephone_event_pt.and_then(|send| {
-            let receive = media
+        // RFC 4733 §2.1: events share the audio's clock; with Opus both 8 and 48 kHz
+        // events are offered, and the one matching the codec is taken when there.
+        let events = || {
+            media
                 .receive_codecs
                 .iter()
-                .find(|(_, c)| c.name.eq_ignore_ascii_case("telephone-event"))?;
-            Some((PayloadType(send), PayloadType(*receive.0)))
-        });
+                .filter(|(_, c)| c.is_telephone_event())
+        };
+        let receive_event = events()
+            .find(|(_, e)| e.clock_rate == c.clock_rate)
+            .or_else(|| events().next());
+        let telephone_event = media
+            .telephone_event_pt
+            .zip(receive_event)
+            .map(|(send, (receive, _))| (PayloadType(send), PayloadType(*receive)));
+        let event_rate = receive_event.map(|(_, e)| e.clock_rate);
+        if media.rtcp_mux {
+            // RFC 5761 §5.1.1: RTCP now shares the RTP port; the odd one is not needed.
+            entry.rtcp = None;
+        }
         let config = StreamConfig {
             telephone_event,
+            event_rate,
             codec: audio,
             payload_type: PayloadType(codec.payload_type),
             receive_payload_type: PayloadType(receive_payload_type),
@@ -215,15 +280,25 @@ impl Media {
         }
     }
 
+    /// Mutes (or unmutes) the microphone towards `call`; `false` when there is no such call.
+    pub(super) fn set_muted(&mut self, call: CallId, muted: bool) -> bool {
+        let Some(entry) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        entry.muted = muted;
+        true
+    }
+
     /// The call ended: an RTCP BYE goes out, then its socket closes and its reader stops.
     pub(super) fn close(&mut self, call: CallId) {
+        self.meters.forget(call);
         if let Some(mut entry) = self.calls.remove(&call) {
             if let Some(session) = entry.session.as_mut() {
                 session.close();
-                flush(&entry.socket, session);
+                flush(&entry.socket, entry.rtcp.as_ref(), session);
             }
         }
-        if self.calls.values().all(|c| c.session.is_none()) {
+        if self.calls.values().all(|c| c.session.is_none()) && !self.tones.active() {
             self.stop_clock();
         }
     }
@@ -276,7 +351,11 @@ impl Media {
         let mut captured: Option<Vec<i16>> = None;
         let wall = SystemTime::now();
         let device_rate = self.device.rate();
-        for call in self.calls.values_mut() {
+        if !self.anchored {
+            anchor(wall, self.played, device_rate);
+            self.anchored = true;
+        }
+        for (id, call) in self.calls.iter_mut() {
             let Some(session) = call.session.as_mut() else {
                 continue;
             };
@@ -286,31 +365,61 @@ impl Media {
             let n = samples_in(device_rate, ptime);
             let frame = captured.get_or_insert_with(|| self.device.capture(n));
             frame.resize(n, 0);
-            let mut input = convert_frame(&mut call.to_codec, frame, device_rate, rate);
+            let mut input = if call.muted {
+                Vec::new()
+            } else {
+                convert_frame(&mut call.to_codec, frame, device_rate, rate)
+            };
             input.resize(session.frame_samples(), 0);
             session.send_frame(now, &input);
             session.handle_timeout(now, wall);
-            flush(&call.socket, session);
+            flush(&call.socket, call.rtcp.as_ref(), session);
             let received = session.play_frame();
             let mut played = convert_frame(&mut call.from_codec, &received, rate, device_rate);
             played.resize(n, 0);
+            self.meters.played(*id, &played);
             mixed.resize(mixed.len().max(played.len()), 0);
             for (m, s) in mixed.iter_mut().zip(played) {
                 *m += i32::from(s);
             }
         }
-        if captured.is_none() {
+        if captured.is_none() && !self.tones.active() {
             self.stop_clock();
+            self.anchored = false;
             return;
         }
+        match &captured {
+            Some(frame) => self.meters.microphone(frame),
+            // The microphone runs whenever the speaker does: their timelines stay one.
+            None => drop(self.device.capture(samples_in(device_rate, ptime))),
+        }
+        mixed.resize(samples_in(device_rate, ptime), 0);
+        self.tones.mix_progress(&mut mixed);
+        // The ringtone is its own source; until a ringer device exists it joins the output.
+        if let Some(ring) = self.tones.ringer(mixed.len()) {
+            for (m, s) in mixed.iter_mut().zip(ring) {
+                *m += i32::from(s);
+            }
+        }
+        let sessions = self
+            .calls
+            .iter()
+            .filter_map(|(id, c)| Some((*id, c.session.as_ref()?)));
+        self.meters.after_tick(now, sessions);
         let out: Vec<i16> = mixed
             .into_iter()
             .map(|s| s.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16)
             .collect();
+        self.played += out.len() as u64;
         self.device.play(&out);
         // The next tick keeps the cadence; after a stall it catches up without a burst.
         let next = due + ptime;
         self.next_tick = Some(if next + ptime < now {
+            tracing::warn!(
+                "media clock late by {} ms: skipping ahead",
+                now.duration_since(next).as_millis()
+            );
+            self.anchored = false;
             now + ptime
         } else {
             next
@@ -337,6 +446,16 @@ impl Media {
     }
 }
 
+/// Notes when the media clock starts (or starts again after a pause or a stall) and how
+/// many samples were played before: with it a recording's samples map to wall-clock time
+/// (`scripts/bench-media.sh` measures latency so).
+fn anchor(wall: SystemTime, played: u64, rate: u32) {
+    let unix_us = wall
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    tracing::info!("media clock anchor: unix_us={unix_us} sample={played} rate={rate}");
+}
+
 /// Why digits did not go out as telephone events.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum DtmfFailure {
@@ -351,14 +470,34 @@ pub(super) enum DtmfFailure {
     Refused(DtmfError),
 }
 
-/// Sends what `session` has queued. RTCP leaves from the RTP socket too: without rtcp-mux
-/// the far end's RTCP port receives it all the same.
-fn flush(socket: &UdpSocket, session: &mut MediaSession) {
+/// Sends what `session` has queued: RTCP from the RTCP socket when there is one (no
+/// rtcp-mux), so that it leaves from the port our SDP implies (RFC 3264 §5.1).
+fn flush(
+    socket: &UdpSocket,
+    rtcp: Option<&(Arc<UdpSocket>, JoinHandle<()>)>,
+    session: &mut MediaSession,
+) {
     while let Some(transmit) = session.poll_transmit() {
-        if let Err(e) = socket.try_send_to(&transmit.data, transmit.to) {
+        let from = match rtcp {
+            Some((rtcp, _)) if transmit.rtcp => rtcp,
+            _ => socket,
+        };
+        if let Err(e) = from.try_send_to(&transmit.data, transmit.to) {
             tracing::debug!("media send failed: {e}");
         }
     }
+}
+
+/// Binds `port` (even) and `port + 1` on `ip`, both non-blocking.
+fn bind_pair(ip: IpAddr, port: u16) -> io::Result<(std::net::UdpSocket, std::net::UdpSocket)> {
+    let odd = port
+        .checked_add(1)
+        .ok_or_else(|| io::Error::other("no odd port above 65535"))?;
+    let rtp = std::net::UdpSocket::bind(SocketAddr::new(ip, port))?;
+    let rtcp = std::net::UdpSocket::bind(SocketAddr::new(ip, odd))?;
+    rtp.set_nonblocking(true)?;
+    rtcp.set_nonblocking(true)?;
+    Ok((rtp, rtcp))
 }
 
 /// Samples in `ptime` at `rate`.

@@ -55,6 +55,9 @@ pub struct StreamConfig {
     /// RFC 4733 telephone events: the payload type we send them with and the one they arrive
     /// with, when negotiated.
     pub telephone_event: Option<(PayloadType, PayloadType)>,
+    /// The clock rate of the negotiated telephone-event format (RFC 4733 §2.1: events are
+    /// timed with it); `None` means the audio codec's clock.
+    pub event_rate: Option<u32>,
     /// The packet time.
     pub ptime: Duration,
     /// Where the SDP says to send RTP.
@@ -210,7 +213,10 @@ impl MediaSession {
             transmits: VecDeque::new(),
             stats: MediaStats::default(),
             scratch: Vec::new(),
-            dtmf_out: DtmfSender::new(rate, config.ptime.as_millis() as u32),
+            dtmf_out: DtmfSender::new(
+                config.event_rate.unwrap_or(rate),
+                config.ptime.as_millis() as u32,
+            ),
             dtmf_timestamp: 0,
             dtmf_in: DtmfReceiver::default(),
             digits: VecDeque::new(),
@@ -266,7 +272,13 @@ impl MediaSession {
         let rate = config.codec.clock_rate();
         if rate != self.config.codec.clock_rate() || config.ptime != self.config.ptime {
             self.jitter = JitterBuffer::new(rate, config.ptime);
-            self.dtmf_out = DtmfSender::new(rate, config.ptime.as_millis() as u32);
+        }
+        if rate != self.config.codec.clock_rate()
+            || config.ptime != self.config.ptime
+            || config.event_rate != self.config.event_rate
+        {
+            let event_rate = config.event_rate.unwrap_or(rate);
+            self.dtmf_out = DtmfSender::new(event_rate, config.ptime.as_millis() as u32);
         }
         self.config = config;
         Ok(())

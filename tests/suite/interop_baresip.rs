@@ -303,3 +303,38 @@ fn hold_and_resume_from_each_side_over_tcp() {
     bob.expect_log(BYE_RECEIVED, 1);
     quit(node);
 }
+
+#[test]
+fn without_rtcp_mux_reports_flow_both_ways_over_the_odd_port() {
+    // baresip does not take rtcp-mux here: Tincan keeps the port above its RTP port for
+    // RTCP (RFC 3550 §11) and reports flow both ways: baresip's receiver reports answer our
+    // sender reports with the round trip and its view of our loss.
+    let (kamailio, bob) = kamailio_and_bob(&Options::default());
+    let dir = Scratch::new("bs-rtcp");
+    crate::audio::tone_file(&dir.path("1k.wav"), 1000.0, 1);
+    let rtp = free_port() & !1;
+    let audio = [
+        "--audio-in".to_owned(),
+        dir.path("1k.wav").display().to_string(),
+        "--rtp-port".to_owned(),
+        rtp.to_string(),
+    ];
+    let mut node = alice_with(&dir, &kamailio, "udp", &audio);
+    node.send(r#"{"cmd":"dial","call":1,"target":"bob","account":"alice"}"#);
+    let answered = node.expect("answered", |v| v["call"] == 1);
+    assert_eq!(answered["rtcp_mux"], false, "{answered}");
+    let odd = std::net::UdpSocket::bind(("127.0.0.1", rtp + 1));
+    assert!(odd.is_err(), "Tincan holds no RTCP port at {}", rtp + 1);
+    let stats = node.expect_within(std::time::Duration::from_secs(20), "call_stats", |v| {
+        v["call"] == 1 && v["rtt_ms"].is_u64()
+    });
+    assert!(stats["remote_loss_percent"] == 0, "{stats}");
+    assert!(
+        stats["rtt_ms"].as_u64().is_some_and(|ms| ms < 100),
+        "{stats}"
+    );
+    node.send(r#"{"cmd":"hangup","call":1}"#);
+    node.expect("ended", |v| v["call"] == 1);
+    bob.expect_log(BYE_RECEIVED, 1);
+    quit(node);
+}

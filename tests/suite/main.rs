@@ -2,6 +2,7 @@
 
 mod audio;
 mod audio_devices;
+mod call_tones;
 mod cli_call;
 mod desktop;
 mod dns_locate;

@@ -3,6 +3,7 @@
 mod network;
 
 use super::*;
+use crate::media::dtmf::EventPayload;
 use crate::media::tone::{Sine, power_share};
 use crate::sip::test_clock;
 
@@ -14,6 +15,7 @@ fn config(codec: AudioCodec, pt: u8, remote: &str) -> StreamConfig {
         payload_type: PayloadType(pt),
         receive_payload_type: PayloadType(pt),
         telephone_event: Some((PayloadType(101), PayloadType(101))),
+        event_rate: None,
         ptime: PTIME,
         remote: Some(remote.parse().unwrap()),
         remote_rtcp: None,
@@ -180,9 +182,44 @@ fn dtmf_digits_arrive_in_order_once_each_and_audio_pauses_meanwhile() {
     let mut plain = session(
         StreamConfig {
             telephone_event: None,
+            event_rate: None,
             ..config(AudioCodec::Pcmu, 0, "192.0.2.2:4000")
         },
         &mut rng,
     );
     assert_eq!(plain.send_dtmf("1"), Err(DtmfError::NotNegotiated));
+}
+
+#[test]
+fn dtmf_durations_follow_the_event_clock() {
+    // RFC 4733 §2.1: the duration counts in the event format's clock units.
+    let mut rng = Rng::from_seed([9; 32]);
+    let final_duration = |codec: AudioCodec, event_rate: Option<u32>, rng: &mut Rng| {
+        let mut a = session(
+            StreamConfig {
+                event_rate,
+                ..config(codec, 96, "192.0.2.2:4000")
+            },
+            rng,
+        );
+        a.send_dtmf("5").unwrap();
+        let start = test_clock::origin();
+        let mut last = 0;
+        for i in 0..10u32 {
+            a.send_frame(start + PTIME * i, &vec![0; a.frame_samples()]);
+            while let Some(t) = a.poll_transmit() {
+                let p = RtpPacket::parse(&t.data).unwrap();
+                if p.payload_type == PayloadType(101) {
+                    last = EventPayload::parse(&p.payload).unwrap().duration;
+                }
+            }
+        }
+        last
+    };
+    let opus = AudioCodec::from_name("opus").unwrap();
+    let at_48k = final_duration(opus, Some(48_000), &mut rng);
+    let at_8k = final_duration(opus, Some(8000), &mut rng);
+    assert!(at_48k > 0 && at_8k > 0);
+    assert_eq!(at_48k, at_8k * 6, "{at_48k} vs {at_8k}");
+    assert_eq!(final_duration(opus, None, &mut rng), at_48k);
 }

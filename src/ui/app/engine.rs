@@ -119,6 +119,8 @@ impl App {
             | Event::Nearby { .. }
             | Event::NearbyGone { .. }
             | Event::PublicAddress { .. } => {}
+            // The call view shows no meters or figures yet.
+            Event::Levels { .. } | Event::CallStats { .. } => {}
             // The engine logs the core's warnings; what matters to the user shows elsewhere
             // (a failed registration on the accounts screen, an ended call).
             Event::Ua(UaEvent::Warning { .. } | UaEvent::Rejected { .. }) => {}

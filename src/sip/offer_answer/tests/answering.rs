@@ -330,3 +330,57 @@ fn unusable_connection_addresses_give_no_destination() {
         assert_eq!((n.remote_rtp, n.remote_rtcp), (None, None), "{connection}");
     }
 }
+
+#[test]
+fn telephone_event_on_the_codecs_clock_when_offered_at_both_rates() {
+    // RFC 4733 §2.1: events use the audio codec's clock; with Opus that is 48 kHz.
+    let local = LocalMedia {
+        codecs: vec![
+            Codec::opus(),
+            Codec::pcmu(),
+            Codec::telephone_event(),
+            Codec::new("telephone-event", 48_000, 1).with_fmtp("0-16"),
+        ],
+        ..local()
+    };
+    let both = |first: &'static str| {
+        offer_with(&[
+            first,
+            "a=rtpmap:96 opus/48000/2",
+            "a=rtpmap:101 telephone-event/8000",
+            "a=rtpmap:102 telephone-event/48000",
+        ])
+    };
+    let (answer, n) = session()
+        .process_offer(&both("m=audio 5004 RTP/AVP 96 0 101 102"), &local)
+        .unwrap();
+    assert_eq!(n.telephone_event_pt, Some(102));
+    let maps = rtpmaps(&answer, 0);
+    assert!(
+        maps.contains(&"102 telephone-event/48000".to_owned()),
+        "{maps:?}"
+    );
+    assert!(
+        maps.contains(&"101 telephone-event/8000".to_owned()),
+        "{maps:?}"
+    );
+    let (_, n) = session()
+        .process_offer(&both("m=audio 5004 RTP/AVP 0 96 101 102"), &local)
+        .unwrap();
+    assert_eq!(
+        n.telephone_event_pt,
+        Some(101),
+        "PCMU goes with the 8 kHz events"
+    );
+    // Our own offer lists both.
+    let offer = session().create_offer(&local).unwrap();
+    let maps = rtpmaps(&offer, 0);
+    assert!(
+        maps.iter().any(|m| m.ends_with("telephone-event/48000")),
+        "{maps:?}"
+    );
+    assert!(
+        maps.iter().any(|m| m.ends_with("telephone-event/8000")),
+        "{maps:?}"
+    );
+}
