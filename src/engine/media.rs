@@ -119,7 +119,16 @@ impl Media {
             .any(|(c, m)| *c != call && m.session.is_some());
         self.tones.on_call_event(call, event, in_call);
         if self.tones.active() {
-            self.next_tick.get_or_insert(now);
+            self.start_clock(now);
+        }
+    }
+
+    /// Something is to be heard (a call's audio or a tone): the device opens and the clock
+    /// runs, if they were not already.
+    fn start_clock(&mut self, now: Instant) {
+        if self.next_tick.is_none() {
+            self.device.start();
+            self.next_tick = Some(now);
         }
     }
 
@@ -257,10 +266,7 @@ impl Media {
             entry.session = None;
             return Some(format!("call {}: {e}, no audio", call.0));
         }
-        if self.next_tick.is_none() {
-            self.device.start();
-            self.next_tick = Some(now);
-        }
+        self.start_clock(now);
         None
     }
 
