@@ -28,6 +28,8 @@ PURE_PATHS_IF_PRESENT=(
   'src/media/opus*'
   'src/media/g722*'
   'src/p2p/record*'
+  'src/p2p/certificate*'
+  'src/media/srtp*'
 )
 
 # Forbidden uses, one extended regex each.

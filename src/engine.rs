@@ -286,7 +286,19 @@ pub async fn run(
         _ => None,
     };
     let device = device.map_err(|e| EngineError::Audio(e.to_string()))?;
-    let (net, net_rx) = net::Net::bind(&config.listen, tls.client).await?;
+    // With an identity: a TLS listener serving its certificate, and the same certificate
+    // as our client certificate towards P2P addresses (made here, in memory only).
+    let (client, server) = match &identity {
+        Some(identity) => {
+            let keypair = identity.keypair();
+            let tls_error = |e: rustls::Error| EngineError::Tls(e.to_string());
+            let client = tls.client.with_identity(keypair).map_err(tls_error)?;
+            let server = net::identity_tls::server_config(keypair).map_err(tls_error)?;
+            (client, Some(std::sync::Arc::new(server)))
+        }
+        None => (tls.client, None),
+    };
+    let (net, net_rx) = net::Net::bind(&config.listen, client, server).await?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
     let ua_config = UaConfig {
@@ -294,7 +306,11 @@ pub async fn run(
         timers: TimerConfig::default(),
         user_agent: config.user_agent.clone(),
     };
-    let ua = UserAgent::new(ua_config, seed);
+    let mut ua = UserAgent::new(ua_config, seed);
+    if let Some(identity) = &identity {
+        let address = crate::sip::uri::Uri::parse(&identity.address());
+        ua.set_p2p_address(address.ok().and_then(|a| a.as_sip().cloned()));
+    }
     let media_ip = net
         .local()
         .iter()

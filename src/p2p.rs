@@ -6,6 +6,7 @@
 //!
 //! Not here yet: LAN discovery (mDNS), TLS that proves the identity key, SRTP.
 
+pub mod certificate;
 pub mod dht;
 pub mod identity;
 pub mod record;

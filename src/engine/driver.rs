@@ -8,14 +8,17 @@ use super::{Command, EngineConfig, EngineError, Event};
 use crate::log::{redact, scrub};
 use crate::p2p::dht::{Published, Publisher};
 use crate::p2p::identity::Identity;
+use crate::p2p::record::key_of_name;
 use crate::sip::call::{CallEvent, CallId};
 use crate::sip::locate::Answer;
+use crate::sip::message::Message;
 use crate::sip::offer_answer::{Codec, LocalMedia};
 use crate::sip::registration::RegistrationEvent;
 use crate::sip::text::Text;
 use crate::sip::transaction::{Peer, Transmit, TransportKind};
 use crate::sip::ua::{AccountId, UaEvent, UserAgent};
 use crate::sip::uri::{Host, SipUri, Uri};
+use pkarr::PublicKey;
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
@@ -52,7 +55,24 @@ pub(super) struct Engine {
     identity: Option<Identity>,
     /// Keeps our records on the DHT (`None` without an identity or a DHT).
     publisher: Option<Publisher>,
+    /// The P2P identity key each accepted TLS connection's client proved.
+    tls_keys: HashMap<Peer, PublicKey>,
+    /// Where the message being handled came from (set while the core handles it, so an
+    /// incoming call can be told which connection, and which proven key, it arrived on).
+    arriving: Option<Arrival>,
 }
+
+/// Where a message came from, as the engine saw it.
+#[derive(Debug, Clone)]
+struct Arrival {
+    /// The transport it came over.
+    transport: TransportKind,
+    /// The identity key its TLS connection proved, if any.
+    key: Option<PublicKey>,
+}
+
+/// The reason phrase of the 403 that refuses a caller whose TLS key is not its From host.
+pub const IDENTITY_MISMATCH: &str = "Identity key does not match From";
 
 impl Engine {
     pub(super) fn new(
@@ -77,6 +97,8 @@ impl Engine {
             names: HashMap::new(),
             identity: None,
             publisher: None,
+            tls_keys: HashMap::new(),
+            arriving: None,
         }
     }
 
@@ -252,6 +274,10 @@ impl Engine {
                     peer.addr,
                     String::from_utf8_lossy(&data)
                 );
+                self.arriving = Some(Arrival {
+                    transport: peer.transport,
+                    key: None,
+                });
                 self.ua.handle_datagram(now, &data, peer);
             }
             NetInput::Stream { peer, message } => {
@@ -261,6 +287,10 @@ impl Engine {
                     name(peer),
                     peer.addr
                 );
+                self.arriving = Some(Arrival {
+                    transport: peer.transport,
+                    key: self.tls_keys.get(&peer).cloned(),
+                });
                 self.ua.handle_message(now, *message, peer);
             }
             NetInput::Media { call, from, data } => {
@@ -268,12 +298,24 @@ impl Engine {
                     self.emit(Event::Dtmf { call, digit }).await?;
                 }
             }
-            NetInput::Accepted { peer, queue } => {
+            NetInput::Accepted {
+                peer,
+                queue,
+                identity,
+            } => {
                 tracing::debug!(
-                    "accepted {:?} connection from {}",
+                    "accepted {:?} connection from {}{}",
                     peer.transport,
-                    peer.addr
+                    peer.addr,
+                    if identity.is_some() {
+                        " (it proved a P2P identity key)"
+                    } else {
+                        ""
+                    }
                 );
+                if let Some(key) = identity {
+                    self.tls_keys.insert(peer, key);
+                }
                 self.net.adopt(peer, queue);
             }
             NetInput::Connected { peer } => {
@@ -285,6 +327,7 @@ impl Engine {
                 never_opened,
             } => {
                 self.net.forget(peer);
+                self.tls_keys.remove(&peer);
                 // Whatever waited on this connection fails as a transport error (§18.4);
                 // the next request opens a new connection.
                 self.ua.handle_unreachable(now, peer);
@@ -408,17 +451,36 @@ impl Engine {
             Ok(uri) => uri,
             Err(message) => return self.error(Some(call), message).await,
         };
+        let transport = self.p2p_transport(&uri);
         let media = match self.local_media(call) {
             Ok(m) => m,
             Err(message) => return self.error(Some(call), message).await,
         };
-        match self.ua.dial_uri(now, call, account, uri, media) {
+        match self
+            .ua
+            .dial_uri_over(now, call, account, uri, media, transport)
+        {
             Ok(()) => {
                 self.live.insert(call);
                 Ok(())
             }
             Err(e) => self.error(Some(call), e.to_string()).await,
         }
+    }
+
+    /// A call to a P2P address goes over TLS, which proves the far end holds the key (and
+    /// ours to it), when we have an identity and a TLS listener: the locator then asks only
+    /// `_sips._tcp.<key>` (RFC 3263 §4.1), so a failed proof never falls back to plain UDP.
+    /// A URI that names its transport keeps it.
+    fn p2p_transport(&self, uri: &Uri) -> Option<TransportKind> {
+        let tls = self
+            .net
+            .local()
+            .iter()
+            .any(|(t, _)| *t == TransportKind::Tls);
+        let named = uri.as_sip().is_some_and(|s| s.transport().is_some());
+        (self.identity.is_some() && tls && !named && p2p_key(uri).is_some())
+            .then_some(TransportKind::Tls)
     }
 
     /// What we offer and answer for `call`: our address, the call's own RTP port (bound
@@ -476,6 +538,7 @@ impl Engine {
                 self.on_ua_event(event).await?;
             }
             if !progressed {
+                self.arriving = None;
                 return Ok(());
             }
         }
@@ -484,11 +547,33 @@ impl Engine {
     async fn send(&mut self, transmit: Transmit) -> Result<(), EngineError> {
         let Transmit { peer, message } = transmit;
         tracing::trace!(target: "tincan::sip_trace", "to {} {}:\n{message}", name(peer), peer.addr);
-        self.send_bytes(peer, message.to_bytes().to_vec()).await
+        // A request to a P2P identity (its Request-URI, or else its To, names a key) must
+        // reach the holder of that key: a new TLS connection checks the key, not a name.
+        let identity = match &message {
+            Message::Request(r) if peer.transport == TransportKind::Tls => {
+                p2p_key(&r.uri).or_else(|| r.headers.to().ok().and_then(|to| p2p_key(&to.uri)))
+            }
+            _ => None,
+        };
+        let data = message.to_bytes().to_vec();
+        match identity {
+            Some(key) => self.send_named(peer, data, Some(key)).await,
+            None => self.send_bytes(peer, data).await,
+        }
     }
 
     async fn send_bytes(&mut self, peer: Peer, data: Vec<u8>) -> Result<(), EngineError> {
         let server_name = self.names.get(&peer.addr.ip()).cloned();
+        self.send_named(peer, data, server_name).await
+    }
+
+    /// Sends to `peer`; a new TLS connection checks the certificate against `server_name`.
+    async fn send_named(
+        &mut self,
+        peer: Peer,
+        data: Vec<u8>,
+        server_name: Option<String>,
+    ) -> Result<(), EngineError> {
         match self.net.send(peer, data, server_name.as_deref()).await {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -501,7 +586,41 @@ impl Engine {
     }
 
     /// Forwards a core event, tracking live calls and accounts, and answering when asked to.
-    async fn on_ua_event(&mut self, event: UaEvent) -> Result<(), EngineError> {
+    async fn on_ua_event(&mut self, mut event: UaEvent) -> Result<(), EngineError> {
+        if let UaEvent::Call {
+            call,
+            event: CallEvent::Incoming { from, verified, .. },
+        } = &mut event
+        {
+            if let Some(arrival) = &self.arriving {
+                tracing::debug!("incoming call over {}", name_of(arrival.transport));
+            }
+            let key = self.arriving.as_ref().and_then(|a| a.key.clone());
+            match (key, p2p_key(&from.uri)) {
+                (Some(key), Some(claimed)) if key.to_z32() == claimed => *verified = Some(claimed),
+                (Some(key), Some(_)) => {
+                    let call = *call;
+                    let message = format!(
+                        "refused a call whose TLS certificate holds key {} but whose From \
+                         claims {}: 403 {IDENTITY_MISMATCH}",
+                        key.to_z32(),
+                        redact(&from.uri)
+                    );
+                    tracing::warn!("{message}");
+                    let reject = self.ua.reject_with_reason(
+                        Instant::now(),
+                        call,
+                        403,
+                        Some(IDENTITY_MISMATCH),
+                    );
+                    if let Err(e) = reject {
+                        self.error(Some(call), e.to_string()).await?;
+                    }
+                    return self.emit(Event::Warning { message }).await;
+                }
+                _ => {}
+            }
+        }
         let incoming = match &event {
             UaEvent::Call {
                 call,
@@ -600,9 +719,25 @@ impl Engine {
     }
 }
 
+/// The P2P identity key (z-base32, lower case) a `sip:` URI's host spells, if it is one.
+fn p2p_key(uri: &Uri) -> Option<String> {
+    match uri {
+        Uri::Sip(SipUri {
+            host: Host::Name(name),
+            ..
+        }) => key_of_name(name).map(|k| k.to_z32()),
+        _ => None,
+    }
+}
+
 /// A transport's name for messages.
 fn name(peer: Peer) -> &'static str {
-    match peer.transport {
+    name_of(peer.transport)
+}
+
+/// A transport's name.
+fn name_of(transport: TransportKind) -> &'static str {
+    match transport {
         TransportKind::Udp => "UDP",
         TransportKind::Tcp => "TCP",
         TransportKind::Tls => "TLS",

@@ -191,6 +191,10 @@ enum WireEvent {
         to: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         account: Option<String>,
+        /// The caller proved over TLS that it holds the key its From host names.
+        verified: bool,
+        /// The media will be encrypted (SRTP, keyed over TLS).
+        encrypted: bool,
     },
     Ringing {
         call: u64,
@@ -371,12 +375,20 @@ fn from_ua(event: &UaEvent, accounts: &AccountNames) -> WireEvent {
 fn from_call(call: CallId, event: &CallEvent, accounts: &AccountNames) -> WireEvent {
     let call = call.0;
     match event {
-        CallEvent::Incoming { account, from, to } => WireEvent::Incoming {
+        CallEvent::Incoming {
+            account,
+            from,
+            to,
+            verified,
+            encrypted,
+        } => WireEvent::Incoming {
             call,
             from: from.uri.to_string(),
             from_name: from.display.as_ref().map(|d| d.to_string()),
             to: to.uri.to_string(),
             account: account.map(|a| accounts.name(a)),
+            verified: verified.is_some(),
+            encrypted: *encrypted,
         },
         CallEvent::Ringing => WireEvent::Ringing { call },
         CallEvent::Dtmf { digit } => WireEvent::Dtmf {

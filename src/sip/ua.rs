@@ -144,6 +144,9 @@ pub struct UserAgent {
     merge_keys: HashMap<checks::MergeKey, TransactionId>,
     merge_keys_by_tx: HashMap<TransactionId, checks::MergeKey>,
     events: VecDeque<UaEvent>,
+    /// Our P2P address, the From of calls without an account over TLS (where the TLS
+    /// certificate proves it).
+    p2p_address: Option<crate::sip::uri::SipUri>,
 }
 
 impl std::fmt::Debug for UserAgent {
@@ -175,7 +178,14 @@ impl UserAgent {
             merge_keys: HashMap::new(),
             merge_keys_by_tx: HashMap::new(),
             events: VecDeque::new(),
+            p2p_address: None,
         }
+    }
+
+    /// Sets our P2P address: calls without an account that go over TLS say they come from
+    /// it (the TLS certificate proves its key), others from our IP address.
+    pub fn set_p2p_address(&mut self, address: Option<crate::sip::uri::SipUri>) {
+        self.p2p_address = address;
     }
 
     /// Adds (or replaces) an account; it registers at once when its config says so.

@@ -57,10 +57,12 @@ fn p2p_node(
     let published = node.expect_within(P2P_DEADLINE, "published", |_| true);
     assert_eq!(published["address"], address.as_str());
     assert!(published["nodes"].as_u64() > Some(0), "{published}");
-    assert_eq!(
-        published["contacts"],
-        serde_json::json!([format!("udp:127.0.0.1:{port}")])
-    );
+    // UDP as asked, and TLS with the identity's certificate on a port of its own.
+    let contacts = published["contacts"].as_array().expect("contacts");
+    assert_eq!(contacts.len(), 2, "{published}");
+    assert_eq!(contacts[0], format!("udp:127.0.0.1:{port}").as_str());
+    let tls = contacts[1].as_str().expect("tls contact");
+    assert!(tls.starts_with("tls:127.0.0.1:"), "{published}");
     let ms = published["ms"].as_u64().expect("ms");
     (node, address, ms)
 }
@@ -136,6 +138,9 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
     let setup = dialled.elapsed();
     let incoming = b.expect_any_order("incoming", |_| true);
     assert_eq!(incoming["to"], b_address.as_str(), "{incoming}");
+    // Over TLS, A proved the key its address names.
+    assert_eq!(incoming["from"], a_address.as_str(), "{incoming}");
+    assert_eq!(incoming["verified"], true, "{incoming}");
     let resolve = a
         .stderr()
         .lines()
@@ -220,6 +225,7 @@ fn a_forged_or_replayed_record_is_refused_and_the_call_still_reaches_the_keys_ow
     let decoy = Contact {
         udp: Some(ports[2]),
         tcp: None,
+        tls: Some(ports[2]),
         addresses: vec!["127.0.0.1".parse().expect("ip")],
     };
     let now = SystemTime::now()
