@@ -10,6 +10,7 @@ mod interop_kamailio;
 mod interop_sipp;
 mod keyring;
 mod p2p;
+mod p2p_secure;
 mod rfc4475;
 mod roundtrip;
 mod support;

@@ -18,10 +18,10 @@ use tincan::p2p::record::{self, Contact, RECORD_TTL};
 
 /// How long publishing or a P2P call set-up may take on the testnet (generous: two cores
 /// shared with other builds).
-const P2P_DEADLINE: Duration = Duration::from_secs(30);
+pub(crate) const P2P_DEADLINE: Duration = Duration::from_secs(30);
 
 /// A local DHT, and the `--dht-bootstrap` value that points at it.
-fn testnet() -> (Testnet, String) {
+pub(crate) fn testnet() -> (Testnet, String) {
     let testnet = Testnet::builder(20)
         .build()
         .expect("a 20-node testnet on 127.0.0.1");
@@ -32,7 +32,7 @@ fn testnet() -> (Testnet, String) {
 
 /// Starts a P2P node on 127.0.0.1 with its own identity file; returns it with its address
 /// once its records are published, and how long publishing took.
-fn p2p_node(
+pub(crate) fn p2p_node(
     name: &'static str,
     port: u16,
     bootstrap: &str,
@@ -68,7 +68,7 @@ fn p2p_node(
 }
 
 /// The 52-character key of `sip:me@<key>`.
-fn key_of(address: &str) -> &str {
+pub(crate) fn key_of(address: &str) -> &str {
     let key = address.strip_prefix("sip:me@").expect("sip:me@<key>");
     assert_eq!(key.len(), 52, "{address}");
     key
@@ -202,7 +202,7 @@ fn keypair_in(path: &Path) -> Keypair {
 
 /// `packet`'s records as a DHT item for `key`, with `signature` (BEP 44: the sequence number
 /// is pkarr's timestamp).
-fn item(key: &Keypair, packet: &SignedPacket, signature: [u8; 64]) -> MutableItem {
+pub(crate) fn item(key: &Keypair, packet: &SignedPacket, signature: [u8; 64]) -> MutableItem {
     MutableItem::new_signed_unchecked(
         key.public_key().to_bytes(),
         signature,

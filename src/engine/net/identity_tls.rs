@@ -114,6 +114,20 @@ pub fn server_config(identity: &Keypair) -> Result<ServerConfig, rustls::Error> 
     Ok(config)
 }
 
+/// A failed TLS handshake in words: our own refusals (a key that does not match the
+/// address) as we wrote them, anything else as rustls says it.
+pub fn describe(error: &std::io::Error) -> String {
+    let inner = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    match inner {
+        Some(rustls::Error::InvalidCertificate(TlsCertificateError::Other(other))) => {
+            other.0.to_string()
+        }
+        _ => error.to_string(),
+    }
+}
+
 /// The identity key a connection's peer proved (its first certificate's), if any.
 pub fn peer_key(certificates: Option<&[CertificateDer<'_>]>) -> Option<PublicKey> {
     let first = certificates?.first()?;

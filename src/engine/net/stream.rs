@@ -74,7 +74,8 @@ pub async fn connect(
         }
         Ok(Err(e)) => {
             let name = server_name.to_str();
-            let message = format!("TLS handshake with {name} failed: {e}");
+            let why = super::identity_tls::describe(&e);
+            let message = format!("TLS handshake with {name} failed: {why}");
             let _ = inputs.send(closed(message)).await;
         }
         Err(_) => {

@@ -1,0 +1,197 @@
+//! Verified and encrypted P2P calls (issue 7) on the local Mainline testnet of [`crate::p2p`]:
+//! TLS whose certificates carry the identity keys, both ways. A caller whose certificate
+//! holds another key than its From host is refused with 403; a call to a key whose records
+//! lead to someone else's TLS listener fails with a clear error and never falls back to UDP.
+
+use crate::p2p::{P2P_DEADLINE, item, key_of, p2p_node, testnet};
+use crate::support::{Node, Scratch, free_ports};
+use mainline::{Dht, Testnet};
+use pkarr::Keypair;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tincan::p2p::record::{self, Contact, RECORD_TTL};
+
+/// The TLS port a node published (`tls:127.0.0.1:PORT`).
+fn tls_port(node: &Node) -> u16 {
+    let published = node
+        .seen
+        .iter()
+        .find(|v| v["event"] == "published")
+        .expect("published");
+    let contacts = published["contacts"].as_array().expect("contacts");
+    let tls = contacts
+        .iter()
+        .filter_map(Value::as_str)
+        .find_map(|c| c.strip_prefix("tls:127.0.0.1:"))
+        .expect("a TLS contact");
+    tls.parse().expect("port")
+}
+
+/// Puts `keypair`'s records for `contact` on the testnet (as its owner would).
+fn publish(testnet: &Testnet, keypair: &Keypair, contact: &Contact) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_micros() as u64;
+    let packet = record::build(keypair, contact, now, RECORD_TTL).expect("packet");
+    let dht = Dht::builder()
+        .bootstrap(&testnet.bootstrap)
+        .bind_address(Ipv4Addr::LOCALHOST)
+        .build()
+        .expect("a DHT client");
+    let signed = item(keypair, &packet, packet.signature().to_bytes());
+    dht.put_mutable(signed, None)
+        .expect("stored on the testnet");
+}
+
+/// A raw TLS client with `identity`'s certificate, connected to a P2P node whose key is
+/// `server_key`; sends `request` and returns what came back until `until` appears (or 10 s).
+fn tls_exchange(
+    port: u16,
+    server_key: &str,
+    identity: &Keypair,
+    request: &str,
+    until: &str,
+) -> String {
+    let config = tincan::engine::net::identity_tls::client_config(Some(identity)).expect("config");
+    let name = rustls::pki_types::ServerName::try_from(server_key.to_owned()).expect("name");
+    let connection = rustls::ClientConnection::new(Arc::new(config), name).expect("client");
+    let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    tcp.set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let mut tls = rustls::StreamOwned::new(connection, tcp);
+    tls.write_all(request.as_bytes()).expect("send the INVITE");
+    let mut seen = String::new();
+    let until_at = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 4096];
+    while !seen.contains(until) && Instant::now() < until_at {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => panic!("TLS read failed: {e}; so far: {seen}"),
+        }
+    }
+    seen
+}
+
+/// An INVITE from `sip:me@<from_key>` to `sip:me@<to_key>`, over TLS.
+fn invite(from_key: &str, to_key: &str, call_id: &str) -> String {
+    format!(
+        "INVITE sip:me@{to_key} SIP/2.0\r\n\
+         Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-{call_id}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:me@{from_key}>;tag=t-{call_id}\r\n\
+         To: <sip:me@{to_key}>\r\n\
+         Call-ID: {call_id}@test\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:me@127.0.0.1:5999;transport=tls>\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+#[test]
+fn a_caller_whose_certificate_key_is_not_its_from_host_is_refused_with_403() {
+    let (_testnet, bootstrap) = testnet();
+    let dir = Scratch::new("p2p-wrong-client");
+    let ports = free_ports(1);
+    let (mut b, b_address, _) = p2p_node("B", ports[0], &bootstrap, &dir, &[]);
+    let b_key = key_of(&b_address).to_owned();
+    let port = tls_port(&b);
+    let x = Keypair::from_secret_key(&[7; 32]);
+    let y = Keypair::from_secret_key(&[8; 32]);
+
+    // Certificate of X, From Y: refused, with the reason in the status line.
+    let refused = tls_exchange(
+        port,
+        &b_key,
+        &x,
+        &invite(&y.public_key().to_z32(), &b_key, "wrong"),
+        "SIP/2.0 403",
+    );
+    assert!(
+        refused.contains("SIP/2.0 403 Identity key does not match From\r\n"),
+        "{refused}"
+    );
+    let warning = b.expect_any_order("warning", |v| {
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("403 Identity key does not match From"))
+    });
+    assert!(
+        warning["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&x.public_key().to_z32())),
+        "{warning}"
+    );
+
+    // Certificate of X, From X: rings, and B sees a verified caller.
+    let ringing = tls_exchange(
+        port,
+        &b_key,
+        &x,
+        &invite(&x.public_key().to_z32(), &b_key, "right"),
+        "SIP/2.0 180",
+    );
+    assert!(ringing.contains("SIP/2.0 180 Ringing\r\n"), "{ringing}");
+    let incoming = b.expect_any_order("incoming", |_| true);
+    assert_eq!(incoming["verified"], true, "{incoming}");
+    assert!(
+        !b.seen.iter().any(|v| v["event"] == "incoming"
+            && v["from"]
+                .as_str()
+                .is_some_and(|f| f.contains(&y.public_key().to_z32()))),
+        "the refused call was announced"
+    );
+    b.send(r#"{"cmd":"quit"}"#);
+    b.expect("stopped", |_| true);
+}
+
+#[test]
+fn a_call_to_a_key_whose_records_lead_to_someone_else_fails_with_a_clear_error() {
+    let (testnet, bootstrap) = testnet();
+    let dir = Scratch::new("p2p-wrong-server");
+    let ports = free_ports(2);
+    let (mut b, _, _) = p2p_node("B", ports[1], &bootstrap, &dir, &["--auto-answer".into()]);
+    // Records signed by K that send K's callers to B (UDP and TLS).
+    let k = Keypair::from_secret_key(&[11; 32]);
+    let decoy = Contact {
+        udp: Some(ports[1]),
+        tcp: None,
+        tls: Some(tls_port(&b)),
+        addresses: vec!["127.0.0.1".parse().expect("ip")],
+    };
+    publish(&testnet, &k, &decoy);
+
+    let (mut a, _, _) = p2p_node("A", ports[0], &bootstrap, &dir, &[]);
+    let target = format!("sip:me@{}", k.public_key().to_z32());
+    a.send(&format!(r#"{{"cmd":"dial","call":1,"target":"{target}"}}"#));
+    let error = a.expect_within(P2P_DEADLINE, "error", |v| {
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("peer's identity key does not match the address"))
+    });
+    eprintln!("the mismatch as A reports it: {}", error["message"]);
+    let ended = a.expect_within(P2P_DEADLINE, "ended", |v| v["call"] == 1);
+    assert_eq!(ended["reason"], "failed", "{ended}");
+    // B never saw a call (no fallback to its UDP port).
+    let quiet = b.collect_for(Duration::from_millis(500));
+    assert!(
+        !b.seen
+            .iter()
+            .chain(&quiet)
+            .any(|v| v["event"] == "incoming"),
+        "B got a call"
+    );
+    for node in [&mut a, &mut b] {
+        node.send(r#"{"cmd":"quit"}"#);
+        node.expect("stopped", |_| true);
+    }
+}
