@@ -41,9 +41,15 @@ fn publish(testnet: &Testnet, keypair: &Keypair, contact: &Contact) {
         .bootstrap(&testnet.bootstrap)
         .bind_address(Ipv4Addr::LOCALHOST)
         .build()
-        .expect("a DHT client");
+        .expect("a DHT client")
+        .as_async();
     let signed = item(keypair, &packet, packet.signature().to_bytes());
-    dht.put_mutable(signed, None)
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime
+        .block_on(dht.put_mutable(signed, None))
         .expect("stored on the testnet");
 }
 
