@@ -12,7 +12,7 @@ use crate::p2p::record::key_of_name;
 use crate::sip::call::{CallEvent, CallId};
 use crate::sip::locate::Answer;
 use crate::sip::message::Message;
-use crate::sip::offer_answer::{Codec, LocalMedia};
+use crate::sip::offer_answer::{Codec, LocalMedia, MasterKey};
 use crate::sip::registration::RegistrationEvent;
 use crate::sip::text::Text;
 use crate::sip::transaction::{Peer, Transmit, TransportKind};
@@ -60,6 +60,10 @@ pub(super) struct Engine {
     /// Where the message being handled came from (set while the core handles it, so an
     /// incoming call can be told which connection, and which proven key, it arrived on).
     arriving: Option<Arrival>,
+    /// Calls whose signalling is TLS: their media may be SRTP, keyed by SDES.
+    secure: BTreeSet<CallId>,
+    /// Our SRTP master key per secure call (made on first use, kept for re-INVITEs).
+    srtp_keys: HashMap<CallId, MasterKey>,
 }
 
 /// Where a message came from, as the engine saw it.
@@ -69,6 +73,8 @@ struct Arrival {
     transport: TransportKind,
     /// The identity key its TLS connection proved, if any.
     key: Option<PublicKey>,
+    /// It is an INVITE offering SRTP we can use (RTP/SAVP with a crypto line we know).
+    offers_srtp: bool,
 }
 
 /// The reason phrase of the 403 that refuses a caller whose TLS key is not its From host.
@@ -99,6 +105,8 @@ impl Engine {
             publisher: None,
             tls_keys: HashMap::new(),
             arriving: None,
+            secure: BTreeSet::new(),
+            srtp_keys: HashMap::new(),
         }
     }
 
@@ -277,6 +285,7 @@ impl Engine {
                 self.arriving = Some(Arrival {
                     transport: peer.transport,
                     key: None,
+                    offers_srtp: false,
                 });
                 self.ua.handle_datagram(now, &data, peer);
             }
@@ -290,6 +299,7 @@ impl Engine {
                 self.arriving = Some(Arrival {
                     transport: peer.transport,
                     key: self.tls_keys.get(&peer).cloned(),
+                    offers_srtp: offers_srtp(&message),
                 });
                 self.ua.handle_message(now, *message, peer);
             }
@@ -452,6 +462,10 @@ impl Engine {
             Err(message) => return self.error(Some(call), message).await,
         };
         let transport = self.p2p_transport(&uri);
+        if transport == Some(TransportKind::Tls) {
+            // Signalling is TLS to a proven key: offer SRTP (keys never travel in clear).
+            self.secure.insert(call);
+        }
         let media = match self.local_media(call) {
             Ok(m) => m,
             Err(message) => return self.error(Some(call), message).await,
@@ -503,7 +517,23 @@ impl Engine {
             .map(|(_, a)| a.ip())
             .find(|ip| !ip.is_unspecified())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        Ok(LocalMedia::new(ip, port, codecs))
+        let mut media = LocalMedia::new(ip, port, codecs);
+        if self.secure.contains(&call) {
+            media.srtp = Some(self.srtp_key(call)?);
+        }
+        Ok(media)
+    }
+
+    /// Our SRTP master key for `call`, from the OS random source on first use.
+    fn srtp_key(&mut self, call: CallId) -> Result<MasterKey, String> {
+        if let Some(key) = self.srtp_keys.get(&call) {
+            return Ok(key.clone());
+        }
+        let mut bytes = [0u8; crate::media::srtp::MASTER_LEN];
+        getrandom::fill(&mut bytes).map_err(|e| format!("no SRTP key: {e}"))?;
+        let key = MasterKey(bytes);
+        self.srtp_keys.insert(call, key.clone());
+        Ok(key)
     }
 
     /// Writes the virtual speaker's recording, off the engine task.
@@ -589,9 +619,21 @@ impl Engine {
     async fn on_ua_event(&mut self, mut event: UaEvent) -> Result<(), EngineError> {
         if let UaEvent::Call {
             call,
-            event: CallEvent::Incoming { from, verified, .. },
+            event:
+                CallEvent::Incoming {
+                    from,
+                    verified,
+                    encrypted,
+                    ..
+                },
         } = &mut event
         {
+            // Over TLS we answer an SRTP offer with SRTP: the media will be encrypted.
+            let arrival = self.arriving.as_ref();
+            if arrival.is_some_and(|a| a.transport == TransportKind::Tls) {
+                self.secure.insert(*call);
+                *encrypted = arrival.is_some_and(|a| a.offers_srtp);
+            }
             if let Some(arrival) = &self.arriving {
                 tracing::debug!("incoming call over {}", name_of(arrival.transport));
             }
@@ -634,6 +676,8 @@ impl Engine {
                 event: CallEvent::Ended { .. },
             } => {
                 self.live.remove(call);
+                self.secure.remove(call);
+                self.srtp_keys.remove(call);
                 self.media.close(*call);
                 None
             }
@@ -717,6 +761,28 @@ impl Engine {
             .await
             .map_err(|_| EngineError::EventsClosed)
     }
+}
+
+/// Whether `message` is an INVITE whose offer asks for SRTP we can do: an RTP/SAVP audio
+/// stream with an `a=crypto` line of a suite we know (RFC 4568).
+fn offers_srtp(message: &Message) -> bool {
+    let Message::Request(r) = message else {
+        return false;
+    };
+    if r.method != crate::sip::method::Method::Invite || r.body.is_empty() {
+        return false;
+    }
+    let Ok(sdp) = crate::sip::sdp::SessionDescription::parse_bytes(&r.body) else {
+        return false;
+    };
+    sdp.media.iter().any(|m| {
+        m.port != 0
+            && m.proto.eq_ignore_ascii_case("RTP/SAVP")
+            && m.attributes.iter().any(|a| {
+                matches!(a, crate::sip::sdp::Attribute::Crypto(c)
+                    if crate::media::srtp::Suite::from_name(&c.suite).is_some())
+            })
+    })
 }
 
 /// The P2P identity key (z-base32, lower case) a `sip:` URI's host spells, if it is one.

@@ -284,6 +284,11 @@ struct WireMedia {
     rtcp_mux: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     ptime: Option<u32>,
+    /// SRTP protects the media (RFC 3711, keyed by SDES over TLS).
+    encrypted: bool,
+    /// The SRTP suite, when encrypted (never the keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    srtp_suite: Option<&'static str>,
 }
 
 impl From<&Negotiated> for WireMedia {
@@ -300,6 +305,8 @@ impl From<&Negotiated> for WireMedia {
             remote_direction: m.remote_direction.as_str(),
             rtcp_mux: m.rtcp_mux,
             ptime: m.ptime,
+            encrypted: m.srtp.is_some(),
+            srtp_suite: m.srtp.as_ref().map(|s| s.suite.name()),
         }
     }
 }

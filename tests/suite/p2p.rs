@@ -134,13 +134,20 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
     a.send(&format!(
         r#"{{"cmd":"dial","call":1,"target":"{b_address}"}}"#
     ));
-    a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == 1);
+    let answered = a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == 1);
     let setup = dialled.elapsed();
+    // SDES over TLS: the media is SRTP.
+    assert_eq!(answered["encrypted"], true, "{answered}");
+    assert_eq!(
+        answered["srtp_suite"], "AES_CM_128_HMAC_SHA1_80",
+        "{answered}"
+    );
     let incoming = b.expect_any_order("incoming", |_| true);
     assert_eq!(incoming["to"], b_address.as_str(), "{incoming}");
     // Over TLS, A proved the key its address names.
     assert_eq!(incoming["from"], a_address.as_str(), "{incoming}");
     assert_eq!(incoming["verified"], true, "{incoming}");
+    assert_eq!(incoming["encrypted"], true, "{incoming}");
     let resolve = a
         .stderr()
         .lines()
