@@ -19,6 +19,7 @@ TEST_PKGS=(
   kamailio kamailio-tls-modules # registrar and proxy with digest auth, over UDP, TCP and TLS
   baresip-core # a third-party softphone for the interop tests
   openssl # the TLS test makes its own CA
+  tshark # the P2P test checks what goes over the wire (no SIP, no audio in clear)
   gnome-keyring dbus # a real Secret Service in a private D-Bus session for the keyring test
 )
 

@@ -3,13 +3,16 @@
 //! holds another key than its From host is refused with 403; a call to a key whose records
 //! lead to someone else's TLS listener fails with a clear error and never falls back to UDP.
 
+use crate::audio::tone_file;
 use crate::p2p::{P2P_DEADLINE, item, key_of, p2p_node, testnet};
-use crate::support::{Node, Scratch, free_ports};
+use crate::support::{Node, Scratch, free_ports, stop_child};
 use mainline::{Dht, Testnet};
 use pkarr::Keypair;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tincan::p2p::record::{self, Contact, RECORD_TTL};
@@ -200,4 +203,246 @@ fn a_call_to_a_key_whose_records_lead_to_someone_else_fails_with_a_clear_error()
         node.send(r#"{"cmd":"quit"}"#);
         node.expect("stopped", |_| true);
     }
+}
+
+/// A bounded tshark capture of the loopback interface (`timeout` and `-a duration` bound it;
+/// it is stopped by its PID).
+struct Capture {
+    child: Child,
+    file: PathBuf,
+}
+
+impl Capture {
+    /// Starts capturing TCP and UDP on `lo`; returns once tshark says it is capturing.
+    fn start(dir: &Scratch, name: &str) -> Capture {
+        let file = dir.path(&format!("{name}.pcapng"));
+        let err = dir.path(&format!("{name}.tshark.stderr"));
+        let child = Command::new("timeout")
+            .args([
+                "60",
+                "tshark",
+                "-i",
+                "lo",
+                "-f",
+                "tcp or udp",
+                "-a",
+                "duration:50",
+                "-w",
+            ])
+            .arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&err).expect("stderr file"))
+            .spawn()
+            .expect("tshark (TEST_PKGS in scripts/setup.sh)");
+        let mut capture = Capture { child, file };
+        let until = Instant::now() + Duration::from_secs(15);
+        loop {
+            let said = std::fs::read_to_string(&err).unwrap_or_default();
+            if said.contains("Capturing on") {
+                // tshark says so a moment before its capture process sees packets.
+                std::thread::sleep(Duration::from_secs(1));
+                return capture;
+            }
+            if Instant::now() > until || matches!(capture.child.try_wait(), Ok(Some(_))) {
+                stop_child(&mut capture.child, Duration::from_secs(2));
+                panic!("tshark cannot capture on lo here: {said}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops the capture (by PID) and returns the file.
+    fn finish(mut self) -> PathBuf {
+        // Let the last packets reach the file.
+        std::thread::sleep(Duration::from_millis(500));
+        stop_child(&mut self.child, Duration::from_secs(5));
+        self.file.clone()
+    }
+}
+
+/// The payloads tshark decodes as RTP sent to `port` (bounded).
+fn rtp_payloads(file: &Path, port: u16) -> Vec<Vec<u8>> {
+    let out = Command::new("timeout")
+        .args(["30", "tshark", "-r"])
+        .arg(file)
+        .args(["-d", &format!("udp.port=={port},rtp")])
+        .args(["-Y", &format!("rtp && udp.dstport=={port}")])
+        .args(["-T", "fields", "-e", "rtp.payload"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("tshark -r");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let hex: String = l.chars().filter(char::is_ascii_hexdigit).collect();
+            (0..hex.len() / 2)
+                .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+                .collect()
+        })
+        .filter(|p: &Vec<u8>| !p.is_empty())
+        .collect()
+}
+
+/// How many of `payloads`, decoded as `codec`, carry the 1 kHz tone.
+fn tone_packets(payloads: &[Vec<u8>], codec: &str) -> usize {
+    use tincan::media::{g711, opus::OpusDecoder, tone::power_share};
+    let mut opus = OpusDecoder::new().expect("opus decoder");
+    payloads
+        .iter()
+        .filter(|p| {
+            let mut pcm = Vec::new();
+            let rate = match codec {
+                "opus" => {
+                    if opus.decode(p, &mut pcm).is_err() {
+                        return false;
+                    }
+                    48_000
+                }
+                "PCMA" => {
+                    g711::decode_into(p, g711::alaw_decode, &mut pcm);
+                    8_000
+                }
+                _ => {
+                    g711::decode_into(p, g711::ulaw_decode, &mut pcm);
+                    8_000
+                }
+            };
+            power_share(&pcm, 1000.0, rate) > 0.5
+        })
+        .count()
+}
+
+/// One call from A to `target` under capture: A sends a 1 kHz tone for two seconds. Returns
+/// the capture, A's `answered` event and B's `incoming` event.
+fn captured_call(
+    dir: &Scratch,
+    name: &str,
+    a: &mut Node,
+    b: &mut Node,
+    target: &str,
+    call: u64,
+) -> (PathBuf, Value, Value) {
+    let capture = Capture::start(dir, name);
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":{call},"target":"{target}"}}"#
+    ));
+    let answered = a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == call);
+    let incoming = b.expect_any_order("incoming", |v| v["to"] == target);
+    std::thread::sleep(Duration::from_secs(2));
+    a.send(&format!(r#"{{"cmd":"hangup","call":{call}}}"#));
+    a.expect("ended", |v| v["call"] == call);
+    b.expect_any_order("ended", |_| true);
+    (capture.finish(), answered, incoming)
+}
+
+#[test]
+fn on_the_wire_a_p2p_call_shows_no_sip_and_no_audio_while_a_plain_call_shows_both() {
+    let (_testnet, bootstrap) = testnet();
+    let dir = Scratch::new("p2p-wire");
+    tone_file(&dir.path("a.wav"), 1000.0, 1);
+    let ports = free_ports(2);
+    let (mut b, b_address, _) =
+        p2p_node("B", ports[1], &bootstrap, &dir, &["--auto-answer".into()]);
+    let audio = [
+        "--audio-in".to_owned(),
+        dir.path("a.wav").display().to_string(),
+    ];
+    let (mut a, _, _) = p2p_node("A", ports[0], &bootstrap, &dir, &audio);
+
+    // The P2P call: TLS signalling, SRTP media.
+    let (secure, answered, incoming) = captured_call(&dir, "p2p", &mut a, &mut b, &b_address, 1);
+    assert_eq!(answered["encrypted"], true, "{answered}");
+    assert_eq!(
+        (incoming["verified"].clone(), incoming["encrypted"].clone()),
+        (true.into(), true.into()),
+        "{incoming}"
+    );
+    let codec = answered["codec"].as_str().expect("codec").to_owned();
+    let rtp_port: u16 = answered["remote_rtp"]
+        .as_str()
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .expect("remote_rtp");
+    let bytes = std::fs::read(&secure).expect("capture");
+    for clear in ["INVITE", "SIP/2.0", "a=crypto", "BYE sip:", "m=audio"] {
+        assert!(
+            !bytes.windows(clear.len()).any(|w| w == clear.as_bytes()),
+            "{clear:?} in clear on the wire of the P2P call"
+        );
+    }
+    let payloads = rtp_payloads(&secure, rtp_port);
+    let heard = tone_packets(&payloads, &codec);
+    eprintln!(
+        "P2P call ({codec}, SRTP): {} packets to B's RTP port captured, {heard} decode to the tone",
+        payloads.len()
+    );
+    assert!(
+        payloads.len() >= 50,
+        "only {} RTP packets captured",
+        payloads.len()
+    );
+    assert!(
+        heard * 20 < payloads.len(),
+        "{heard} of {} packets decode to the tone",
+        payloads.len()
+    );
+
+    // The same phones, a plain call to B's IP address: the same checks see SIP and the tone
+    // (so the capture and the decoding work).
+    let plain_target = format!("sip:me@127.0.0.1:{}", ports[1]);
+    let (plain, answered, incoming) =
+        captured_call(&dir, "plain", &mut a, &mut b, &plain_target, 2);
+    assert_eq!(answered["encrypted"], false, "{answered}");
+    assert_eq!(
+        (incoming["verified"].clone(), incoming["encrypted"].clone()),
+        (false.into(), false.into()),
+        "{incoming}"
+    );
+    let bytes = std::fs::read(&plain).expect("capture");
+    assert!(
+        bytes.windows(6).any(|w| w == b"INVITE"),
+        "no INVITE seen in the plain capture"
+    );
+    let codec = answered["codec"].as_str().expect("codec").to_owned();
+    let rtp_port: u16 = answered["remote_rtp"]
+        .as_str()
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .expect("remote_rtp");
+    let payloads = rtp_payloads(&plain, rtp_port);
+    let heard = tone_packets(&payloads, &codec);
+    eprintln!(
+        "plain call ({codec}): {} packets, {heard} decode to the tone",
+        payloads.len()
+    );
+    assert!(
+        heard * 2 > payloads.len() && payloads.len() >= 50,
+        "{heard} of {}",
+        payloads.len()
+    );
+
+    for node in [&mut a, &mut b] {
+        node.send(r#"{"cmd":"quit"}"#);
+        node.expect("stopped", |_| true);
+    }
+}
+
+#[test]
+fn an_ordinary_udp_call_from_sipp_is_answered_unverified_and_unencrypted() {
+    let (_testnet, bootstrap) = testnet();
+    let dir = Scratch::new("p2p-sipp");
+    let ports = free_ports(1);
+    let (mut b, _, _) = p2p_node("B", ports[0], &bootstrap, &dir, &["--auto-answer".into()]);
+    let sipp = crate::support::sipp::Sipp::builtin("uac", "uac", &dir.0)
+        .target(format!("127.0.0.1:{}", ports[0]));
+    sipp.run().assert_passed();
+    let incoming = b.expect_any_order("incoming", |_| true);
+    assert_eq!(incoming["verified"], false, "{incoming}");
+    assert_eq!(incoming["encrypted"], false, "{incoming}");
+    let answered = b.expect_any_order("answered", |v| v["call"] == incoming["call"]);
+    assert_eq!(answered["encrypted"], false, "{answered}");
+    assert_eq!(answered["codec"], "PCMU", "{answered}");
+    b.send(r#"{"cmd":"quit"}"#);
+    b.expect("stopped", |_| true);
 }
