@@ -4,7 +4,11 @@
 //! [`dht`] publishes ours on the Mainline DHT and resolves others' for the engine, whose
 //! RFC 3263 locator then picks transport and address as for any domain.
 //!
-//! Not here yet: LAN discovery (mDNS), TLS that proves the identity key, SRTP.
+//! [`certificate`] makes the self-signed X.509 certificate that carries our identity key for
+//! TLS and reads the key back from a peer's (the TLS side is the engine's
+//! `net::identity_tls`; SRTP keyed over that TLS is the media layer's).
+//!
+//! Not here yet: LAN discovery (mDNS).
 
 pub mod certificate;
 pub mod dht;

@@ -313,8 +313,8 @@ fn tone_packets(payloads: &[Vec<u8>], codec: &str) -> usize {
         .count()
 }
 
-/// One call from A to `target` under capture: A sends a 1 kHz tone for two seconds. Returns
-/// the capture, A's `answered` event and B's `incoming` event.
+/// One call from A to `target` under capture: A sends a 1 kHz tone for two seconds, then
+/// `hangs_up` does. Returns the capture, A's `answered` event and B's `incoming` event.
 fn captured_call(
     dir: &Scratch,
     name: &str,
@@ -322,6 +322,7 @@ fn captured_call(
     b: &mut Node,
     target: &str,
     call: u64,
+    callee_hangs_up: bool,
 ) -> (PathBuf, Value, Value) {
     let capture = Capture::start(dir, name);
     a.send(&format!(
@@ -330,8 +331,16 @@ fn captured_call(
     let answered = a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == call);
     let incoming = b.expect_any_order("incoming", |v| v["to"] == target);
     std::thread::sleep(Duration::from_secs(2));
-    a.send(&format!(r#"{{"cmd":"hangup","call":{call}}}"#));
-    a.expect("ended", |v| v["call"] == call);
+    if callee_hangs_up {
+        // B's BYE goes to A's Contact over a new TLS connection that must prove A's key.
+        let theirs = incoming["call"].as_u64().expect("call id");
+        b.send(&format!(r#"{{"cmd":"hangup","call":{theirs}}}"#));
+        let ended = a.expect_within(P2P_DEADLINE, "ended", |v| v["call"] == call);
+        assert_eq!(ended["reason"], "remote", "{ended}");
+    } else {
+        a.send(&format!(r#"{{"cmd":"hangup","call":{call}}}"#));
+        a.expect("ended", |v| v["call"] == call);
+    }
     b.expect_any_order("ended", |_| true);
     (capture.finish(), answered, incoming)
 }
@@ -351,7 +360,8 @@ fn on_the_wire_a_p2p_call_shows_no_sip_and_no_audio_while_a_plain_call_shows_bot
     let (mut a, _, _) = p2p_node("A", ports[0], &bootstrap, &dir, &audio);
 
     // The P2P call: TLS signalling, SRTP media.
-    let (secure, answered, incoming) = captured_call(&dir, "p2p", &mut a, &mut b, &b_address, 1);
+    let (secure, answered, incoming) =
+        captured_call(&dir, "p2p", &mut a, &mut b, &b_address, 1, true);
     assert_eq!(answered["encrypted"], true, "{answered}");
     assert_eq!(
         (incoming["verified"].clone(), incoming["encrypted"].clone()),
@@ -392,7 +402,7 @@ fn on_the_wire_a_p2p_call_shows_no_sip_and_no_audio_while_a_plain_call_shows_bot
     // (so the capture and the decoding work).
     let plain_target = format!("sip:me@127.0.0.1:{}", ports[1]);
     let (plain, answered, incoming) =
-        captured_call(&dir, "plain", &mut a, &mut b, &plain_target, 2);
+        captured_call(&dir, "plain", &mut a, &mut b, &plain_target, 2, false);
     assert_eq!(answered["encrypted"], false, "{answered}");
     assert_eq!(
         (incoming["verified"].clone(), incoming["encrypted"].clone()),
