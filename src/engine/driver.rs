@@ -8,7 +8,6 @@ use super::{Command, EngineConfig, EngineError, Event};
 use crate::log::{redact, scrub};
 use crate::p2p::dht::{Published, Publisher};
 use crate::p2p::identity::Identity;
-use crate::p2p::record::key_of_name;
 use crate::sip::call::{CallEvent, CallId};
 use crate::sip::locate::Answer;
 use crate::sip::message::Message;
@@ -23,6 +22,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 use tokio::sync::mpsc;
+
+mod secure;
+use secure::{Arrival, offers_srtp, p2p_key};
 
 /// One input to the core, as the `select!` saw it.
 enum Input {
@@ -65,20 +67,6 @@ pub(super) struct Engine {
     /// Our SRTP master key per secure call (made on first use, kept for re-INVITEs).
     srtp_keys: HashMap<CallId, MasterKey>,
 }
-
-/// Where a message came from, as the engine saw it.
-#[derive(Debug, Clone)]
-struct Arrival {
-    /// The transport it came over.
-    transport: TransportKind,
-    /// The identity key its TLS connection proved, if any.
-    key: Option<PublicKey>,
-    /// It is an INVITE offering SRTP we can use (RTP/SAVP with a crypto line we know).
-    offers_srtp: bool,
-}
-
-/// The reason phrase of the 403 that refuses a caller whose TLS key is not its From host.
-pub const IDENTITY_MISMATCH: &str = "Identity key does not match From";
 
 impl Engine {
     pub(super) fn new(
@@ -462,13 +450,14 @@ impl Engine {
             Err(message) => return self.error(Some(call), message).await,
         };
         let transport = self.p2p_transport(&uri);
-        if transport == Some(TransportKind::Tls) {
-            // Signalling is TLS to a proven key: offer SRTP (keys never travel in clear).
-            self.secure.insert(call);
-        }
+        // Signalling is TLS to a proven key: offer SRTP (keys never travel in clear).
+        let marked = transport == Some(TransportKind::Tls) && self.secure.insert(call);
         let media = match self.local_media(call) {
             Ok(m) => m,
-            Err(message) => return self.error(Some(call), message).await,
+            Err(message) => {
+                self.unmark(call, marked);
+                return self.error(Some(call), message).await;
+            }
         };
         match self
             .ua
@@ -478,23 +467,11 @@ impl Engine {
                 self.live.insert(call);
                 Ok(())
             }
-            Err(e) => self.error(Some(call), e.to_string()).await,
+            Err(e) => {
+                self.unmark(call, marked);
+                self.error(Some(call), e.to_string()).await
+            }
         }
-    }
-
-    /// A call to a P2P address goes over TLS, which proves the far end holds the key (and
-    /// ours to it), when we have an identity and a TLS listener: the locator then asks only
-    /// `_sips._tcp.<key>` (RFC 3263 §4.1), so a failed proof never falls back to plain UDP.
-    /// A URI that names its transport keeps it.
-    fn p2p_transport(&self, uri: &Uri) -> Option<TransportKind> {
-        let tls = self
-            .net
-            .local()
-            .iter()
-            .any(|(t, _)| *t == TransportKind::Tls);
-        let named = uri.as_sip().is_some_and(|s| s.transport().is_some());
-        (self.identity.is_some() && tls && !named && p2p_key(uri).is_some())
-            .then_some(TransportKind::Tls)
     }
 
     /// What we offer and answer for `call`: our address, the call's own RTP port (bound
@@ -522,18 +499,6 @@ impl Engine {
             media.srtp = Some(self.srtp_key(call)?);
         }
         Ok(media)
-    }
-
-    /// Our SRTP master key for `call`, from the OS random source on first use.
-    fn srtp_key(&mut self, call: CallId) -> Result<MasterKey, String> {
-        if let Some(key) = self.srtp_keys.get(&call) {
-            return Ok(key.clone());
-        }
-        let mut bytes = [0u8; crate::media::srtp::MASTER_LEN];
-        getrandom::fill(&mut bytes).map_err(|e| format!("no SRTP key: {e}"))?;
-        let key = MasterKey(bytes);
-        self.srtp_keys.insert(call, key.clone());
-        Ok(key)
     }
 
     /// Writes the virtual speaker's recording, off the engine task.
@@ -617,51 +582,8 @@ impl Engine {
 
     /// Forwards a core event, tracking live calls and accounts, and answering when asked to.
     async fn on_ua_event(&mut self, mut event: UaEvent) -> Result<(), EngineError> {
-        if let UaEvent::Call {
-            call,
-            event:
-                CallEvent::Incoming {
-                    from,
-                    verified,
-                    encrypted,
-                    ..
-                },
-        } = &mut event
-        {
-            // Over TLS we answer an SRTP offer with SRTP: the media will be encrypted.
-            let arrival = self.arriving.as_ref();
-            if arrival.is_some_and(|a| a.transport == TransportKind::Tls) {
-                self.secure.insert(*call);
-                *encrypted = arrival.is_some_and(|a| a.offers_srtp);
-            }
-            if let Some(arrival) = &self.arriving {
-                tracing::debug!("incoming call over {}", name_of(arrival.transport));
-            }
-            let key = self.arriving.as_ref().and_then(|a| a.key.clone());
-            match (key, p2p_key(&from.uri)) {
-                (Some(key), Some(claimed)) if key.to_z32() == claimed => *verified = Some(claimed),
-                (Some(key), Some(_)) => {
-                    let call = *call;
-                    let message = format!(
-                        "refused a call whose TLS certificate holds key {} but whose From \
-                         claims {}: 403 {IDENTITY_MISMATCH}",
-                        key.to_z32(),
-                        redact(&from.uri)
-                    );
-                    tracing::warn!("{message}");
-                    let reject = self.ua.reject_with_reason(
-                        Instant::now(),
-                        call,
-                        403,
-                        Some(IDENTITY_MISMATCH),
-                    );
-                    if let Err(e) = reject {
-                        self.error(Some(call), e.to_string()).await?;
-                    }
-                    return self.emit(Event::Warning { message }).await;
-                }
-                _ => {}
-            }
+        if let Some(message) = self.vet_incoming(&mut event) {
+            return self.emit(Event::Warning { message }).await;
         }
         let incoming = match &event {
             UaEvent::Call {
@@ -763,47 +685,9 @@ impl Engine {
     }
 }
 
-/// Whether `message` is an INVITE whose offer asks for SRTP we can do: an RTP/SAVP audio
-/// stream with an `a=crypto` line of a suite we know (RFC 4568).
-fn offers_srtp(message: &Message) -> bool {
-    let Message::Request(r) = message else {
-        return false;
-    };
-    if r.method != crate::sip::method::Method::Invite || r.body.is_empty() {
-        return false;
-    }
-    let Ok(sdp) = crate::sip::sdp::SessionDescription::parse_bytes(&r.body) else {
-        return false;
-    };
-    sdp.media.iter().any(|m| {
-        m.port != 0
-            && m.proto.eq_ignore_ascii_case("RTP/SAVP")
-            && m.attributes.iter().any(|a| {
-                matches!(a, crate::sip::sdp::Attribute::Crypto(c)
-                    if crate::media::srtp::Suite::from_name(&c.suite).is_some())
-            })
-    })
-}
-
-/// The P2P identity key (z-base32, lower case) a `sip:` URI's host spells, if it is one.
-fn p2p_key(uri: &Uri) -> Option<String> {
-    match uri {
-        Uri::Sip(SipUri {
-            host: Host::Name(name),
-            ..
-        }) => key_of_name(name).map(|k| k.to_z32()),
-        _ => None,
-    }
-}
-
 /// A transport's name for messages.
 fn name(peer: Peer) -> &'static str {
-    name_of(peer.transport)
-}
-
-/// A transport's name.
-fn name_of(transport: TransportKind) -> &'static str {
-    match transport {
+    match peer.transport {
         TransportKind::Udp => "UDP",
         TransportKind::Tcp => "TCP",
         TransportKind::Tls => "TLS",

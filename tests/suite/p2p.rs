@@ -183,8 +183,22 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
         .iter()
         .filter(|f| **f)
         .count();
-    assert!(a_ok >= 62, "A heard 440 Hz in {a_ok} of 65 frames");
-    assert!(b_ok >= 62, "B heard 1 kHz in {b_ok} of 65 frames");
+    let pattern = |heard: &tincan::audio::wav::Mono, hz| -> String {
+        frames_with(heard, hz)
+            .iter()
+            .map(|f| if *f { '+' } else { '.' })
+            .collect()
+    };
+    assert!(
+        a_ok >= 62,
+        "A heard 440 Hz in {a_ok} of 65 frames: {}",
+        pattern(&a_heard, 440.0)
+    );
+    assert!(
+        b_ok >= 62,
+        "B heard 1 kHz in {b_ok} of 65 frames: {}",
+        pattern(&b_heard, 1000.0)
+    );
 
     // The identity files are the owner's only, and no secret left them.
     for (node, key) in [(&a, "A.key"), (&b, "B.key")] {

@@ -323,13 +323,14 @@ fn captured_call(
     target: &str,
     call: u64,
     callee_hangs_up: bool,
-) -> (PathBuf, Value, Value) {
+) -> (PathBuf, Vec<u8>, Value, Value) {
     let capture = Capture::start(dir, name);
     a.send(&format!(
         r#"{{"cmd":"dial","call":{call},"target":"{target}"}}"#
     ));
     let answered = a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == call);
     let incoming = b.expect_any_order("incoming", |v| v["to"] == target);
+    let b_answered = b.expect_any_order("answered", |v| v["call"] == incoming["call"]);
     std::thread::sleep(Duration::from_secs(2));
     if callee_hangs_up {
         // B's BYE goes to A's Contact over a new TLS connection that must prove A's key.
@@ -342,7 +343,64 @@ fn captured_call(
         a.expect("ended", |v| v["call"] == call);
     }
     b.expect_any_order("ended", |_| true);
-    (capture.finish(), answered, incoming)
+    // Only this call's packets: other tests share the loopback interface.
+    let mut ports = vec![rtp_port(&answered), rtp_port(&b_answered)];
+    for node in [&*a, &*b] {
+        ports.push(udp_port(node));
+        ports.push(tls_port(node));
+    }
+    let file = capture.finish();
+    let bytes = only_ports(dir, &file, &ports);
+    (file, bytes, answered, incoming)
+}
+
+/// The RTP port in an `answered` event's `remote_rtp`.
+fn rtp_port(answered: &Value) -> u16 {
+    answered["remote_rtp"]
+        .as_str()
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .expect("remote_rtp")
+}
+
+/// The UDP port a node published (`udp:127.0.0.1:PORT`).
+fn udp_port(node: &Node) -> u16 {
+    let published = node
+        .seen
+        .iter()
+        .find(|v| v["event"] == "published")
+        .expect("published");
+    published["contacts"][0]
+        .as_str()
+        .and_then(|c| c.strip_prefix("udp:127.0.0.1:"))
+        .and_then(|p| p.parse().ok())
+        .expect("a UDP contact")
+}
+
+/// The bytes of the captured packets to or from `ports` (a pcapng file tshark writes; bounded).
+fn only_ports(dir: &Scratch, file: &Path, ports: &[u16]) -> Vec<u8> {
+    let filter = ports
+        .iter()
+        .map(|p| format!("tcp.port == {p} or udp.port == {p}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let out = dir.path(&format!(
+        "{}.filtered.pcapng",
+        file.file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("capture")
+    ));
+    let status = Command::new("timeout")
+        .args(["30", "tshark", "-r"])
+        .arg(file)
+        .args(["-Y", &filter, "-w"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("tshark -r");
+    assert!(status.success(), "tshark could not filter the capture");
+    std::fs::read(&out).expect("filtered capture")
 }
 
 #[test]
@@ -360,7 +418,7 @@ fn on_the_wire_a_p2p_call_shows_no_sip_and_no_audio_while_a_plain_call_shows_bot
     let (mut a, _, _) = p2p_node("A", ports[0], &bootstrap, &dir, &audio);
 
     // The P2P call: TLS signalling, SRTP media.
-    let (secure, answered, incoming) =
+    let (secure, bytes, answered, incoming) =
         captured_call(&dir, "p2p", &mut a, &mut b, &b_address, 1, true);
     assert_eq!(answered["encrypted"], true, "{answered}");
     assert_eq!(
@@ -369,19 +427,14 @@ fn on_the_wire_a_p2p_call_shows_no_sip_and_no_audio_while_a_plain_call_shows_bot
         "{incoming}"
     );
     let codec = answered["codec"].as_str().expect("codec").to_owned();
-    let rtp_port: u16 = answered["remote_rtp"]
-        .as_str()
-        .and_then(|a| a.rsplit(':').next())
-        .and_then(|p| p.parse().ok())
-        .expect("remote_rtp");
-    let bytes = std::fs::read(&secure).expect("capture");
+    let b_rtp = rtp_port(&answered);
     for clear in ["INVITE", "SIP/2.0", "a=crypto", "BYE sip:", "m=audio"] {
         assert!(
             !bytes.windows(clear.len()).any(|w| w == clear.as_bytes()),
             "{clear:?} in clear on the wire of the P2P call"
         );
     }
-    let payloads = rtp_payloads(&secure, rtp_port);
+    let payloads = rtp_payloads(&secure, b_rtp);
     let heard = tone_packets(&payloads, &codec);
     eprintln!(
         "P2P call ({codec}, SRTP): {} packets to B's RTP port captured, {heard} decode to the tone",
@@ -401,7 +454,7 @@ fn on_the_wire_a_p2p_call_shows_no_sip_and_no_audio_while_a_plain_call_shows_bot
     // The same phones, a plain call to B's IP address: the same checks see SIP and the tone
     // (so the capture and the decoding work).
     let plain_target = format!("sip:me@127.0.0.1:{}", ports[1]);
-    let (plain, answered, incoming) =
+    let (plain, bytes, answered, incoming) =
         captured_call(&dir, "plain", &mut a, &mut b, &plain_target, 2, false);
     assert_eq!(answered["encrypted"], false, "{answered}");
     assert_eq!(
@@ -409,18 +462,13 @@ fn on_the_wire_a_p2p_call_shows_no_sip_and_no_audio_while_a_plain_call_shows_bot
         (false.into(), false.into()),
         "{incoming}"
     );
-    let bytes = std::fs::read(&plain).expect("capture");
     assert!(
         bytes.windows(6).any(|w| w == b"INVITE"),
         "no INVITE seen in the plain capture"
     );
     let codec = answered["codec"].as_str().expect("codec").to_owned();
-    let rtp_port: u16 = answered["remote_rtp"]
-        .as_str()
-        .and_then(|a| a.rsplit(':').next())
-        .and_then(|p| p.parse().ok())
-        .expect("remote_rtp");
-    let payloads = rtp_payloads(&plain, rtp_port);
+    let b_rtp = rtp_port(&answered);
+    let payloads = rtp_payloads(&plain, b_rtp);
     let heard = tone_packets(&payloads, &codec);
     eprintln!(
         "plain call ({codec}): {} packets, {heard} decode to the tone",
