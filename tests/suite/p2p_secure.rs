@@ -504,3 +504,66 @@ fn an_ordinary_udp_call_from_sipp_is_answered_unverified_and_unencrypted() {
     b.send(r#"{"cmd":"quit"}"#);
     b.expect("stopped", |_| true);
 }
+
+#[test]
+fn baresip_calls_over_tls_with_mandatory_srtp_and_both_sides_hear_each_other() {
+    use crate::support::baresip::Baresip;
+    let (_testnet, bootstrap) = testnet();
+    let dir = Scratch::new("p2p-baresip-srtp");
+    tone_file(&dir.path("b.wav"), 1000.0, 1);
+    let ports = free_ports(1);
+    let args = [
+        "--auto-answer".to_owned(),
+        "--audio-in".to_owned(),
+        dir.path("b.wav").display().to_string(),
+        "--audio-out".to_owned(),
+        dir.path("b-heard.wav").display().to_string(),
+    ];
+    let (mut b, _, _) = p2p_node("B", ports[0], &bootstrap, &dir, &args);
+    let tls = tls_port(&b);
+    // baresip (a third-party SIP, TLS, SDES and SRTP implementation: libre) calls B's TLS
+    // listener and insists on SRTP; its microphone is a 440 Hz sine.
+    let bob = Baresip::start_direct(
+        "<sip:bob@127.0.0.1;transport=tls>;regint=0;answermode=auto;\
+         mediaenc=srtp-mand;audio_codecs=pcma",
+    );
+    bob.command(&format!("/dial sip:me@127.0.0.1:{tls};transport=tls"));
+    let incoming = b.expect_any_order("incoming", |_| true);
+    assert_eq!(incoming["verified"], false, "{incoming}");
+    assert_eq!(incoming["encrypted"], true, "{incoming}");
+    let answered = b.expect_any_order("answered", |v| v["call"] == incoming["call"]);
+    assert_eq!(answered["encrypted"], true, "{answered}");
+    eprintln!(
+        "baresip's SRTP suite as B answered it: {}",
+        answered["srtp_suite"]
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    bob.command("/hangup");
+    b.expect_any_order("ended", |v| v["call"] == incoming["call"]);
+    b.send(r#"{"cmd":"quit"}"#);
+    b.expect("stopped", |_| true);
+
+    // Each side decrypted the other's audio: B heard 440 Hz, baresip 1 kHz.
+    let heard = tincan::audio::wav::read(&dir.path("b-heard.wav")).expect("B's recording");
+    let frames = crate::audio::frames_with(&heard, 440.0);
+    let window = 50..frames.len().min(120);
+    let with_tone = frames[window.clone()].iter().filter(|f| **f).count();
+    assert!(
+        window.len() > 40 && with_tone * 10 >= window.len() * 9,
+        "B heard 440 Hz in {with_tone} of {} frames",
+        window.len()
+    );
+    let files = bob.received_recordings();
+    let file = files
+        .last()
+        .unwrap_or_else(|| panic!("no baresip recording:\n{}", bob.log()));
+    let got = tincan::audio::wav::read(file).expect("baresip's recording");
+    let frames = crate::audio::frames_with(&got, 1000.0);
+    let window = 50..frames.len().min(120);
+    let with_tone = frames[window.clone()].iter().filter(|f| **f).count();
+    assert!(
+        window.len() > 40 && with_tone * 10 >= window.len() * 9,
+        "baresip heard 1 kHz in {with_tone} of {} frames",
+        window.len()
+    );
+}

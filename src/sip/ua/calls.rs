@@ -442,9 +442,16 @@ impl UserAgent {
         }
         let local = self.local_addr(peer.transport);
         let uri = SipUri::new(Some("tincan"), Host::from(local.ip()), Some(local.port()));
+        if peer.transport != TransportKind::Tls {
+            return (uri.clone(), uri);
+        }
+        // RFC 3263 §4.1: without the parameter the far end would send its in-dialog
+        // requests over UDP, to our TLS port.
+        let mut contact = uri.clone();
+        contact.params.set("transport", Some(Text::from("tls")));
         match &self.p2p_address {
-            Some(address) if peer.transport == TransportKind::Tls => (address.clone(), uri),
-            _ => (uri.clone(), uri),
+            Some(address) => (address.clone(), contact),
+            None => (uri, contact),
         }
     }
 
