@@ -24,7 +24,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 mod secure;
-use secure::{Arrival, offers_srtp, p2p_key};
+use secure::{Arrival, hide_keys, offers_srtp, p2p_key};
 
 /// One input to the core, as the `select!` saw it.
 enum Input {
@@ -268,7 +268,7 @@ impl Engine {
                     "from {} {}:\n{}",
                     name(peer),
                     peer.addr,
-                    String::from_utf8_lossy(&data)
+                    hide_keys(&String::from_utf8_lossy(&data))
                 );
                 self.arriving = Some(Arrival {
                     transport: peer.transport,
@@ -280,9 +280,10 @@ impl Engine {
             NetInput::Stream { peer, message } => {
                 tracing::trace!(
                     target: "tincan::sip_trace",
-                    "from {} {}:\n{message}",
+                    "from {} {}:\n{}",
                     name(peer),
-                    peer.addr
+                    peer.addr,
+                    hide_keys(&message.to_string())
                 );
                 self.arriving = Some(Arrival {
                     transport: peer.transport,
@@ -541,7 +542,13 @@ impl Engine {
 
     async fn send(&mut self, transmit: Transmit) -> Result<(), EngineError> {
         let Transmit { peer, message } = transmit;
-        tracing::trace!(target: "tincan::sip_trace", "to {} {}:\n{message}", name(peer), peer.addr);
+        tracing::trace!(
+            target: "tincan::sip_trace",
+            "to {} {}:\n{}",
+            name(peer),
+            peer.addr,
+            hide_keys(&message.to_string())
+        );
         // A request to a P2P identity (its Request-URI, or else its To, names a key) must
         // reach the holder of that key: a new TLS connection checks the key, not a name.
         let identity = match &message {

@@ -135,6 +135,25 @@ pub(super) fn offers_srtp(message: &Message) -> bool {
     })
 }
 
+/// `text` (a SIP message for the trace) with every SDES key (`inline:<key||salt>`, RFC 4568
+/// §9.2) replaced: SRTP keys are secrets and never reach a log.
+pub(super) fn hide_keys(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("inline:") {
+        let start = at + "inline:".len();
+        out.push_str(&rest[..start]);
+        out.push_str("<hidden>");
+        rest = &rest[start..];
+        let end = rest
+            .find(|c: char| c == '|' || c == ';' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The P2P identity key (z-base32, lower case) a `sip:` URI's host spells, if it is one.
 pub(super) fn p2p_key(uri: &Uri) -> Option<String> {
     match uri {
@@ -143,5 +162,21 @@ pub(super) fn p2p_key(uri: &Uri) -> Option<String> {
             ..
         }) => key_of_name(name).map(|k| k.to_z32()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sdes_keys_never_reach_the_trace() {
+        let sdp = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20\r\n\
+                   a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0\r\n";
+        let hidden = super::hide_keys(sdp);
+        assert_eq!(
+            hidden,
+            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<hidden>|2^20\r\n\
+             a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:<hidden>\r\n"
+        );
+        assert_eq!(super::hide_keys("no keys"), "no keys");
     }
 }
