@@ -112,6 +112,7 @@ async fn publish_and_resolve(bootstrap: &[String], keys: usize) -> usize {
     let contact = Contact {
         udp: Some(5060),
         tcp: None,
+        tls: None,
         addresses: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
     };
     let mut publish_ms = Vec::new();

@@ -34,6 +34,8 @@ PURE_PATHS_IF_PRESENT=(
   'src/audio/processing*'
   'src/p2p/nearby*'
   'src/p2p/stun*'
+  'src/p2p/certificate*'
+  'src/media/srtp*'
 )
 
 # Forbidden uses, one extended regex each.

@@ -20,6 +20,7 @@ TEST_PKGS=(
   baresip-core # a third-party softphone for the interop tests
   openssl # the TLS test makes its own CA
   coturn # a real STUN server (turnserver --stun-only) for the STUN client test
+  tshark # the P2P test checks what goes over the wire (no SIP, no audio in clear)
   gnome-keyring dbus # a real Secret Service in a private D-Bus session for the keyring test
   xvfb # the real window, headless, for the single-instance test
   desktop-file-utils appstream # validators for the packaging files

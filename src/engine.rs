@@ -415,7 +415,19 @@ pub async fn run(
         _ => None,
     };
     let device = device.map_err(|e| EngineError::Audio(e.to_string()))?;
-    let (net, net_rx) = net::Net::bind(&config.listen, tls.client).await?;
+    // With an identity: a TLS listener serving its certificate, and the same certificate
+    // as our client certificate towards P2P addresses (made here, in memory only).
+    let (client, server) = match &identity {
+        Some(identity) => {
+            let keypair = identity.keypair();
+            let tls_error = |e: rustls::Error| EngineError::Tls(e.to_string());
+            let client = tls.client.with_identity(keypair).map_err(tls_error)?;
+            let server = net::identity_tls::server_config(keypair).map_err(tls_error)?;
+            (client, Some(std::sync::Arc::new(server)))
+        }
+        None => (tls.client, None),
+    };
+    let (net, net_rx) = net::Net::bind(&config.listen, client, server).await?;
     // The mDNS daemon (a thread of its own, sockets opened there) once nothing can fail
     // before the loop, which stops it.
     let mdns = match mdns_port.map(|port| crate::p2p::mdns::Mdns::start(port, own_key)) {
@@ -436,12 +448,10 @@ pub async fn run(
         user_agent: config.user_agent.clone(),
     };
     let mut ua = UserAgent::new(ua_config, seed);
-    // Direct calls come from our P2P address when we have one (else from our Contact).
-    ua.set_direct_from(
-        identity
-            .as_ref()
-            .and_then(|i| crate::sip::uri::SipUri::parse(&i.address()).ok()),
-    );
+    if let Some(identity) = &identity {
+        let address = crate::sip::uri::Uri::parse(&identity.address());
+        ua.set_p2p_address(address.ok().and_then(|a| a.as_sip().cloned()));
+    }
     let media_ip = net
         .local()
         .iter()

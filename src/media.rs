@@ -12,4 +12,5 @@ pub mod opus;
 pub mod rtcp;
 pub mod rtp;
 pub mod session;
+pub mod srtp;
 pub mod tone;

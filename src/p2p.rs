@@ -6,8 +6,11 @@
 //! network, [`mdns`] advertises us and keeps the people nearby ([`nearby`], sans-IO), who are
 //! reached without the DHT; [`stun`] learns our public address (RFC 8489) for the records.
 //!
-//! Not here yet: TLS that proves the identity key, SRTP.
+//! [`certificate`] makes the self-signed X.509 certificate that carries our identity key for
+//! TLS and reads the key back from a peer's (the TLS side is the engine's
+//! `net::identity_tls`; SRTP keyed over that TLS is the media layer's).
 
+pub mod certificate;
 pub mod dht;
 pub mod identity;
 pub mod mdns;

@@ -13,16 +13,21 @@ use crate::p2p::mdns::Mdns;
 use crate::p2p::nearby::Change;
 use crate::sip::call::{CallEvent, CallId};
 use crate::sip::locate::Answer;
-use crate::sip::offer_answer::{Codec, LocalMedia};
+use crate::sip::message::Message;
+use crate::sip::offer_answer::{Codec, LocalMedia, MasterKey};
 use crate::sip::registration::RegistrationEvent;
 use crate::sip::text::Text;
 use crate::sip::transaction::{Peer, Transmit, TransportKind};
 use crate::sip::ua::{AccountId, UaEvent, UserAgent};
 use crate::sip::uri::{Host, SipUri, Uri};
+use pkarr::PublicKey;
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 use tokio::sync::mpsc;
+
+mod secure;
+use secure::{Arrival, hide_keys, offers_srtp, p2p_key};
 
 /// One input to the core, as the `select!` saw it.
 enum Input {
@@ -73,6 +78,15 @@ pub(super) struct Engine {
     mdns: Option<Mdns>,
     /// The peer address of the call being dialled, when known (for our SDP address).
     media_towards: Option<IpAddr>,
+    /// The P2P identity key each accepted TLS connection's client proved.
+    tls_keys: HashMap<Peer, PublicKey>,
+    /// Where the message being handled came from (set while the core handles it, so an
+    /// incoming call can be told which connection, and which proven key, it arrived on).
+    arriving: Option<Arrival>,
+    /// Calls whose signalling is TLS: their media may be SRTP, keyed by SDES.
+    secure: BTreeSet<CallId>,
+    /// Our SRTP master key per secure call (made on first use, kept for re-INVITEs).
+    srtp_keys: HashMap<CallId, MasterKey>,
 }
 
 impl Drop for Engine {
@@ -109,6 +123,10 @@ impl Engine {
             publisher: None,
             mdns: None,
             media_towards: None,
+            tls_keys: HashMap::new(),
+            arriving: None,
+            secure: BTreeSet::new(),
+            srtp_keys: HashMap::new(),
         }
     }
 
@@ -326,17 +344,28 @@ impl Engine {
                     "from {} {}:\n{}",
                     name(peer),
                     peer.addr,
-                    String::from_utf8_lossy(&data)
+                    hide_keys(&String::from_utf8_lossy(&data))
                 );
+                self.arriving = Some(Arrival {
+                    transport: peer.transport,
+                    key: None,
+                    offers_srtp: false,
+                });
                 self.ua.handle_datagram(now, &data, peer);
             }
             NetInput::Stream { peer, message } => {
                 tracing::trace!(
                     target: "tincan::sip_trace",
-                    "from {} {}:\n{message}",
+                    "from {} {}:\n{}",
                     name(peer),
-                    peer.addr
+                    peer.addr,
+                    hide_keys(&message.to_string())
                 );
+                self.arriving = Some(Arrival {
+                    transport: peer.transport,
+                    key: self.tls_keys.get(&peer).cloned(),
+                    offers_srtp: offers_srtp(&message),
+                });
                 self.ua.handle_message(now, *message, peer);
             }
             NetInput::Media { call, from, data } => {
@@ -344,12 +373,24 @@ impl Engine {
                     self.emit(Event::Dtmf { call, digit }).await?;
                 }
             }
-            NetInput::Accepted { peer, queue } => {
+            NetInput::Accepted {
+                peer,
+                queue,
+                identity,
+            } => {
                 tracing::debug!(
-                    "accepted {:?} connection from {}",
+                    "accepted {:?} connection from {}{}",
                     peer.transport,
-                    peer.addr
+                    peer.addr,
+                    if identity.is_some() {
+                        " (it proved a P2P identity key)"
+                    } else {
+                        ""
+                    }
                 );
+                if let Some(key) = identity {
+                    self.tls_keys.insert(peer, key);
+                }
                 self.net.adopt(peer, queue);
             }
             NetInput::Connected { peer } => {
@@ -361,6 +402,7 @@ impl Engine {
                 never_opened,
             } => {
                 self.net.forget(peer);
+                self.tls_keys.remove(&peer);
                 // Whatever waited on this connection fails as a transport error (§18.4);
                 // the next request opens a new connection.
                 self.ua.handle_unreachable(now, peer);
@@ -509,16 +551,28 @@ impl Engine {
             self.learn_route(ip);
         }
         self.media_towards = peer_ip;
+        let transport = self.p2p_transport(&uri);
+        // Signalling is TLS to a proven key: offer SRTP (keys never travel in clear).
+        let marked = transport == Some(TransportKind::Tls) && self.secure.insert(call);
         let media = match self.local_media(call) {
             Ok(m) => m,
-            Err(message) => return self.error(Some(call), message).await,
+            Err(message) => {
+                self.unmark(call, marked);
+                return self.error(Some(call), message).await;
+            }
         };
-        match self.ua.dial_uri(now, call, account, uri, media) {
+        match self
+            .ua
+            .dial_uri_over(now, call, account, uri, media, transport)
+        {
             Ok(()) => {
                 self.live.insert(call);
                 Ok(())
             }
-            Err(e) => self.error(Some(call), e.to_string()).await,
+            Err(e) => {
+                self.unmark(call, marked);
+                self.error(Some(call), e.to_string()).await
+            }
         }
     }
 
@@ -587,6 +641,9 @@ impl Engine {
         // RFC 5761: offered and accepted; a peer that declines gets RTCP on port + 1.
         local.rtcp_mux = true;
         local.ptime = self.config.ptime;
+        if self.secure.contains(&call) {
+            local.srtp = Some(self.srtp_key(call)?);
+        }
         Ok(local)
     }
 
@@ -622,6 +679,7 @@ impl Engine {
                 self.on_ua_event(event).await?;
             }
             if !progressed {
+                self.arriving = None;
                 return Ok(());
             }
         }
@@ -629,12 +687,40 @@ impl Engine {
 
     async fn send(&mut self, transmit: Transmit) -> Result<(), EngineError> {
         let Transmit { peer, message } = transmit;
-        tracing::trace!(target: "tincan::sip_trace", "to {} {}:\n{message}", name(peer), peer.addr);
-        self.send_bytes(peer, message.to_bytes().to_vec()).await
+        tracing::trace!(
+            target: "tincan::sip_trace",
+            "to {} {}:\n{}",
+            name(peer),
+            peer.addr,
+            hide_keys(&message.to_string())
+        );
+        // A request to a P2P identity (its Request-URI, or else its To, names a key) must
+        // reach the holder of that key: a new TLS connection checks the key, not a name.
+        let identity = match &message {
+            Message::Request(r) if peer.transport == TransportKind::Tls => {
+                p2p_key(&r.uri).or_else(|| r.headers.to().ok().and_then(|to| p2p_key(&to.uri)))
+            }
+            _ => None,
+        };
+        let data = message.to_bytes().to_vec();
+        match identity {
+            Some(key) => self.send_named(peer, data, Some(key)).await,
+            None => self.send_bytes(peer, data).await,
+        }
     }
 
     async fn send_bytes(&mut self, peer: Peer, data: Vec<u8>) -> Result<(), EngineError> {
         let server_name = self.names.get(&peer.addr.ip()).cloned();
+        self.send_named(peer, data, server_name).await
+    }
+
+    /// Sends to `peer`; a new TLS connection checks the certificate against `server_name`.
+    async fn send_named(
+        &mut self,
+        peer: Peer,
+        data: Vec<u8>,
+        server_name: Option<String>,
+    ) -> Result<(), EngineError> {
         match self.net.send(peer, data, server_name.as_deref()).await {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -647,7 +733,10 @@ impl Engine {
     }
 
     /// Forwards a core event, tracking live calls and accounts, and answering when asked to.
-    async fn on_ua_event(&mut self, event: UaEvent) -> Result<(), EngineError> {
+    async fn on_ua_event(&mut self, mut event: UaEvent) -> Result<(), EngineError> {
+        if let Some(message) = self.vet_incoming(&mut event) {
+            return self.emit(Event::Warning { message }).await;
+        }
         if let UaEvent::Call { call, event } = &event {
             self.media.call_event(Instant::now(), *call, event);
         }
@@ -664,6 +753,8 @@ impl Engine {
                 event: CallEvent::Ended { .. },
             } => {
                 self.live.remove(call);
+                self.secure.remove(call);
+                self.srtp_keys.remove(call);
                 self.media.close(*call);
                 None
             }

@@ -213,6 +213,10 @@ enum WireEvent {
         to: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         account: Option<String>,
+        /// The caller proved over TLS that it holds the key its From host names.
+        verified: bool,
+        /// The media will be encrypted (SRTP, keyed over TLS).
+        encrypted: bool,
     },
     Ringing {
         call: u64,
@@ -376,6 +380,11 @@ struct WireMedia {
     rtcp_mux: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     ptime: Option<u32>,
+    /// SRTP protects the media (RFC 3711, keyed by SDES over TLS).
+    encrypted: bool,
+    /// The SRTP suite, when encrypted (never the keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    srtp_suite: Option<&'static str>,
 }
 
 impl From<&Negotiated> for WireMedia {
@@ -392,6 +401,8 @@ impl From<&Negotiated> for WireMedia {
             remote_direction: m.remote_direction.as_str(),
             rtcp_mux: m.rtcp_mux,
             ptime: m.ptime,
+            encrypted: m.srtp.is_some(),
+            srtp_suite: m.srtp.as_ref().map(|s| s.suite.name()),
         }
     }
 }
@@ -509,12 +520,20 @@ fn from_ua(event: &UaEvent, accounts: &AccountNames) -> WireEvent {
 fn from_call(call: CallId, event: &CallEvent, accounts: &AccountNames) -> WireEvent {
     let call = call.0;
     match event {
-        CallEvent::Incoming { account, from, to } => WireEvent::Incoming {
+        CallEvent::Incoming {
+            account,
+            from,
+            to,
+            verified,
+            encrypted,
+        } => WireEvent::Incoming {
             call,
             from: from.uri.to_string(),
             from_name: from.display.as_ref().map(|d| d.to_string()),
             to: to.uri.to_string(),
             account: account.map(|a| accounts.name(a)),
+            verified: verified.is_some(),
+            encrypted: *encrypted,
         },
         CallEvent::Ringing => WireEvent::Ringing { call },
         CallEvent::Dtmf { digit } => WireEvent::Dtmf {

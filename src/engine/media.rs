@@ -257,6 +257,7 @@ impl Media {
             rtcp_mux: media.rtcp_mux,
             send: sends && media.remote_rtp.is_some() && !entry.held,
             receive: receives,
+            srtp: media.srtp.clone(),
         };
         let started = match &mut entry.session {
             Some(session) => session.update(config),

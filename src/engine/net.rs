@@ -9,6 +9,7 @@
 //! no connection opens one and waits in that connection's queue (§18.1.1 connection reuse:
 //! requests and responses to the same peer share one connection, whoever opened it).
 
+pub mod identity_tls;
 mod stream;
 pub mod tls;
 
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
+use tokio_rustls::rustls;
 
 /// The largest datagram we accept (the UDP maximum; RFC 3261 §18.1.1 leaves size to the path).
 const MAX_DATAGRAM: usize = 65_535;
@@ -52,6 +54,8 @@ pub enum NetInput {
         peer: Peer,
         /// The connection's send queue.
         queue: mpsc::Sender<Vec<u8>>,
+        /// The P2P identity key the TLS client proved (mutual TLS), if it presented one.
+        identity: Option<pkarr::PublicKey>,
     },
     /// A stream connection we opened is up (TCP connected, TLS handshake done).
     Connected {
@@ -91,7 +95,8 @@ pub enum NetInput {
 /// A transport and address to listen on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Listen {
-    /// UDP or TCP (TLS connections are only opened by us: we have no certificate to serve).
+    /// UDP, TCP or TLS (a TLS listener needs our P2P identity, whose certificate it serves;
+    /// without one a TLS entry listens on TCP, and TLS connections are only opened by us).
     pub transport: TransportKind,
     /// The address; port 0 picks a free one.
     pub addr: SocketAddr,
@@ -132,6 +137,7 @@ impl Net {
     pub async fn bind(
         listen: &[Listen],
         tls: tls::TlsClient,
+        server: Option<Arc<rustls::ServerConfig>>,
     ) -> Result<(Net, mpsc::Receiver<NetInput>), BindError> {
         let (inputs, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut net = Net {
@@ -155,20 +161,54 @@ impl Net {
                     net.udp.push((local, socket));
                     net.local.push((TransportKind::Udp, local));
                 }
+                TransportKind::Tls if server.is_some() => {
+                    net.listen_tls(l.addr, server.clone()).await.map_err(err)?;
+                }
                 TransportKind::Tcp | TransportKind::Tls => {
                     let listener = TcpListener::bind(l.addr).await.map_err(err)?;
                     let local = listener.local_addr().map_err(err)?;
-                    tokio::spawn(accept_tcp(listener, local, net.inputs.clone()));
+                    tokio::spawn(accept_tcp(listener, local, None, net.inputs.clone()));
                     net.local.push((TransportKind::Tcp, local));
                 }
             }
         }
-        // We can open TLS connections whenever we listen on TCP; Via sent-by uses that port.
-        if let Some((_, tcp)) = net.local.iter().find(|(t, _)| *t == TransportKind::Tcp) {
-            let tcp = *tcp;
-            net.local.push((TransportKind::Tls, tcp));
+        let has = |net: &Net, kind| net.local.iter().any(|(t, _)| *t == kind);
+        // With an identity we serve TLS (P2P calls use it): on a free port of the first
+        // address we listen on, unless a TLS address was given.
+        if server.is_some() && !has(&net, TransportKind::Tls) {
+            if let Some(&(_, first)) = net.local.first() {
+                let addr = SocketAddr::new(first.ip(), 0);
+                let err = |source| BindError {
+                    transport: TransportKind::Tls,
+                    addr,
+                    source,
+                };
+                net.listen_tls(addr, server.clone()).await.map_err(err)?;
+            }
+        }
+        // Without a TLS listener we can still open TLS connections whenever we listen on
+        // TCP; Via sent-by uses that port.
+        if !has(&net, TransportKind::Tls) {
+            if let Some((_, tcp)) = net.local.iter().find(|(t, _)| *t == TransportKind::Tcp) {
+                let tcp = *tcp;
+                net.local.push((TransportKind::Tls, tcp));
+            }
         }
         Ok((net, rx))
+    }
+
+    /// Binds a TLS listener serving `server` on `addr`.
+    async fn listen_tls(
+        &mut self,
+        addr: SocketAddr,
+        server: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<()> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let acceptor = server.map(tokio_rustls::TlsAcceptor::from);
+        tokio::spawn(accept_tcp(listener, local, acceptor, self.inputs.clone()));
+        self.local.push((TransportKind::Tls, local));
+        Ok(())
     }
 
     /// A sender for the input channel (media sockets feed it too).
@@ -336,17 +376,34 @@ async fn read_udp(socket: Arc<UdpSocket>, local: SocketAddr, inputs: mpsc::Sende
     }
 }
 
-/// Accepts TCP connections until the listener fails for good.
-async fn accept_tcp(listener: TcpListener, local: SocketAddr, inputs: mpsc::Sender<NetInput>) {
+/// Accepts TCP connections (TLS ones with `tls`) until the listener fails for good.
+async fn accept_tcp(
+    listener: TcpListener,
+    local: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    inputs: mpsc::Sender<NetInput>,
+) {
+    let transport = if tls.is_some() {
+        TransportKind::Tls
+    } else {
+        TransportKind::Tcp
+    };
     loop {
         match listener.accept().await {
             Ok((stream, from)) => {
                 let peer = Peer {
-                    transport: TransportKind::Tcp,
+                    transport,
                     addr: from,
                 };
+                if let Some(acceptor) = &tls {
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(stream::serve_tls(stream, peer, acceptor, inputs.clone()));
+                    continue;
+                }
+                let _ = stream.set_nodelay(true);
                 let (queue, outgoing) = mpsc::channel(QUEUE_DEPTH);
-                tokio::spawn(stream::serve(stream, peer, queue, outgoing, inputs.clone()));
+                let serve = stream::serve(stream, peer, None, queue, outgoing, inputs.clone());
+                tokio::spawn(serve);
             }
             Err(e) if is_transient_accept_error(&e) => {
                 tracing::warn!(
@@ -359,7 +416,7 @@ async fn accept_tcp(listener: TcpListener, local: SocketAddr, inputs: mpsc::Send
                 let _ = inputs
                     .send(NetInput::Fatal {
                         local,
-                        transport: TransportKind::Tcp,
+                        transport,
                         error,
                     })
                     .await;

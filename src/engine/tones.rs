@@ -158,6 +158,8 @@ mod tests {
             account: None,
             from: Box::new(NameAddr::parse("<sip:a@127.0.0.1>").expect("name-addr")),
             to: Box::new(NameAddr::parse("<sip:b@127.0.0.1>").expect("name-addr")),
+            verified: None,
+            encrypted: false,
         };
         tones.on_call_event(first, &incoming, false);
         assert!(tones.ringer(160).is_some());

@@ -33,6 +33,7 @@ use super::jitter::{JitterBuffer, JitterStats, Playout};
 use super::opus::OpusError;
 use super::rtcp::RtcpError;
 use super::rtp::{PayloadType, RtpError, RtpPacket, Ssrc, is_rtcp};
+use super::srtp::{SrtpContext, SrtpError};
 use crate::sip::rng::Rng;
 use codec::Coder;
 use rtcp::RtcpState;
@@ -70,6 +71,9 @@ pub struct StreamConfig {
     pub send: bool,
     /// Whether we play what arrives.
     pub receive: bool,
+    /// SRTP keys (RFC 3711, keyed by SDES): every packet out is protected, every packet in
+    /// must authenticate. `None`: plain RTP.
+    pub srtp: Option<crate::sip::offer_answer::SrtpKeys>,
 }
 
 /// Counters for call statistics.
@@ -137,6 +141,28 @@ pub enum PacketError {
     /// Not RTCP.
     #[error(transparent)]
     Rtcp(#[from] RtcpError),
+    /// Not SRTP or SRTCP under the agreed key (forged, replayed, or plain RTP).
+    #[error("SRTP: {0}")]
+    Srtp(#[from] SrtpError),
+}
+
+/// The SRTP state of a session: one context for what we send, one for what arrives.
+#[derive(Debug)]
+struct Srtp {
+    keys: crate::sip::offer_answer::SrtpKeys,
+    outbound: SrtpContext,
+    inbound: SrtpContext,
+}
+
+impl Srtp {
+    fn new(keys: Option<&crate::sip::offer_answer::SrtpKeys>) -> Option<Srtp> {
+        let keys = keys?.clone();
+        Some(Srtp {
+            outbound: SrtpContext::new(keys.suite, &keys.local.0),
+            inbound: SrtpContext::new(keys.suite, &keys.remote.0),
+            keys,
+        })
+    }
 }
 
 /// One audio stream of one call.
@@ -168,6 +194,7 @@ pub struct MediaSession {
     dtmf_in: DtmfReceiver,
     digits: VecDeque<char>,
     rtcp: RtcpState,
+    srtp: Option<Srtp>,
 }
 
 /// Why digits cannot be sent.
@@ -221,6 +248,7 @@ impl MediaSession {
             dtmf_in: DtmfReceiver::default(),
             digits: VecDeque::new(),
             rtcp: RtcpState::new(rng),
+            srtp: Srtp::new(config.srtp.as_ref()),
             config,
         })
     }
@@ -269,6 +297,11 @@ impl MediaSession {
         if config.send && !self.config.send {
             self.marker = true;
         }
+        // New keys (a re-INVITE that rekeyed) start new contexts; the same keys keep the
+        // rollover counters and replay windows (RFC 3711 §3.2.1).
+        if self.srtp.as_ref().map(|s| &s.keys) != config.srtp.as_ref() {
+            self.srtp = Srtp::new(config.srtp.as_ref());
+        }
         let rate = config.codec.clock_rate();
         if rate != self.config.codec.clock_rate() || config.ptime != self.config.ptime {
             self.jitter = JitterBuffer::new(rate, config.ptime);
@@ -292,6 +325,28 @@ impl MediaSession {
         data: &[u8],
         from: SocketAddr,
     ) -> Result<(), PacketError> {
+        let decrypted;
+        let data = match &mut self.srtp {
+            None => data,
+            Some(srtp) => {
+                // RFC 3711 §3.3, §3.4: authenticate, check replay, then decrypt.
+                let plain = if is_rtcp(data) {
+                    srtp.inbound.unprotect_rtcp(data)
+                } else {
+                    srtp.inbound.unprotect_rtp(data)
+                };
+                match plain {
+                    Ok(plain) => {
+                        decrypted = plain;
+                        &decrypted[..]
+                    }
+                    Err(e) => {
+                        self.stats.invalid += 1;
+                        return Err(e.into());
+                    }
+                }
+            }
+        };
         if is_rtcp(data) {
             return self.handle_rtcp(now, data, from).map_err(|e| {
                 self.stats.invalid += 1;
@@ -508,7 +563,26 @@ impl MediaSession {
 
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        loop {
+            let mut transmit = self.transmits.pop_front()?;
+            let Some(srtp) = &mut self.srtp else {
+                return Some(transmit);
+            };
+            // RFC 3711 §3.3, §3.4: everything leaves protected, RTCP included.
+            let protected = if transmit.rtcp {
+                srtp.outbound.protect_rtcp(&transmit.data)
+            } else {
+                srtp.outbound.protect_rtp(&transmit.data)
+            };
+            match protected {
+                Ok(data) => {
+                    transmit.data = data;
+                    return Some(transmit);
+                }
+                // Only a packet shorter than its header fails: ours never are; dropped.
+                Err(_) => self.stats.invalid += 1,
+            }
+        }
     }
 
     /// Where RTP packets go now.

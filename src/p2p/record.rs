@@ -8,6 +8,7 @@
 //! ```text
 //! _sip._udp.<key>  SRV 0 0 <udp port> <key>     (RFC 3263 §4.2, RFC 2782)
 //! _sip._tcp.<key>  SRV 0 0 <tcp port> <key>
+//! _sips._tcp.<key> SRV 0 0 <tls port> <key>     (TLS proving the key, RFC 3263 §4.2)
 //! <key>            A    <IPv4 address>          (one per address)
 //! <key>            AAAA <IPv6 address>
 //! ```
@@ -62,6 +63,8 @@ pub struct Contact {
     pub udp: Option<u16>,
     /// Our TCP port, if we listen on TCP.
     pub tcp: Option<u16>,
+    /// Our TLS port, if we serve TLS with our identity certificate.
+    pub tls: Option<u16>,
     /// Our addresses, in the order to publish them (IPv4 and IPv6 alike).
     pub addresses: Vec<IpAddr>,
 }
@@ -123,6 +126,7 @@ impl Contact {
         Contact {
             udp: port(TransportKind::Udp),
             tcp: port(TransportKind::Tcp),
+            tls: port(TransportKind::Tls),
             addresses,
         }
     }
@@ -130,7 +134,7 @@ impl Contact {
     /// The published targets as text, `udp:192.0.2.7:5060` (for events and logs).
     pub fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for (name, port) in [("udp", self.udp), ("tcp", self.tcp)] {
+        for (name, port) in [("udp", self.udp), ("tcp", self.tcp), ("tls", self.tls)] {
             let Some(port) = port else { continue };
             for ip in &self.addresses {
                 out.push(format!("{name}:{}", SocketAddr::new(*ip, port)));
@@ -159,14 +163,19 @@ pub fn build(
     if contact.addresses.is_empty() {
         return Err(RecordError::Empty("no address"));
     }
-    if contact.udp.is_none() && contact.tcp.is_none() {
-        return Err(RecordError::Empty("no UDP or TCP port"));
+    if contact.udp.is_none() && contact.tcp.is_none() && contact.tls.is_none() {
+        return Err(RecordError::Empty("no UDP, TCP or TLS port"));
     }
     let key = keypair.public_key().to_z32();
     let target = Name::new_unchecked(&key);
     let mut builder = SignedPacket::builder().timestamp(Timestamp::from(timestamp_micros));
-    // RFC 3263 §4.1: with no NAPTR, "_sip._udp" and "_sip._tcp" SRV for each transport.
-    for (owner, port) in [("_sip._udp", contact.udp), ("_sip._tcp", contact.tcp)] {
+    // RFC 3263 §4.1: with no NAPTR, one SRV per transport ("_sips._tcp" for TLS, §4.2).
+    let ports = [
+        ("_sip._udp", contact.udp),
+        ("_sip._tcp", contact.tcp),
+        ("_sips._tcp", contact.tls),
+    ];
+    for (owner, port) in ports {
         let Some(port) = port else { continue };
         let srv = SRV {
             priority: 0,

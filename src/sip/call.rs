@@ -56,6 +56,12 @@ pub enum CallEvent {
         from: Box<NameAddr>,
         /// Who was called (To).
         to: Box<NameAddr>,
+        /// The caller's P2P identity key (z-base32) when its TLS connection proved the key
+        /// its From host names; filled in by the engine, which sees the connection.
+        verified: Option<String>,
+        /// Whether the call's media will be encrypted (SRTP keyed over TLS); filled in by
+        /// the engine.
+        encrypted: bool,
     },
     /// The callee's phone rings (180 without media).
     Ringing,

@@ -24,6 +24,7 @@ mod answer;
 mod codec;
 mod negotiated;
 mod offer;
+mod sdes;
 
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,7 @@ use thiserror::Error;
 
 pub use codec::{Codec, DYNAMIC_PAYLOAD_FIRST, DYNAMIC_PAYLOAD_LAST, PayloadCodec};
 pub use negotiated::{Negotiated, answer_direction, hold_direction, resume_direction};
+pub use sdes::{MasterKey, SrtpKeys};
 
 use crate::sip::sdp::{
     Connection, Direction, MediaDescription, Origin, SessionDescription, Timing,
@@ -56,6 +58,10 @@ pub struct LocalMedia {
     pub rtcp_mux: bool,
     /// The packetization interval (ms) we want to receive (RFC 3264 §5.1), if any.
     pub ptime: Option<u32>,
+    /// Our SRTP master key: with one we offer RTP/SAVP keyed by SDES (RFC 4568) and accept
+    /// an RTP/SAVP offer; without one, plain RTP/AVP only. Give one only when signalling is
+    /// encrypted (TLS): SDES keys travel in the SDP.
+    pub srtp: Option<MasterKey>,
 }
 
 impl LocalMedia {
@@ -68,6 +74,7 @@ impl LocalMedia {
             direction: Direction::SendRecv,
             rtcp_mux: false,
             ptime: None,
+            srtp: None,
         }
     }
 }
@@ -211,13 +218,16 @@ impl OfferAnswer {
         if !offered.iter().any(|c| c.codec.is_audio()) {
             return Err(OfferAnswerError::NoLocalCodecs);
         }
-        let audio = offer::audio_section(
-            local,
-            offer::PROFILE,
-            &offered,
-            local.direction,
-            local.rtcp_mux,
-        );
+        let profile = match local.srtp {
+            Some(_) => sdes::SECURE_PROFILE,
+            None => offer::PROFILE,
+        };
+        let mut audio =
+            offer::audio_section(local, profile, &offered, local.direction, local.rtcp_mux);
+        if let Some(key) = &local.srtp {
+            // RFC 4568 §6.1: one a=crypto line per suite we offer.
+            audio.attributes.extend(sdes::offer_lines(key));
+        }
         // RFC 3264 §8: "the number of m= lines ... never decreases".
         let count = previous.map_or(0, |sd| sd.media.len()).max(audio_index + 1);
         let mut audio = Some(audio);
@@ -240,6 +250,7 @@ impl OfferAnswer {
             offered,
             direction: local.direction,
             rtcp_mux: local.rtcp_mux,
+            srtp: local.srtp.clone(),
         });
         Ok(sdp)
     }

@@ -144,8 +144,9 @@ pub struct UserAgent {
     merge_keys: HashMap<checks::MergeKey, TransactionId>,
     merge_keys_by_tx: HashMap<TransactionId, checks::MergeKey>,
     events: VecDeque<UaEvent>,
-    /// The From URI of direct calls (our P2P address, `sip:<handle>@<key>`), if we have one.
-    direct_from: Option<crate::sip::uri::SipUri>,
+    /// Our P2P address, the From of calls without an account over TLS (where the TLS
+    /// certificate proves it).
+    p2p_address: Option<crate::sip::uri::SipUri>,
     /// Which local address reaches each peer address, as the engine found out (its routing
     /// table): what a wildcard listen address stands for in Via and Contact.
     route_sources: HashMap<IpAddr, IpAddr>,
@@ -180,15 +181,9 @@ impl UserAgent {
             merge_keys: HashMap::new(),
             merge_keys_by_tx: HashMap::new(),
             events: VecDeque::new(),
-            direct_from: None,
+            p2p_address: None,
             route_sources: HashMap::new(),
         }
-    }
-
-    /// Sets the From URI of direct calls (no account): our P2P address. Without one, From is
-    /// our Contact.
-    pub fn set_direct_from(&mut self, from: Option<crate::sip::uri::SipUri>) {
-        self.direct_from = from;
     }
 
     /// The Contact account `account` registers: fixed to what the registrar saw when it
@@ -205,6 +200,13 @@ impl UserAgent {
         if !local.is_unspecified() {
             self.route_sources.insert(peer, local);
         }
+    }
+
+    /// Sets our P2P address: calls without an account say they come from it (over TLS the
+    /// certificate proves its key; over UDP and TCP the far end sees it unverified).
+    /// Without one, From is our IP address.
+    pub fn set_p2p_address(&mut self, address: Option<crate::sip::uri::SipUri>) {
+        self.p2p_address = address;
     }
 
     /// Adds (or replaces) an account; it registers at once when its config says so.

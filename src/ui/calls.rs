@@ -274,6 +274,8 @@ pub(crate) mod tests {
             account: Some(AccountId(1)),
             from: Box::new(from),
             to: Box::new(to),
+            verified: None,
+            encrypted: false,
         }
     }
 

@@ -130,6 +130,8 @@ fn incoming_call(app: &mut App, id: CallId) {
         account: Some(AccountId(2)),
         from: Box::new(from),
         to: Box::new(to),
+        verified: None,
+        encrypted: false,
     };
     self::event(app, Event::Ua(UaEvent::Call { call: id, event }));
 }

@@ -60,9 +60,13 @@ fn builtin_uac_calls_tincan(tcp: bool) {
     let media_port = sipp.media_port;
     sipp.run().assert_passed();
     let incoming = node.expect("incoming", |_| true);
+    // No TLS, no identity, no SRTP: said so.
+    assert_eq!(incoming["verified"], false, "{incoming}");
+    assert_eq!(incoming["encrypted"], false, "{incoming}");
     let call = incoming["call"].as_u64().expect("call id");
     let answered = node.expect("answered", |v| v["call"] == call);
     assert_eq!(answered["codec"], "PCMU", "{answered}");
+    assert_eq!(answered["encrypted"], false, "{answered}");
     assert_eq!(
         answered["remote_rtp"],
         format!("127.0.0.1:{media_port}"),

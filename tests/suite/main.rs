@@ -14,6 +14,7 @@ mod interop_sipp;
 mod keyring;
 mod lan;
 mod p2p;
+mod p2p_secure;
 mod rfc4475;
 mod roundtrip;
 mod support;

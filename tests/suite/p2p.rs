@@ -18,10 +18,10 @@ use tincan::p2p::record::{self, Contact, RECORD_TTL};
 
 /// How long publishing or a P2P call set-up may take on the testnet (generous: two cores
 /// shared with other builds).
-const P2P_DEADLINE: Duration = Duration::from_secs(30);
+pub(crate) const P2P_DEADLINE: Duration = Duration::from_secs(30);
 
 /// A local DHT, and the `--dht-bootstrap` value that points at it.
-fn testnet() -> (Testnet, String) {
+pub(crate) fn testnet() -> (Testnet, String) {
     let testnet = Testnet::builder(20)
         .build()
         .expect("a 20-node testnet on 127.0.0.1");
@@ -32,7 +32,7 @@ fn testnet() -> (Testnet, String) {
 
 /// Starts a P2P node on 127.0.0.1 with its own identity file; returns it with its address
 /// once its records are published, and how long publishing took.
-fn p2p_node(
+pub(crate) fn p2p_node(
     name: &'static str,
     port: u16,
     bootstrap: &str,
@@ -57,16 +57,18 @@ fn p2p_node(
     let published = node.expect_within(P2P_DEADLINE, "published", |_| true);
     assert_eq!(published["address"], address.as_str());
     assert!(published["nodes"].as_u64() > Some(0), "{published}");
-    assert_eq!(
-        published["contacts"],
-        serde_json::json!([format!("udp:127.0.0.1:{port}")])
-    );
+    // UDP as asked, and TLS with the identity's certificate on a port of its own.
+    let contacts = published["contacts"].as_array().expect("contacts");
+    assert_eq!(contacts.len(), 2, "{published}");
+    assert_eq!(contacts[0], format!("udp:127.0.0.1:{port}").as_str());
+    let tls = contacts[1].as_str().expect("tls contact");
+    assert!(tls.starts_with("tls:127.0.0.1:"), "{published}");
     let ms = published["ms"].as_u64().expect("ms");
     (node, address, ms)
 }
 
 /// The 52-character key of `sip:me@<key>`.
-fn key_of(address: &str) -> &str {
+pub(crate) fn key_of(address: &str) -> &str {
     let key = address.strip_prefix("sip:me@").expect("sip:me@<key>");
     assert_eq!(key.len(), 52, "{address}");
     key
@@ -132,10 +134,20 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
     a.send(&format!(
         r#"{{"cmd":"dial","call":1,"target":"{b_address}"}}"#
     ));
-    a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == 1);
+    let answered = a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == 1);
     let setup = dialled.elapsed();
+    // SDES over TLS: the media is SRTP.
+    assert_eq!(answered["encrypted"], true, "{answered}");
+    assert_eq!(
+        answered["srtp_suite"], "AES_CM_128_HMAC_SHA1_80",
+        "{answered}"
+    );
     let incoming = b.expect_any_order("incoming", |_| true);
     assert_eq!(incoming["to"], b_address.as_str(), "{incoming}");
+    // Over TLS, A proved the key its address names.
+    assert_eq!(incoming["from"], a_address.as_str(), "{incoming}");
+    assert_eq!(incoming["verified"], true, "{incoming}");
+    assert_eq!(incoming["encrypted"], true, "{incoming}");
     let resolve = a
         .stderr()
         .lines()
@@ -171,8 +183,22 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
         .iter()
         .filter(|f| **f)
         .count();
-    assert!(a_ok >= 62, "A heard 440 Hz in {a_ok} of 65 frames");
-    assert!(b_ok >= 62, "B heard 1 kHz in {b_ok} of 65 frames");
+    let pattern = |heard: &tincan::audio::wav::Mono, hz| -> String {
+        frames_with(heard, hz)
+            .iter()
+            .map(|f| if *f { '+' } else { '.' })
+            .collect()
+    };
+    assert!(
+        a_ok >= 62,
+        "A heard 440 Hz in {a_ok} of 65 frames: {}",
+        pattern(&a_heard, 440.0)
+    );
+    assert!(
+        b_ok >= 62,
+        "B heard 1 kHz in {b_ok} of 65 frames: {}",
+        pattern(&b_heard, 1000.0)
+    );
 
     // The identity files are the owner's only, and no secret left them.
     for (node, key) in [(&a, "A.key"), (&b, "B.key")] {
@@ -197,7 +223,7 @@ fn keypair_in(path: &Path) -> Keypair {
 
 /// `packet`'s records as a DHT item for `key`, with `signature` (BEP 44: the sequence number
 /// is pkarr's timestamp).
-fn item(key: &Keypair, packet: &SignedPacket, signature: [u8; 64]) -> MutableItem {
+pub(crate) fn item(key: &Keypair, packet: &SignedPacket, signature: [u8; 64]) -> MutableItem {
     MutableItem::new_signed_unchecked(
         key.public_key().to_bytes(),
         signature,
@@ -220,6 +246,7 @@ fn a_forged_or_replayed_record_is_refused_and_the_call_still_reaches_the_keys_ow
     let decoy = Contact {
         udp: Some(ports[2]),
         tcp: None,
+        tls: Some(ports[2]),
         addresses: vec!["127.0.0.1".parse().expect("ip")],
     };
     let now = SystemTime::now()

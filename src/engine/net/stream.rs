@@ -74,7 +74,8 @@ pub async fn connect(
         }
         Ok(Err(e)) => {
             let name = server_name.to_str();
-            let message = format!("TLS handshake with {name} failed: {e}");
+            let why = super::identity_tls::describe(&e);
+            let message = format!("TLS handshake with {name} failed: {why}");
             let _ = inputs.send(closed(message)).await;
         }
         Err(_) => {
@@ -84,22 +85,56 @@ pub async fn connect(
     }
 }
 
-/// Serves an accepted connection: announces its send queue, then runs it.
-pub async fn serve(
-    tcp: TcpStream,
+/// Serves an accepted connection: announces its send queue (and the identity key its TLS
+/// client proved, if any), then runs it.
+pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
     peer: Peer,
+    identity: Option<pkarr::PublicKey>,
     queue: mpsc::Sender<Vec<u8>>,
     outgoing: mpsc::Receiver<Vec<u8>>,
     inputs: mpsc::Sender<NetInput>,
 ) {
-    let _ = tcp.set_nodelay(true);
-    if inputs
-        .send(NetInput::Accepted { peer, queue })
-        .await
-        .is_ok()
-    {
-        run(tcp, peer, outgoing, inputs).await;
+    let accepted = NetInput::Accepted {
+        peer,
+        queue,
+        identity,
+    };
+    if inputs.send(accepted).await.is_ok() {
+        run(stream, peer, outgoing, inputs).await;
     }
+}
+
+/// Runs the TLS handshake of an accepted connection (bounded by [`CONNECT_TIMEOUT`]), then
+/// serves it. A failed handshake is logged and the connection dropped: nothing reached the
+/// engine yet.
+pub async fn serve_tls(
+    tcp: TcpStream,
+    peer: Peer,
+    acceptor: tokio_rustls::TlsAcceptor,
+    inputs: mpsc::Sender<NetInput>,
+) {
+    let _ = tcp.set_nodelay(true);
+    let tls = match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::warn!(
+                "TLS handshake from {} failed: {e}",
+                crate::log::redact(peer.addr)
+            );
+            return;
+        }
+        Err(_) => {
+            tracing::warn!(
+                "TLS handshake from {}: no answer within {CONNECT_TIMEOUT:?}",
+                crate::log::redact(peer.addr)
+            );
+            return;
+        }
+    };
+    let identity = super::identity_tls::peer_key(tls.get_ref().1.peer_certificates());
+    let (queue, outgoing) = mpsc::channel(super::QUEUE_DEPTH);
+    serve(tls, peer, identity, queue, outgoing, inputs).await;
 }
 
 /// Moves bytes both ways until either side ends; then tells the engine.

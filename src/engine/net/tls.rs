@@ -19,6 +19,8 @@ use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 #[derive(Clone)]
 pub struct TlsClient {
     config: Arc<ClientConfig>,
+    /// For P2P addresses: the server proves the key in the address, we prove ours.
+    p2p: Arc<ClientConfig>,
 }
 
 impl std::fmt::Debug for TlsClient {
@@ -80,10 +82,17 @@ impl TlsClient {
         Ok(Loaded {
             client: TlsClient {
                 config: Arc::new(config),
+                p2p: Arc::new(super::identity_tls::client_config(None)?),
             },
             system_roots,
             warnings,
         })
+    }
+
+    /// Presents `keypair`'s identity certificate on connections to P2P addresses.
+    pub fn with_identity(mut self, keypair: &pkarr::Keypair) -> Result<TlsClient, rustls::Error> {
+        self.p2p = Arc::new(super::identity_tls::client_config(Some(keypair))?);
+        Ok(self)
     }
 
     /// What a new connection to `addr` needs: the name to check (the host we meant, or the
@@ -95,8 +104,13 @@ impl TlsClient {
             })?,
             None => ServerName::IpAddress(addr.ip().into()),
         };
+        // A P2P address: the certificate must hold the key the name spells.
+        let config = match name.and_then(crate::p2p::record::key_of_name) {
+            Some(_) => self.p2p.clone(),
+            None => self.config.clone(),
+        };
         Ok(TlsStart {
-            connector: TlsConnector::from(self.config.clone()),
+            connector: TlsConnector::from(config),
             server_name,
         })
     }

@@ -22,6 +22,7 @@ fn config(codec: AudioCodec, pt: u8, remote: &str) -> StreamConfig {
         rtcp_mux: true,
         send: true,
         receive: true,
+        srtp: None,
     }
 }
 
@@ -72,6 +73,56 @@ fn a_tone_sent_by_one_side_is_heard_by_the_other() {
         assert_eq!(a.stats().packets_sent, 50);
         assert_eq!(b.stats().packets_received, 50);
     }
+}
+
+#[test]
+fn with_srtp_the_tone_arrives_and_plain_or_forged_packets_do_not() {
+    use crate::media::srtp::Suite;
+    use crate::sip::offer_answer::{MasterKey, SrtpKeys};
+    let mut rng = Rng::from_seed([6; 32]);
+    let keys = |local: u8, remote: u8| SrtpKeys {
+        suite: Suite::AesCm128HmacSha1_32,
+        local: MasterKey([local; 30]),
+        remote: MasterKey([remote; 30]),
+    };
+    let secure = |remote: &str, k: SrtpKeys| StreamConfig {
+        srtp: Some(k),
+        ..config(AudioCodec::Pcma, 8, remote)
+    };
+    let mut a = session(secure("192.0.2.2:4000", keys(1, 2)), &mut rng);
+    let mut b = session(secure("192.0.2.1:5000", keys(2, 1)), &mut rng);
+    let played = run(&mut a, &mut b, 50, |_| false);
+    for frame in played[160 * 5..].chunks(160) {
+        assert!(power_share(frame, 1000.0, 8000) > 0.9);
+    }
+    // What went on the wire was not the PCMA of the tone: 172 octets + a 4-octet tag.
+    a.send_frame(
+        test_clock::origin(),
+        &Sine::new(1000.0, 8000, 8000).samples(160),
+    );
+    let wire = a.poll_transmit().unwrap().data;
+    assert_eq!(wire.len(), 12 + 160 + 4);
+    let mut plain = session(config(AudioCodec::Pcma, 8, "192.0.2.2:4000"), &mut rng);
+    plain.send_frame(
+        test_clock::origin(),
+        &Sine::new(1000.0, 8000, 8000).samples(160),
+    );
+    let clear = plain.poll_transmit().unwrap().data;
+    assert_ne!(wire[12..172], clear[12..]);
+    // Plain RTP, or SRTP under another key, is refused and counted.
+    let now = test_clock::origin();
+    assert!(matches!(
+        b.handle_packet(now, &clear, addr("192.0.2.1:5000")),
+        Err(PacketError::Srtp(_))
+    ));
+    let mut stranger = session(secure("192.0.2.2:4000", keys(9, 2)), &mut rng);
+    stranger.send_frame(now, &[0; 160]);
+    let forged = stranger.poll_transmit().unwrap().data;
+    assert!(
+        b.handle_packet(now, &forged, addr("192.0.2.1:5000"))
+            .is_err()
+    );
+    assert_eq!(b.stats().invalid, 2);
 }
 
 #[test]

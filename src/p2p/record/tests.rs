@@ -13,6 +13,7 @@ fn contact() -> Contact {
     Contact {
         udp: Some(5062),
         tcp: Some(5063),
+        tls: Some(5064),
         addresses: vec!["192.0.2.7".parse().unwrap(), "2001:db8::7".parse().unwrap()],
     }
 }
@@ -51,8 +52,13 @@ fn records_answer_the_locator_the_rfc_3263_way() {
             srv(format!("_SIP._UDP.{}.", key.to_uppercase())),
             Answer::Srv(vec![target(5062)]),
         ),
-        // No TLS is served: RFC 3263 §4.1 moves on to the next transport.
-        (srv(format!("_sips._tcp.{key}")), Answer::NotFound),
+        // TLS that proves the key (RFC 3263 §4.2: "_sips._tcp" for TLS).
+        (
+            srv(format!("_sips._tcp.{key}")),
+            Answer::Srv(vec![target(5064)]),
+        ),
+        // Names nobody publishes: RFC 3263 §4.1 moves on to the next transport.
+        (srv(format!("_sip._sctp.{key}")), Answer::NotFound),
         (address(key.clone()), Answer::Address(contact().addresses)),
         (
             address(format!("{key}.")),
@@ -71,6 +77,7 @@ fn a_contact_with_only_udp_publishes_no_tcp_srv() {
     let key = kp.public_key().to_z32();
     let only_udp = Contact {
         tcp: None,
+        tls: None,
         ..contact()
     };
     let packet = build(&kp, &only_udp, T, RECORD_TTL).unwrap();
@@ -98,6 +105,7 @@ fn nothing_to_publish_is_an_error() {
     let no_port = Contact {
         udp: None,
         tcp: None,
+        tls: None,
         ..contact()
     };
     assert!(build(&kp, &no_port, T, RECORD_TTL).is_err());

@@ -5,6 +5,7 @@
 use super::codec::{Codec, PayloadCodec, describe_format};
 use super::negotiated::{Negotiated, answer_direction, has_rtcp_mux, remote_addresses};
 use super::offer::{PROFILE, audio_section, disabled_section};
+use super::sdes::{SECURE_PROFILE, answer_line};
 use super::{LocalMedia, OfferAnswerError};
 use crate::sip::sdp::{MediaDescription, SessionDescription};
 
@@ -49,9 +50,16 @@ fn accept(
     index: usize,
     local: &LocalMedia,
 ) -> Option<(MediaDescription, Negotiated)> {
-    let usable = offered.port != 0
-        && offered.media.eq_ignore_ascii_case("audio")
-        && offered.proto.eq_ignore_ascii_case(PROFILE);
+    let usable = offered.port != 0 && offered.media.eq_ignore_ascii_case("audio");
+    // RTP/AVP always; RTP/SAVP when we have a key and one offered crypto line is usable
+    // (RFC 4568 §7.1.1), else the stream is refused.
+    let srtp = if offered.proto.eq_ignore_ascii_case(PROFILE) {
+        None
+    } else if offered.proto.eq_ignore_ascii_case(SECURE_PROFILE) {
+        Some(answer_line(offered, local.srtp.as_ref()?)?)
+    } else {
+        return None;
+    };
     if !usable {
         return None;
     }
@@ -71,7 +79,11 @@ fn accept(
     // RFC 5761 §5.1.1: mux only when offered, and we choose whether to accept.
     let rtcp_mux = local.rtcp_mux && has_rtcp_mux(offered);
     let answered: Vec<PayloadCodec> = common.iter().map(|(ours, _)| ours.clone()).collect();
-    let section = audio_section(local, &offered.proto, &answered, local_direction, rtcp_mux);
+    let mut section = audio_section(local, &offered.proto, &answered, local_direction, rtcp_mux);
+    let srtp = srtp.map(|(line, keys)| {
+        section.push_attribute(line);
+        keys
+    });
     let (remote_rtp, remote_rtcp) = remote_addresses(offer, offered, rtcp_mux);
     let outcome = Negotiated {
         media_index: Some(index),
@@ -91,6 +103,7 @@ fn accept(
         rtcp_mux,
         // RFC 3264 §6.1: send with the offer's ptime.
         ptime: offered.ptime(),
+        srtp,
     };
     Some((section, outcome))
 }

@@ -41,6 +41,8 @@ pub struct Negotiated {
     pub rtcp_mux: bool,
     /// The packetization interval (ms) the peer asked to receive (RFC 3264 §6.1, §7).
     pub ptime: Option<u32>,
+    /// SRTP keys when the stream is RTP/SAVP keyed by SDES (RFC 4568); `None`: plain RTP.
+    pub srtp: Option<super::SrtpKeys>,
 }
 
 impl Negotiated {
@@ -57,6 +59,7 @@ impl Negotiated {
             remote_direction: Direction::Inactive,
             rtcp_mux: false,
             ptime: None,
+            srtp: None,
         }
     }
 

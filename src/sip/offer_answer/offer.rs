@@ -27,6 +27,8 @@ pub(crate) struct PendingOffer {
     pub direction: Direction,
     /// Whether we offered rtcp-mux.
     pub rtcp_mux: bool,
+    /// Our SRTP key, when we offered RTP/SAVP.
+    pub srtp: Option<super::MasterKey>,
 }
 
 /// Payload types for `codecs` in preference order, skipping duplicates.
@@ -144,6 +146,15 @@ pub(crate) fn negotiate_answer(
         // RFC 3264 §6: the answerer rejected the stream with port 0.
         return Ok(Negotiated::none());
     };
+    // RFC 4568 §7.1.2: an SRTP offer needs an answer with one of our crypto lines; without
+    // one no audio flows (never in clear).
+    let srtp = match &pending.srtp {
+        Some(key) => match super::sdes::read_answer(section, key) {
+            Some(keys) => Some(keys),
+            None => return Ok(Negotiated::none()),
+        },
+        None => None,
+    };
     let matched = match_answer(pending, section, index)?;
     // RFC 3264 §7: "SHOULD use the first media format listed in the answer", with the
     // answer's payload type number (RFC 3264 §5.1).
@@ -175,6 +186,7 @@ pub(crate) fn negotiate_answer(
         remote_direction: section.direction(answer),
         rtcp_mux,
         ptime: section.ptime(),
+        srtp,
     })
 }
 

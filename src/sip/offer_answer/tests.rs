@@ -123,3 +123,120 @@ fn origin_numbers_must_fit_rfc_3264_limits() {
     );
     assert!(OfferAnswer::new("-", u64::MAX, 1).is_err());
 }
+
+/// SDES (RFC 4568): an offer with our key is RTP/SAVP with one line per suite; the
+/// answerer keys the line it picks; the offerer reads it back.
+#[test]
+fn sdes_keys_an_rtp_savp_exchange_both_ways() {
+    let ours = MasterKey([1; 30]);
+    let theirs = MasterKey([2; 30]);
+    let mut offerer = session();
+    let offer = offerer
+        .create_offer(&LocalMedia {
+            srtp: Some(ours.clone()),
+            ..local()
+        })
+        .unwrap();
+    let text = round_trip(&offer);
+    assert!(text.contains(" RTP/SAVP "), "{text}");
+    assert!(
+        text.contains(
+            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB\r\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"),
+        "{text}"
+    );
+
+    let mut answerer = OfferAnswer::new("peer", 7, 1).unwrap();
+    let (answer, negotiated) = answerer
+        .process_offer(
+            &offer,
+            &LocalMedia {
+                srtp: Some(theirs.clone()),
+                ..local()
+            },
+        )
+        .unwrap();
+    let text = round_trip(&answer);
+    assert!(text.contains(" RTP/SAVP "), "{text}");
+    assert_eq!(text.matches("a=crypto:").count(), 1, "{text}");
+    let keys = negotiated.srtp.expect("SRTP agreed");
+    assert_eq!(
+        (keys.local.clone(), keys.remote.clone()),
+        (theirs.clone(), ours.clone())
+    );
+    assert_eq!(keys.suite, crate::media::srtp::Suite::AesCm128HmacSha1_80);
+
+    let negotiated = offerer.process_answer(&answer).unwrap();
+    assert!(
+        !format!("{negotiated:?}").contains("[1, 1, 1"),
+        "keys in Debug"
+    );
+    let keys = negotiated.srtp.expect("SRTP agreed");
+    assert_eq!((keys.local, keys.remote), (ours, theirs));
+}
+
+#[test]
+fn sdes_never_answers_srtp_without_a_key_nor_turns_plain_rtp_into_srtp() {
+    let mut offerer = session();
+    let offer = offerer
+        .create_offer(&LocalMedia {
+            srtp: Some(MasterKey([1; 30])),
+            ..local()
+        })
+        .unwrap();
+    // No key of ours (plain signalling): the SRTP stream is refused (RFC 3264 §6: 488).
+    let mut answerer = OfferAnswer::new("peer", 7, 1).unwrap();
+    assert_eq!(
+        answerer.process_offer(&offer, &local()).err(),
+        Some(OfferAnswerError::NoCommonCodec)
+    );
+    // A plain offer stays plain even when we hold a key.
+    let mut plain = session();
+    let offer = plain.create_offer(&local()).unwrap();
+    let mut answerer = OfferAnswer::new("peer", 7, 1).unwrap();
+    let (answer, negotiated) = answerer
+        .process_offer(
+            &offer,
+            &LocalMedia {
+                srtp: Some(MasterKey([2; 30])),
+                ..local()
+            },
+        )
+        .unwrap();
+    assert!(negotiated.srtp.is_none());
+    assert!(!round_trip(&answer).contains("crypto"));
+    // An answer to our SRTP offer without a crypto line: no audio at all, never in clear.
+    let mut offerer = session();
+    let offer = offerer
+        .create_offer(&LocalMedia {
+            srtp: Some(MasterKey([1; 30])),
+            ..local()
+        })
+        .unwrap();
+    let text = offer.to_string().replace("a=crypto:", "a=x-crypto:");
+    let mut answerer = OfferAnswer::new("peer", 7, 1).unwrap();
+    let stripped = SessionDescription::parse(&text).unwrap();
+    let answer = answerer.process_offer(
+        &stripped,
+        &LocalMedia {
+            srtp: Some(MasterKey([2; 30])),
+            ..local()
+        },
+    );
+    assert_eq!(answer.err(), Some(OfferAnswerError::NoCommonCodec));
+    let bare = SessionDescription::parse(
+        &offer
+            .to_string()
+            .lines()
+            .filter(|l| !l.starts_with("a=crypto"))
+            .map(|l| format!("{l}\r\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let negotiated = offerer.process_answer(&bare).unwrap();
+    assert!(!negotiated.is_active());
+}

@@ -39,7 +39,7 @@ pub struct Mki<'a> {
 
 impl Crypto {
     /// RFC 4568 §9.1; `None` when the value does not fit, so the caller keeps it verbatim.
-    pub(super) fn parse(value: &str) -> Option<Self> {
+    pub(crate) fn parse(value: &str) -> Option<Self> {
         // RFC 4568 §9.1 separates fields by 1*WSP, so any run of blanks will do.
         let mut fields = value.split_whitespace();
         let tag = digits(fields.next()?)?;

@@ -372,16 +372,34 @@ impl UserAgent {
 
     /// Declines an incoming call with `code` (486 Busy Here, 603 Decline, 480...).
     pub fn reject(&mut self, now: Instant, id: CallId, code: u16) -> Result<(), CallError> {
+        self.reject_with_reason(now, id, code, None)
+    }
+
+    /// Declines an incoming call with `code` and, when given, our own reason phrase (RFC 3261
+    /// §21: the phrase is for people; `403 Identity key does not match From`).
+    pub fn reject_with_reason(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        code: u16,
+        phrase: Option<&str>,
+    ) -> Result<(), CallError> {
         let call = self.calls.get(&id).ok_or(CallError::UnknownCall(id))?;
         if call.role != Role::Incoming || call.phase == Phase::Established {
             return Err(CallError::WrongState(id));
         }
         let tx = call.invite_tx;
-        let response = self.dialog_response(id, code);
+        let mut response = self.dialog_response(id, code);
+        if let Some(phrase) = phrase {
+            response.reason = crate::sip::text::Text::from(phrase);
+        }
         let _ = self.transactions.send_response(now, tx, response);
-        let reason = StatusCode::new(code)
-            .map_or("", |c| c.default_reason())
-            .to_owned();
+        let reason = match phrase {
+            Some(phrase) => phrase.to_owned(),
+            None => StatusCode::new(code)
+                .map_or("", |c| c.default_reason())
+                .to_owned(),
+        };
         self.end_call(id, end_reason_for(code, &reason));
         Ok(())
     }
@@ -424,7 +442,17 @@ impl UserAgent {
         }
         let local = self.local_addr_towards(peer);
         let uri = SipUri::new(Some("tincan"), Host::from(local.ip()), Some(local.port()));
-        (self.direct_from.clone().unwrap_or_else(|| uri.clone()), uri)
+        // Our P2P address is our From when we have one (proven by the TLS certificate over
+        // TLS; over UDP and TCP the far end sees it unverified).
+        let from = self.p2p_address.clone().unwrap_or_else(|| uri.clone());
+        if peer.transport != TransportKind::Tls {
+            return (from, uri);
+        }
+        // RFC 3263 §4.1: without the parameter the far end would send its in-dialog
+        // requests over UDP, to our TLS port.
+        let mut contact = uri;
+        contact.params.set("transport", Some(Text::from("tls")));
+        (from, contact)
     }
 
     fn outbound_route(&self, account: Option<AccountId>) -> Option<String> {

@@ -8,6 +8,8 @@ use super::{AccountId, UaEvent, UserAgent};
 use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::sip::locate::{Answer, Locator, Query};
 use crate::sip::offer_answer::LocalMedia;
+use crate::sip::text::Text;
+use crate::sip::transaction::TransportKind;
 use crate::sip::uri::{SipUri, Uri};
 use std::time::Instant;
 
@@ -62,6 +64,21 @@ impl UserAgent {
         target: Uri,
         media: LocalMedia,
     ) -> Result<(), super::CallError> {
+        self.dial_uri_over(now, call, account, target, media, None)
+    }
+
+    /// [`UserAgent::dial_uri`] over `transport` only, when given: the next hop is located as
+    /// if its URI said `;transport=...` (RFC 3263 §4.1), while the Request-URI and To stay
+    /// as the caller wrote them.
+    pub fn dial_uri_over(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        account: Option<AccountId>,
+        target: Uri,
+        media: LocalMedia,
+        transport: Option<TransportKind>,
+    ) -> Result<(), super::CallError> {
         if self.calls.contains_key(&call) || self.lookups.values().any(|l| l.call == call) {
             return Err(super::CallError::DuplicateCall(call));
         }
@@ -73,6 +90,15 @@ impl UserAgent {
             (None, Some(t)) => t.clone(),
             (None, None) => return Err(super::CallError::WrongState(call)),
         };
+        let mut next_hop = next_hop;
+        if let Some(transport) = transport {
+            let name = match transport {
+                TransportKind::Udp => "udp",
+                TransportKind::Tcp => "tcp",
+                TransportKind::Tls => "tls",
+            };
+            next_hop.params.set("transport", Some(Text::from(name)));
+        }
         let supported: Vec<_> = self.config.local.iter().map(|(t, _)| *t).collect();
         let id = LookupId(self.next_lookup);
         self.next_lookup += 1;

@@ -302,6 +302,8 @@ fn an_incoming_call_notifies_the_desktop_only_when_the_window_is_not_in_front() 
                     account: Some(AccountId(2)),
                     from: Box::new(from.clone()),
                     to: Box::new(to.clone()),
+                    verified: None,
+                    encrypted: false,
                 },
             }),
         })

@@ -69,6 +69,26 @@ impl Baresip {
     /// Writes the config dir and starts baresip registering as bob at `kamailio`. It does
     /// not wait for the registration: see [`Baresip::wait_registered`].
     pub fn start(kamailio: &Kamailio, options: &Options) -> Baresip {
+        let answermode = match options.answer {
+            AnswerMode::Auto => "auto",
+            AnswerMode::Manual => "manual",
+        };
+        // The password is in this line: owner-only, like a password file.
+        let account = format!(
+            "<sip:bob@127.0.0.1:{};transport={}>;auth_user=bob;auth_pass=bobpw;regint=60;\
+             answermode={answermode};audio_codecs={}\n",
+            kamailio.port, options.transport, options.codecs
+        );
+        Baresip::launch(&account, options.transport)
+    }
+
+    /// Starts baresip with its own accounts line (no registrar), e.g. for direct calls with
+    /// `;mediaenc=srtp-mand`.
+    pub fn start_direct(account: &str) -> Baresip {
+        Baresip::launch(&format!("{account}\n"), "udp")
+    }
+
+    fn launch(account: &str, transport: &str) -> Baresip {
         let scratch = Scratch::new("baresip");
         let sip_port = port_with_tls_neighbour();
         let cons_port = loop {
@@ -87,17 +107,7 @@ impl Baresip {
             .replace("@SND_PATH@", &scratch.path("snd").display().to_string());
         std::fs::create_dir_all(scratch.path("snd")).expect("create the recordings dir");
         std::fs::write(scratch.path("config"), config).expect("write baresip config");
-        let answermode = match options.answer {
-            AnswerMode::Auto => "auto",
-            AnswerMode::Manual => "manual",
-        };
-        // The password is in this line: owner-only, like a password file.
-        let account = format!(
-            "<sip:bob@127.0.0.1:{};transport={}>;auth_user=bob;auth_pass=bobpw;regint=60;\
-             answermode={answermode};audio_codecs={}\n",
-            kamailio.port, options.transport, options.codecs
-        );
-        write_private(&scratch.path("accounts"), &account);
+        write_private(&scratch.path("accounts"), account);
         let log = scratch.path("baresip.log");
         let out = std::fs::File::create(&log).expect("create baresip log");
         let err = out.try_clone().expect("clone log handle");
@@ -121,7 +131,7 @@ impl Baresip {
         let mut b = Baresip {
             child,
             sip_port,
-            transport: options.transport.to_owned(),
+            transport: transport.to_owned(),
             cons_port,
             cons,
             log,

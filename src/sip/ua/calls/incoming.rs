@@ -84,6 +84,8 @@ impl UserAgent {
                 account,
                 from: Box::new(from),
                 to: Box::new(to),
+                verified: None,
+                encrypted: false,
             },
         );
     }
