@@ -27,6 +27,9 @@ pub const MDNS_PORT: u16 = 5353;
 /// DHT has nothing either: a peer that just started answers the first browse within a
 /// second.
 pub const WAIT_FOR_PEER: Duration = Duration::from_secs(3);
+/// How long a nearby peer's missing service (say its TLS listener) is waited for: its
+/// services arrive one by one, milliseconds apart.
+const SERVICE_GRACE: Duration = Duration::from_millis(500);
 
 /// The longest display name advertised, in bytes (a TXT string holds 255 with its key).
 const MAX_NAME: usize = 64;
@@ -264,12 +267,21 @@ impl Mdns {
     pub async fn wait_for(&self, query: &Query, wait: Duration) -> Option<Answer> {
         let mut changed = self.0.changed.subscribe();
         let deadline = tokio::time::Instant::now() + wait;
+        let mut grace = None;
         loop {
-            if let Some(answer) = self.answer(query) {
-                return Some(answer);
-            }
-            match tokio::time::timeout_at(deadline, changed.changed()).await {
+            let until = match self.answer(query) {
+                // The peer is nearby but this service of it is not (yet): its services are
+                // announced one by one (UDP, TCP, TLS), so give the others a moment.
+                Some(Answer::NotFound) if matches!(query, Query::Srv { .. }) => *grace
+                    .get_or_insert_with(|| {
+                        (tokio::time::Instant::now() + SERVICE_GRACE).min(deadline)
+                    }),
+                Some(answer) => return Some(answer),
+                None => deadline,
+            };
+            match tokio::time::timeout_at(until, changed.changed()).await {
                 Ok(Ok(())) => {}
+                _ if grace.is_some() => return Some(Answer::NotFound),
                 _ => return None,
             }
         }
