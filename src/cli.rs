@@ -75,6 +75,8 @@ struct ServeOptions {
     sound: SoundOptions,
     ptime: Option<u32>,
     levels: bool,
+    /// `--codecs`: the codecs offered, replacing `[audio] codecs`.
+    codecs: Option<Vec<String>>,
     /// Serverless calling (`tincan serve` only).
     p2p: Option<id::P2pOptions>,
 }
@@ -103,6 +105,23 @@ impl ServeOptions {
         match arg {
             "--auto-answer" => self.auto_answer = true,
             "--levels" => self.levels = true,
+            "--codecs" => {
+                let v = value("a list such as opus,pcmu")?;
+                let names: Vec<String> = v
+                    .split(',')
+                    .map(|n| n.trim().to_ascii_lowercase())
+                    .collect();
+                if let Some(bad) = names
+                    .iter()
+                    .find(|n| crate::sip::offer_answer::Codec::by_name(n).is_none())
+                {
+                    return Err(format!(
+                        "--codecs: {bad:?} is no codec Tincan knows ({})",
+                        crate::sip::offer_answer::Codec::NAMES.join(", ")
+                    ));
+                }
+                self.codecs = Some(names);
+            }
             "--ptime" => {
                 let v = value("10|20|30|40|60")?;
                 let ms = v.parse::<u32>().ok().filter(|ms| (10..=60).contains(ms));
@@ -220,6 +239,9 @@ impl ServeOptions {
         engine.audio_in = self.audio_in;
         engine.audio_out = self.audio_out;
         engine.ptime = self.ptime.or(engine.ptime);
+        if let Some(names) = &self.codecs {
+            engine.codecs = crate::engine::setup::codecs(names);
+        }
         engine.levels |= self.levels;
         engine.p2p = self
             .p2p

@@ -102,7 +102,12 @@ pub struct AudioSettings {
     pub noise_suppression: bool,
     /// Automatic gain control on the microphone.
     pub gain_control: bool,
+    /// The audio codecs offered, in order of preference (`opus`, `g722`, `pcmu`, `pcma`).
+    pub codecs: Vec<String>,
 }
+
+/// The codecs offered when the settings name none: Opus first, G.711 for every phone.
+pub const DEFAULT_CODECS: [&str; 3] = ["opus", "pcmu", "pcma"];
 
 impl Default for AudioSettings {
     fn default() -> Self {
@@ -113,6 +118,7 @@ impl Default for AudioSettings {
             echo_cancellation: true,
             noise_suppression: true,
             gain_control: true,
+            codecs: DEFAULT_CODECS.iter().map(|c| (*c).to_owned()).collect(),
         }
     }
 }

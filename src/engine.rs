@@ -62,6 +62,8 @@ pub struct EngineConfig {
     pub sound: Option<crate::audio::SoundSettings>,
     /// The packet time (ms) we ask the far end to send with (`a=ptime`), if any.
     pub ptime: Option<u32>,
+    /// The audio codecs we offer and accept, in order of preference.
+    pub codecs: Vec<crate::sip::offer_answer::Codec>,
     /// Emit [`Event::Level`] (microphone and received audio, at most 10 a second).
     pub levels: bool,
     /// The accounts to register (or keep for calls).
@@ -125,6 +127,11 @@ impl EngineConfig {
             audio_out: None,
             sound: None,
             ptime: None,
+            codecs: vec![
+                crate::sip::offer_answer::Codec::opus(),
+                crate::sip::offer_answer::Codec::pcmu(),
+                crate::sip::offer_answer::Codec::pcma(),
+            ],
             levels: false,
             accounts: Vec::new(),
             dns_server: None,

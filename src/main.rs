@@ -46,6 +46,8 @@ Commands:
     --no-aec, --no-ns, --no-agc  no echo cancellation, noise suppression, gain control
     --no-sound-card      neither sound card nor WAV files: calls send silence
     --ptime MS           the packet time to ask the far end for (10..60; default: none, 20 ms)
+    --codecs LIST        the codecs to offer, in order (opus, g722, pcmu, pcma; default:
+                         [audio] codecs, else opus,pcmu,pcma)
     --levels             also print level events (microphone and each call, dBFS, 10/s)
     --password-stdin NAME  read account NAME's password from the first line of stdin
                          (otherwise from the account's password_file, else the OS keyring;

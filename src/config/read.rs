@@ -32,7 +32,8 @@ const GENERAL_KEYS: [&str; 11] = [
     "stun",
 ];
 
-const AUDIO_KEYS: [&str; 6] = [
+const AUDIO_KEYS: [&str; 7] = [
+    "codecs",
     "input_device",
     "output_device",
     "ringer_device",
@@ -113,6 +114,9 @@ fn audio(table: &Table, warnings: &mut Vec<String>) -> AudioSettings {
         echo_cancellation: f.or("echo_cancellation", d.echo_cancellation, boolean),
         noise_suppression: f.or("noise_suppression", d.noise_suppression, boolean),
         gain_control: f.or("gain_control", d.gain_control, boolean),
+        codecs: f
+            .take("codecs", "using opus, pcmu, pcma", codecs)
+            .unwrap_or(d.codecs),
     }
 }
 
@@ -368,6 +372,29 @@ fn expected(what: &str, found: &Value) -> String {
 
 fn as_table(v: &Value) -> Result<&Table, String> {
     v.as_table().ok_or_else(|| expected("a table", v))
+}
+
+/// A list of codec names, each known, at least one.
+fn codecs(v: &Value) -> Result<Vec<String>, String> {
+    let list = v.as_array().ok_or("not a list of codec names")?;
+    let mut names = Vec::new();
+    for item in list {
+        let name = item.as_str().ok_or("not a list of codec names")?;
+        let name = name.to_ascii_lowercase();
+        if crate::sip::offer_answer::Codec::by_name(&name).is_none() {
+            return Err(format!(
+                "{name:?} is no codec Tincan knows ({})",
+                crate::sip::offer_answer::Codec::NAMES.join(", ")
+            ));
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        return Err("no codec named".to_owned());
+    }
+    Ok(names)
 }
 
 fn boolean(v: &Value) -> Result<bool, String> {

@@ -65,6 +65,7 @@ fn full_config() -> Config {
         echo_cancellation: false,
         noise_suppression: true,
         gain_control: false,
+        codecs: vec!["g722".into(), "pcma".into()],
     };
     Config {
         general,
@@ -415,4 +416,32 @@ fn audio_settings_take_their_defaults_when_wrong() {
     assert_eq!(loaded.warnings.len(), 3, "{:?}", loaded.warnings);
     let sound = audio.sound();
     assert!(!sound.processing.gain_control && sound.processing.echo_cancellation);
+}
+
+#[test]
+fn codecs_are_read_in_order_and_a_bad_list_keeps_the_default() {
+    let loaded = load_str(
+        "codecs",
+        "[audio]\ncodecs = [\"PCMA\", \"g722\", \"pcma\"]\n",
+    );
+    assert_eq!(loaded.config.audio.codecs, ["pcma", "g722"]);
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let codecs = crate::engine::setup::codecs(&loaded.config.audio.codecs);
+    let names: Vec<&str> = codecs.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["PCMA", "G722"]);
+
+    for bad in ["codecs = [\"speex\"]", "codecs = []", "codecs = \"opus\""] {
+        let loaded = load_str("codecs", &format!("[audio]\n{bad}\n"));
+        assert_eq!(
+            loaded.config.audio.codecs,
+            ["opus", "pcmu", "pcma"],
+            "{bad}"
+        );
+        assert_eq!(loaded.warnings.len(), 1, "{bad}: {:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("codecs"),
+            "{:?}",
+            loaded.warnings
+        );
+    }
 }

@@ -618,13 +618,9 @@ impl Engine {
             .port_for(call)
             .map_err(|e| format!("no RTP port for the call: {e}"))?;
         // RFC 4733 §2.1: events run on the audio codec's clock, so Opus gets its own.
-        let codecs = vec![
-            Codec::opus(),
-            Codec::pcmu(),
-            Codec::pcma(),
-            Codec::telephone_event(),
-            Codec::new("telephone-event", 48_000, 1).with_fmtp("0-16"),
-        ];
+        let mut codecs = self.config.codecs.clone();
+        codecs.push(Codec::telephone_event());
+        codecs.push(Codec::new("telephone-event", 48_000, 1).with_fmtp("0-16"));
         // A wildcard listen address stands for the route's source towards the peer (when
         // known), else for the default route's address.
         let towards = self.media_towards.take();

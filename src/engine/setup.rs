@@ -83,7 +83,16 @@ pub fn engine_config(
     engine.auto_answer = settings.general.auto_answer;
     engine.rtp_ports = (settings.general.rtp_port_min, settings.general.rtp_port_max);
     engine.sound = Some(settings.audio.sound());
+    engine.codecs = codecs(&settings.audio.codecs);
     engine
+}
+
+/// The codecs `names` (settings names, checked when read) mean, in their order.
+pub fn codecs(names: &[String]) -> Vec<crate::sip::offer_answer::Codec> {
+    names
+        .iter()
+        .filter_map(|n| crate::sip::offer_answer::Codec::by_name(n))
+        .collect()
 }
 
 /// Parses `udp:IP:PORT`, `tcp:IP:PORT` (or `IP:PORT`, meaning UDP); IPv6 as `udp:[::1]:5062`.

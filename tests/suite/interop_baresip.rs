@@ -98,31 +98,50 @@ fn quit(mut node: Node) {
 #[test]
 fn tincan_calls_baresip_and_each_hears_the_other_ones_tone() {
     // baresip may only use PCMA: the answer must settle on it, not on Tincan's first (Opus).
-    tincan_calls_baresip_with("pcma", "PCMA", Some(8), "bs-out");
+    tincan_calls_baresip_with("pcma", "PCMA", Some(8), "bs-out", &[]);
 }
 
 #[test]
 fn tincan_calls_baresip_over_opus_and_each_hears_the_other_ones_tone() {
     // Opus both ways (48 kHz; Tincan resamples from and to its 8 kHz virtual device).
-    tincan_calls_baresip_with("opus/48000/2", "opus", None, "bs-out-opus");
+    tincan_calls_baresip_with("opus/48000/2", "opus", None, "bs-out-opus", &[]);
+}
+
+#[test]
+fn tincan_offering_only_pcmu_calls_baresip_and_each_hears_the_other_ones_tone() {
+    // baresip prefers Opus; Tincan's --codecs leaves it PCMU only.
+    tincan_calls_baresip_with(
+        "opus/48000/2,pcmu,pcma",
+        "PCMU",
+        Some(0),
+        "bs-out-pcmu",
+        &["--codecs", "pcmu"],
+    );
 }
 
 /// Tincan calls baresip, which may use only `codecs`; the answer settles on `codec` (with
 /// `payload_type`, when given); each side records the other's tone.
-fn tincan_calls_baresip_with(codecs: &str, codec: &str, payload_type: Option<u8>, scratch: &str) {
+fn tincan_calls_baresip_with(
+    codecs: &str,
+    codec: &str,
+    payload_type: Option<u8>,
+    scratch: &str,
+    tincan_args: &[&str],
+) {
     let (kamailio, bob) = kamailio_and_bob(&Options {
         codecs,
         ..Options::default()
     });
     let dir = Scratch::new(scratch);
     crate::audio::tone_file(&dir.path("1k.wav"), 1000.0, 1);
-    let audio = [
+    let mut args = vec![
         "--audio-in".to_owned(),
         dir.path("1k.wav").display().to_string(),
         "--audio-out".to_owned(),
         dir.path("heard.wav").display().to_string(),
     ];
-    let mut node = alice_with(&dir, &kamailio, "udp", &audio);
+    args.extend(tincan_args.iter().map(|a| (*a).to_owned()));
+    let mut node = alice_with(&dir, &kamailio, "udp", &args);
 
     node.send(r#"{"cmd":"dial","call":1,"target":"bob","account":"alice"}"#);
     let answered = node.expect("answered", |v| v["call"] == 1);

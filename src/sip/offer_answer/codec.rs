@@ -69,6 +69,20 @@ impl Codec {
         Self::static_codec("G722", 9)
     }
 
+    /// The audio codecs a user may enable, by the names settings use.
+    pub const NAMES: [&'static str; 4] = ["opus", "g722", "pcmu", "pcma"];
+
+    /// The audio codec a settings name means (`opus`, `g722`, `pcmu`, `pcma`; any case).
+    pub fn by_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "opus" => Some(Self::opus()),
+            "g722" => Some(Self::g722()),
+            "pcmu" => Some(Self::pcmu()),
+            "pcma" => Some(Self::pcma()),
+            _ => None,
+        }
+    }
+
     /// RFC 4733 named telephone events at the default 8000 Hz clock (RFC 4733 §2.1),
     /// receiving the DTMF digits and flash, events 0-16 (RFC 4733 §3.2, §7.1.1).
     pub fn telephone_event() -> Self {
