@@ -107,8 +107,10 @@ fn each_side_hears_the_other_ones_tone_and_hold_silences_it() {
     let window = 25..95;
     let a_ok = a_frames[window.clone()].iter().filter(|f| **f).count();
     let b_ok = b_frames[window.clone()].iter().filter(|f| **f).count();
-    assert!(a_ok >= 68, "A heard 440 Hz in {a_ok} of 70 frames");
-    assert!(b_ok >= 68, "B heard 1 kHz in {b_ok} of 70 frames");
+    // 90%: a loaded 2-core CI machine stalls the 20 ms media clock now and then (the
+    // impaired-network test uses the same bar); a missing or wrong tone fails by far.
+    assert!(a_ok >= 63, "A heard 440 Hz in {a_ok} of 70 frames");
+    assert!(b_ok >= 63, "B heard 1 kHz in {b_ok} of 70 frames");
     assert!(!frames_with(&a_heard, 1000.0)[window].iter().any(|f| *f));
     let level = level_dbfs(&a_heard.samples[8000..16000]);
     assert!((-22.0..-9.0).contains(&level), "A's level {level} dBFS");

@@ -168,8 +168,8 @@ fn two_phones_on_one_network_find_each_other_and_call_with_the_dht_off() {
         .iter()
         .filter(|f| **f)
         .count();
-    assert!(a_ok >= 62, "A heard 440 Hz in {a_ok} of 65 frames");
-    assert!(b_ok >= 62, "B heard 1 kHz in {b_ok} of 65 frames");
+    assert!(a_ok >= 59, "A heard 440 Hz in {a_ok} of 65 frames");
+    assert!(b_ok >= 59, "B heard 1 kHz in {b_ok} of 65 frames");
 }
 
 #[test]
