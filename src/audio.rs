@@ -99,6 +99,14 @@ impl AudioDevice {
         }
     }
 
+    /// The ringer device, when the sound card has one chosen apart from the speaker.
+    pub fn ringer(&self) -> Option<AudioDevice> {
+        match self {
+            AudioDevice::Virtual(_) => None,
+            AudioDevice::Sound(s) => s.ringer().map(|r| AudioDevice::Sound(Box::new(r))),
+        }
+    }
+
     /// A call's audio starts: open what needs opening (returns at once).
     pub fn start(&mut self) {
         if let AudioDevice::Sound(s) = self {

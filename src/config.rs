@@ -135,6 +135,7 @@ impl AudioSettings {
                 noise_suppression: self.noise_suppression,
                 gain_control: self.gain_control,
             },
+            playback_only: false,
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct SoundSettings {
     pub ringer: Option<String>,
     /// Echo cancellation, noise suppression and gain control.
     pub processing: ProcessingSettings,
+    /// Open the output only (the ringer): no microphone.
+    pub playback_only: bool,
 }
 
 /// What happened to the sound devices, for the user.
@@ -191,6 +193,23 @@ impl SoundDevice {
         }
     }
 
+    /// The ringer, when one is chosen: a device of its own that only plays (the ringtone),
+    /// opened while a call rings.
+    pub fn ringer(&self) -> Option<SoundDevice> {
+        let name = self.settings.ringer.clone()?;
+        Some(SoundDevice::new(SoundSettings {
+            input: None,
+            output: Some(name),
+            ringer: None,
+            processing: ProcessingSettings {
+                echo_cancellation: false,
+                noise_suppression: false,
+                gain_control: false,
+            },
+            playback_only: true,
+        }))
+    }
+
     /// Opens the devices (on the device thread; returns at once).
     pub fn start(&mut self) {
         if self.thread.is_some() {
@@ -329,6 +348,9 @@ fn device_thread(
             if !retry_due {
                 break;
             }
+            if direction == Direction::Input && settings.playback_only {
+                continue;
+            }
             let slot = match direction {
                 Direction::Input => &mut streams.input,
                 Direction::Output => &mut streams.output,
@@ -373,7 +395,8 @@ fn device_thread(
         // Retries after the first failure stay quiet until something changes.
         quiet = true;
         retry_due = false;
-        let complete = streams.input.is_some() && streams.output.is_some();
+        let complete =
+            (streams.input.is_some() || settings.playback_only) && streams.output.is_some();
         let wait = if complete {
             Duration::from_secs(3600)
         } else {

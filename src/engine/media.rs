@@ -63,6 +63,10 @@ impl Drop for CallMedia {
 #[derive(Debug)]
 pub(super) struct Media {
     calls: HashMap<CallId, CallMedia>,
+    /// The ringer device, when one is chosen apart from the speaker (sound card only).
+    ringer: Option<AudioDevice>,
+    /// The ringer device is open (a call rings).
+    ringing: bool,
     ip: IpAddr,
     ports: (u16, u16),
     next_port: u16,
@@ -90,7 +94,10 @@ impl Media {
         inputs: mpsc::Sender<NetInput>,
     ) -> Media {
         let rate = device.rate();
+        let ringer = device.ringer();
         Media {
+            ringer,
+            ringing: false,
             calls: HashMap::new(),
             ip,
             ports,
@@ -402,11 +409,22 @@ impl Media {
         }
         mixed.resize(samples_in(device_rate, ptime), 0);
         self.tones.mix_progress(&mut mixed);
-        // The ringtone is its own source; until a ringer device exists it joins the output.
-        if let Some(ring) = self.tones.ringer(mixed.len()) {
-            for (m, s) in mixed.iter_mut().zip(ring) {
-                *m += i32::from(s);
+        // The ringtone is its own source: on the ringer device when one is chosen (opened
+        // while it rings), else it joins the output.
+        match (self.tones.ringer(mixed.len()), self.ringer.as_mut()) {
+            (Some(ring), Some(ringer)) => {
+                if !self.ringing {
+                    ringer.start();
+                    self.ringing = true;
+                }
+                ringer.play(&ring);
             }
+            (Some(ring), None) => {
+                for (m, s) in mixed.iter_mut().zip(ring) {
+                    *m += i32::from(s);
+                }
+            }
+            (None, _) => self.stop_ringer(),
         }
         let sessions = self
             .calls
@@ -438,11 +456,22 @@ impl Media {
         if self.next_tick.take().is_some() {
             self.device.stop();
         }
+        self.stop_ringer();
+    }
+
+    /// The ringtone ended: the ringer device closes.
+    fn stop_ringer(&mut self) {
+        if let (true, Some(ringer)) = (self.ringing, self.ringer.as_mut()) {
+            ringer.stop();
+            self.ringing = false;
+        }
     }
 
     /// What the user should know about the sound devices.
     pub(super) fn poll_notice(&mut self) -> Option<DeviceNotice> {
-        self.device.poll_notice()
+        self.device
+            .poll_notice()
+            .or_else(|| self.ringer.as_mut()?.poll_notice())
     }
 
     /// The recording made so far, for writing out.

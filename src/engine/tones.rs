@@ -4,8 +4,8 @@
 //! calls. The tones themselves are [`crate::media::tone`]'s.
 //!
 //! Call-progress tones go to the speaker with the calls' audio. The ringtone is a separate
-//! source ([`Tones::ringer`]): for now the engine plays it on the same output, a separate
-//! ringer device can take it later without touching the calls' playback path.
+//! source ([`Tones::ringer`]): the engine plays it on the ringer device when one is chosen,
+//! else on the same output.
 
 use crate::media::tone::{ToneKind, TonePlayer};
 use crate::sip::call::{CallEvent, CallId, EndReason};

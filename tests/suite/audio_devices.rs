@@ -267,3 +267,84 @@ fn devices_are_listed_with_the_defaults() {
         .expect("run tincan devices");
     assert_eq!(text.status.code(), Some(2));
 }
+
+#[test]
+fn an_incoming_call_rings_on_the_ringer_device_not_on_the_speaker() {
+    let dir = Scratch::new("devices-ringer");
+    let pulse = Pulse::start(&dir.0);
+    // An ALSA device `ringer` playing into the daemon's `ringer` sink (the ALSA pulse plugin),
+    // found through HOME's .asoundrc.
+    let home = dir.path("home");
+    std::fs::create_dir_all(&home).expect("create home");
+    std::fs::write(
+        home.join(".asoundrc"),
+        "pcm.ringer {\n  type pulse\n  device ringer\n  hint { show on description \"Ringer\" }\n}\n",
+    )
+    .expect("write .asoundrc");
+    let mut env = pulse.env();
+    env.push(("HOME".to_owned(), home.display().to_string()));
+    let ports = free_ports(2);
+    let extra = ["--ringer-device".to_owned(), "ringer".into()];
+    let mut a = serve("A", ports[0], &dir, &extra, &env);
+    let mut b = serve("B", ports[1], &dir, &["--no-sound-card".to_owned()], &[]);
+    let ringer = pulse.record_monitor("ringer", &dir.path("ringer.raw"));
+    let speaker = pulse.record_speaker(&dir.path("speaker.raw"));
+
+    b.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:alice@127.0.0.1:{}"}}"#,
+        ports[0]
+    ));
+    let incoming = a.expect("incoming", |_| true);
+    let call = incoming["call"].as_u64().expect("call id");
+    let opened = a.expect_any_order("audio_device", |v| {
+        v["state"] == "opened" && v["direction"] == "output" && v["message"] == "ringer"
+    });
+    println!("A said: {opened}");
+    // Two periods of the ringtone (3.35 s each). (A PulseAudio output stream opened through
+    // ALSA's pulse plugin takes its first samples only after about 1.5 s here; the second
+    // period is heard whole.)
+    std::thread::sleep(Duration::from_millis(5500));
+    a.send(&format!(r#"{{"cmd":"hangup","call":{call}}}"#));
+    a.expect("ended", |v| v["call"] == call);
+    b.expect("ended", |v| v["call"] == 1);
+    std::thread::sleep(Duration::from_millis(300));
+    let on_ringer = wav::Mono {
+        rate: 8000,
+        samples: ringer.finish(),
+    };
+    let on_speaker = wav::Mono {
+        rate: 8000,
+        samples: speaker.finish(),
+    };
+    for node in [&mut a, &mut b] {
+        node.send(r#"{"cmd":"quit"}"#);
+        node.expect("stopped", |_| true);
+    }
+    assert!(a.wait_success() && b.wait_success(), "an engine failed");
+
+    // The ringtone's notes (784 and 659 Hz, 300 ms each, twice a period) on the ringer,
+    // none of it on the speaker.
+    let count = |m: &wav::Mono, hz: f64| frames_with(m, hz).iter().filter(|f| **f).count();
+    let (high, low) = (count(&on_ringer, 784.0), count(&on_ringer, 659.25));
+    let high_frames = frames_with(&on_ringer, 784.0);
+    let low_frames = frames_with(&on_ringer, 659.25);
+    let pattern: String = high_frames
+        .iter()
+        .zip(&low_frames)
+        .map(|(h, l)| match (h, l) {
+            (true, _) => 'H',
+            (_, true) => 'L',
+            _ => '.',
+        })
+        .collect();
+    assert!(
+        high >= 15 && low >= 15,
+        "ringer: 784 Hz in {high} frames, 659 Hz in {low} (of {}): {pattern}",
+        on_ringer.samples.len() / 160
+    );
+    let (high, low) = (count(&on_speaker, 784.0), count(&on_speaker, 659.25));
+    assert!(
+        high + low <= 2,
+        "the speaker rang too: {high} + {low} frames"
+    );
+}

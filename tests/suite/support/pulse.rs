@@ -98,12 +98,17 @@ impl Pulse {
     /// Starts recording what plays on the speaker (8 kHz mono, raw 16-bit) into `path`;
     /// stop it with [`Recorder::finish`] (or by dropping it).
     pub fn record_speaker(&self, path: &Path) -> Recorder {
+        self.record_monitor("speaker", path)
+    }
+
+    /// Like [`Pulse::record_speaker`], for the null sink `sink` (`speaker`, `ringer`).
+    pub fn record_monitor(&self, sink: &str, path: &Path) -> Recorder {
         let file = std::fs::File::create(path).expect("create the recording");
         let child = Command::new("pacat")
             .args([
                 "--record",
                 "--raw",
-                "--device=speaker.monitor",
+                &format!("--device={sink}.monitor"),
                 "--rate=8000",
                 "--channels=1",
                 "--format=s16le",
