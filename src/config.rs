@@ -380,7 +380,7 @@ fn corrupt(path: &Path, problem: &str) -> Loaded {
 }
 
 /// Renames `path` to `<name>.corrupt-<unix seconds>` (with `-2`, `-3`... if that is taken).
-fn keep_aside(path: &Path) -> io::Result<PathBuf> {
+pub(crate) fn keep_aside(path: &Path) -> io::Result<PathBuf> {
     let name = path
         .file_name()
         .ok_or(io::ErrorKind::InvalidInput)?

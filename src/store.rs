@@ -21,7 +21,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The migrations, in order; after the n-th, `user_version` is n.
 const MIGRATIONS: [&str; 1] = ["
@@ -430,36 +429,19 @@ fn is_corrupt(error: &rusqlite::Error) -> bool {
     )
 }
 
-/// Renames `path` to `<name>.corrupt-<unix seconds>` (with `-2`, `-3`... if that is taken).
+/// Keeps the damaged file aside as the settings do (`<name>.corrupt-<unix seconds>`), and
+/// its journal with it: left in place, it would be applied to the fresh database.
 fn keep_aside(path: &Path) -> io::Result<PathBuf> {
-    let name = path
-        .file_name()
-        .ok_or(io::ErrorKind::InvalidInput)?
-        .to_string_lossy();
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    for n in 1..=100u32 {
-        let suffix = if n == 1 {
-            String::new()
-        } else {
-            format!("-{n}")
-        };
-        let aside = path.with_file_name(format!("{name}.corrupt-{seconds}{suffix}"));
-        // `rename` replaces an existing file silently: a kept-aside file is never overwritten.
-        if fs::symlink_metadata(&aside).is_ok() {
-            continue;
+    let aside = crate::config::keep_aside(path)?;
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    let journal = PathBuf::from(journal);
+    if fs::symlink_metadata(&journal).is_ok() {
+        let mut kept = aside.clone().into_os_string();
+        kept.push("-journal");
+        if let Err(e) = fs::rename(&journal, &kept) {
+            tracing::warn!("cannot keep the damaged database's journal aside: {e}");
         }
-        fs::rename(path, &aside)?;
-        // A journal left by the damaged file would be applied to the fresh one.
-        let journal = path.with_file_name(format!("{name}-journal"));
-        if fs::symlink_metadata(&journal).is_ok() {
-            let _ = fs::rename(
-                &journal,
-                aside.with_file_name(format!("{name}-journal.corrupt-{seconds}{suffix}")),
-            );
-        }
-        return Ok(aside);
     }
-    Err(io::ErrorKind::AlreadyExists.into())
+    Ok(aside)
 }
