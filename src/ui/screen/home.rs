@@ -1,5 +1,6 @@
-//! Home, and the first run: our own address (where others can call us directly) with a copy
-//! button, and the way to add a SIP account.
+//! Home, and the first run: our own address (where others can call us directly: the P2P
+//! one when we have an identity) with a copy button, the people nearby with a Call button
+//! each, and the way to add a SIP account.
 
 use super::{card, heading};
 use crate::ui::i18n::I18n;
@@ -7,7 +8,7 @@ use iced::widget::{button, column, row, text};
 use iced::{Center, Element, Fill};
 
 /// What the user does here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     /// Copy our address to the clipboard.
     CopyAddress,
@@ -15,6 +16,8 @@ pub enum Message {
     AddAccount,
     /// Open the dialpad.
     OpenDialpad,
+    /// Call someone nearby at this address.
+    Call(String),
 }
 
 /// What the parent must do.
@@ -26,6 +29,26 @@ pub enum Event {
     AddAccount,
     /// Show the dialpad.
     OpenDialpad,
+    /// Call this address (directly, without an account).
+    Call(String),
+}
+
+/// Someone on the local network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nearby {
+    /// Their P2P address, `sip:<handle>@<key>`.
+    pub address: String,
+    /// The name they show.
+    pub name: String,
+}
+
+impl Nearby {
+    /// Whether their address names this key (z-base32, as in `NearbyGone`).
+    pub fn has_key(&self, key: &str) -> bool {
+        self.address
+            .rsplit_once('@')
+            .is_some_and(|(_, host)| host.eq_ignore_ascii_case(key))
+    }
 }
 
 /// Where our address stands.
@@ -45,11 +68,18 @@ pub fn update(message: Message, own: Option<&str>) -> Option<Event> {
         Message::CopyAddress => own.map(|a| Event::Copy(a.to_owned())),
         Message::AddAccount => Some(Event::AddAccount),
         Message::OpenDialpad => Some(Event::OpenDialpad),
+        Message::Call(address) => Some(Event::Call(address)),
     }
 }
 
-/// The home view; `accounts` is how many accounts are set up.
-pub fn view<'a>(i18n: &I18n, own: Address<'a>, accounts: usize) -> Element<'a, Message> {
+/// The home view; `accounts` is how many accounts are set up, `nearby` who is on the
+/// local network.
+pub fn view<'a>(
+    i18n: &I18n,
+    own: Address<'a>,
+    accounts: usize,
+    nearby: &'a [Nearby],
+) -> Element<'a, Message> {
     let address: Element<'a, Message> = match own {
         Address::At(uri) => row![
             text(uri).size(18).width(Fill),
@@ -90,14 +120,32 @@ pub fn view<'a>(i18n: &I18n, own: Address<'a>, accounts: usize) -> Element<'a, M
         ]
         .spacing(10),
     );
-    column![
-        heading(i18n.t("home-title")),
-        own_card,
-        account_card,
-        button(text(i18n.t("home-open-dialpad")))
-            .on_press(Message::OpenDialpad)
-            .style(button::secondary),
-    ]
-    .spacing(16)
-    .into()
+    let mut people = column![text(i18n.t("home-nearby")).size(14)].spacing(8);
+    for someone in nearby {
+        people = people.push(
+            row![
+                column![
+                    text(someone.name.as_str()),
+                    text(someone.address.as_str()).size(12),
+                ]
+                .width(Fill),
+                button(text(i18n.t("home-call")))
+                    .on_press(Message::Call(someone.address.clone()))
+                    .style(button::success),
+            ]
+            .spacing(10)
+            .align_y(Center),
+        );
+    }
+    let mut page = column![heading(i18n.t("home-title")), own_card].spacing(16);
+    if !nearby.is_empty() {
+        page = page.push(card(people));
+    }
+    page.push(account_card)
+        .push(
+            button(text(i18n.t("home-open-dialpad")))
+                .on_press(Message::OpenDialpad)
+                .style(button::secondary),
+        )
+        .into()
 }
