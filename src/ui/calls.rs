@@ -429,6 +429,52 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn quality_is_the_worst_of_loss_jitter_and_round_trip() {
+        let mut stats = crate::engine::CallStats {
+            codec: "PCMU".into(),
+            bitrate: 64_000,
+            packets_sent: 100,
+            packets_received: 100,
+            packets_lost: 0,
+            loss_percent: 1,
+            remote_loss_percent: None,
+            jitter_ms: 30,
+            rtt_ms: None,
+        };
+        assert_eq!(
+            Quality::of(&stats),
+            Quality::Good,
+            "the limits are still good"
+        );
+        stats.loss_percent = 2;
+        assert_eq!(Quality::of(&stats), Quality::Fair);
+        stats.loss_percent = 0;
+        stats.remote_loss_percent = Some(6);
+        assert_eq!(
+            Quality::of(&stats),
+            Quality::Poor,
+            "the far end's loss counts"
+        );
+        stats.remote_loss_percent = Some(0);
+        stats.jitter_ms = 61;
+        assert_eq!(Quality::of(&stats), Quality::Poor);
+        stats.jitter_ms = 10;
+        stats.rtt_ms = Some(301);
+        assert_eq!(Quality::of(&stats), Quality::Fair);
+        stats.rtt_ms = Some(601);
+        assert_eq!(Quality::of(&stats), Quality::Poor);
+        let mut calls = Calls::default();
+        let id = calls.mint_id();
+        calls.dialled(id, "sip:bob@example.com".into(), None);
+        calls.stats(id, &stats);
+        let call = calls.get(id).unwrap();
+        assert_eq!(
+            (call.codec.as_deref(), call.quality),
+            (Some("PCMU"), Some(Quality::Poor))
+        );
+    }
+
+    #[test]
     fn events_for_unknown_calls_are_ignored_and_ids_stay_below_the_incoming_bit() {
         let mut calls = Calls::default();
         let ended = CallEvent::Ended {

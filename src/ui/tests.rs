@@ -176,6 +176,7 @@ fn clicking_call_on_the_dialpad_with_a_uri_sends_dial() {
     assert_eq!(app.tab, Tab::Call);
     assert!(shows(&app, "Calling…"));
     assert!(shows(&app, "sip:bob@127.0.0.1:5064"));
+    assert!(!shows(&app, "Not encrypted"), "unknown until answered");
 }
 
 #[test]

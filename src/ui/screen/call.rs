@@ -126,7 +126,10 @@ fn details<'a>(i18n: &I18n, call: &'a Call, now: Instant) -> Element<'a, Message
         col = col.push(text(call.address.as_str()).size(15));
     }
     col = col.push(text(state_words(i18n, call, now)).size(20));
-    col = col.push(security(i18n, call));
+    // An outgoing call's encryption is known once answered.
+    if call.is_incoming() || call.state == CallState::Up {
+        col = col.push(security(i18n, call));
+    }
     if let Some(codec) = &call.codec {
         let mut line =
             row![text(i18n.tr("call-codec", &[("name", codec.as_str().into())])).size(13)]
