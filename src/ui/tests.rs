@@ -679,34 +679,45 @@ fn call_statistics_show_the_codec_and_a_quality_word() {
 fn people_nearby_are_listed_on_home_with_a_call_button() {
     let (mut app, mut rx) = running_app();
     assert!(!shows(&app, "People nearby"));
-    let key_z = "yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
-    let address = format!("sip:bob@{key_z}");
-    let nearby = |name: &str| Event::Nearby {
-        address: address.clone(),
+    let key_z = "yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
+    let nearby = |handle: &str, name: &str| Event::Nearby {
+        address: format!("sip:{handle}@{key_z}"),
         name: name.into(),
         contacts: vec!["udp:192.168.1.7:5060".into()],
     };
-    event(&mut app, nearby("Bob"));
-    event(&mut app, nearby("Bobby"));
+    event(&mut app, nearby("bob", "Bob"));
+    event(&mut app, nearby("bob", "Bobby"));
     assert!(shows(&app, "People nearby") && shows(&app, "Bobby"));
-    assert_eq!(
-        app.nearby.len(),
-        1,
-        "the same address is updated, not added"
-    );
+    assert!(!shows(&app, "Bob"), "the same key is updated, not added");
     click(&mut app, "Call");
     assert_eq!(
         rx.try_recv(),
         Ok(Command::Dial {
             call: CallId(1),
-            target: address.clone(),
+            target: format!("sip:bob@{key_z}"),
             account: None,
         })
     );
     assert_eq!(app.tab, Tab::Call);
     let _ = app.update(Message::Tab(Tab::Home));
+    event(&mut app, nearby("robert", "Robert"));
+    let carol = Event::Nearby {
+        address: format!("sip:carol@{}", "x".repeat(52)),
+        name: "Carol".into(),
+        contacts: Vec::new(),
+    };
+    event(&mut app, carol);
+    assert!(shows(&app, "Robert") && shows(&app, "Carol"));
+    assert!(!shows(&app, "Bobby") && app.nearby.len() == 2);
     event(&mut app, Event::NearbyGone { key: key_z.into() });
-    assert!(!shows(&app, "People nearby") && !shows(&app, "Bobby"));
+    assert!(shows(&app, "Carol") && !shows(&app, "Robert"));
+    event(
+        &mut app,
+        Event::NearbyGone {
+            key: "x".repeat(52),
+        },
+    );
+    assert!(!shows(&app, "People nearby"));
 }
 
 mod records;

@@ -118,8 +118,10 @@ impl App {
             Event::Ua(UaEvent::Call { call, event }) => return self.on_call_event(call, event),
             Event::Identity { address } => self.p2p_address = Some(address),
             Event::Nearby { address, name, .. } => {
-                match self.nearby.iter_mut().find(|n| n.address == address) {
-                    Some(known) => known.name = name,
+                // One entry per key: a new handle or name replaces what it said before.
+                let key = home::key_of(&address).to_owned();
+                match self.nearby.iter_mut().find(|n| n.has_key(&key)) {
+                    Some(known) => *known = home::Nearby { address, name },
                     None => self.nearby.push(home::Nearby { address, name }),
                 }
             }

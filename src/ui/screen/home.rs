@@ -43,12 +43,20 @@ pub struct Nearby {
 }
 
 impl Nearby {
-    /// Whether their address names this key (z-base32, as in `NearbyGone`).
-    pub fn has_key(&self, key: &str) -> bool {
-        self.address
-            .rsplit_once('@')
-            .is_some_and(|(_, host)| host.eq_ignore_ascii_case(key))
+    /// Their key (z-base32): the host of their address.
+    pub fn key(&self) -> &str {
+        key_of(&self.address)
     }
+
+    /// Whether their address names this key (as `NearbyGone` gives it).
+    pub fn has_key(&self, key: &str) -> bool {
+        self.key().eq_ignore_ascii_case(key)
+    }
+}
+
+/// The key in a P2P address `sip:<handle>@<key>` (the whole text when it has no `@`).
+pub fn key_of(address: &str) -> &str {
+    address.rsplit_once('@').map_or(address, |(_, host)| host)
 }
 
 /// Where our address stands.
