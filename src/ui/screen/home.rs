@@ -90,7 +90,10 @@ pub fn view<'a>(
 ) -> Element<'a, Message> {
     let address: Element<'a, Message> = match own {
         Address::At(uri) => row![
-            text(uri).size(18).width(Fill),
+            // A P2P address is long and has nothing to wrap at: smaller letters.
+            text(uri)
+                .size(if uri.chars().count() > 32 { 14 } else { 18 })
+                .width(Fill),
             button(text(i18n.t("home-copy")))
                 .on_press(Message::CopyAddress)
                 .style(button::secondary),
