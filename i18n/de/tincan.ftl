@@ -27,6 +27,7 @@ home-address-starting = Wird gestartet…
 home-address-offline = Nicht erreichbar: das Telefon läuft nicht
 home-address-hint = Unter dieser Adresse kann man Sie direkt anrufen, ganz ohne Konto.
 home-copy = Kopieren
+home-direct-address = Für gewöhnliche SIP-Telefone: { $address }
 home-nearby = In der Nähe
 home-call = Anrufen
 home-no-accounts = Noch kein SIP-Konto. Fügen Sie eines hinzu, um Telefonnummern anzurufen und über einen Anbieter erreichbar zu sein.

@@ -29,6 +29,7 @@ home-address-starting = Starting…
 home-address-offline = Not reachable: the phone is not running
 home-address-hint = Others can call you directly at this address, no account needed.
 home-copy = Copy
+home-direct-address = For ordinary SIP phones: { $address }
 home-nearby = People nearby
 home-call = Call
 home-no-accounts = No SIP account yet. Add one to call phone numbers and to be reachable through a provider.

@@ -27,6 +27,7 @@ home-address-starting = Iniciando…
 home-address-offline = No disponible: el teléfono no está en marcha
 home-address-hint = Otros pueden llamarte directamente a esta dirección, sin necesidad de cuenta.
 home-copy = Copiar
+home-direct-address = Para teléfonos SIP corrientes: { $address }
 home-nearby = Personas cerca
 home-call = Llamar
 home-no-accounts = Todavía no hay ninguna cuenta SIP. Añade una para llamar a números de teléfono y estar disponible a través de un proveedor.

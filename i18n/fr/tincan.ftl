@@ -27,6 +27,7 @@ home-address-starting = Démarrage…
 home-address-offline = Injoignable : le téléphone ne fonctionne pas
 home-address-hint = On peut vous appeler directement à cette adresse, sans aucun compte.
 home-copy = Copier
+home-direct-address = Pour les téléphones SIP ordinaires : { $address }
 home-nearby = À proximité
 home-call = Appeler
 home-no-accounts = Aucun compte SIP pour l’instant. Ajoutez-en un pour appeler des numéros de téléphone et être joignable via un opérateur.

@@ -365,6 +365,7 @@ impl App {
             Tab::Home => home::view(
                 i18n,
                 self.home_address(),
+                self.p2p_address.as_ref().and(self.own_address.as_deref()),
                 self.settings.accounts.len(),
                 &self.nearby,
             )

@@ -607,6 +607,7 @@ fn a_verified_encrypted_caller_is_marked_so_and_an_unverified_one_too() {
 fn our_p2p_address_is_shown_and_copied_rather_than_the_direct_one() {
     let (mut app, _rx) = running_app();
     assert!(shows(&app, "sip:127.0.0.1:5062"));
+    assert!(!shows(&app, "For ordinary SIP phones: sip:127.0.0.1:5062"));
     let address = "sip:alice@yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
     event(
         &mut app,
@@ -615,7 +616,8 @@ fn our_p2p_address_is_shown_and_copied_rather_than_the_direct_one() {
         },
     );
     assert!(shows(&app, address));
-    assert!(!shows(&app, "sip:127.0.0.1:5062"));
+    assert!(!shows(&app, "sip:127.0.0.1:5062"), "not as our address");
+    assert!(shows(&app, "For ordinary SIP phones: sip:127.0.0.1:5062"));
     let copy =
         super::screen::home::update(super::screen::home::Message::CopyAddress, Some(address));
     assert_eq!(copy, Some(super::screen::home::Event::Copy(address.into())));

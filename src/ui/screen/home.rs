@@ -80,11 +80,12 @@ pub fn update(message: Message, own: Option<&str>) -> Option<Event> {
     }
 }
 
-/// The home view; `accounts` is how many accounts are set up, `nearby` who is on the
-/// local network.
+/// The home view; `direct` is our direct-IP address when `own` shows the P2P one,
+/// `accounts` is how many accounts are set up, `nearby` who is on the local network.
 pub fn view<'a>(
     i18n: &I18n,
     own: Address<'a>,
+    direct: Option<&str>,
     accounts: usize,
     nearby: &'a [Nearby],
 ) -> Element<'a, Message> {
@@ -106,14 +107,12 @@ pub fn view<'a>(
             .style(text::danger)
             .into(),
     };
-    let own_card = card(
-        column![
-            text(i18n.t("home-your-address")).size(14),
-            address,
-            text(i18n.t("home-address-hint")).size(13),
-        ]
-        .spacing(8),
-    );
+    let mut own_col = column![text(i18n.t("home-your-address")).size(14), address].spacing(8);
+    if let Some(direct) = direct {
+        own_col = own_col
+            .push(text(i18n.tr("home-direct-address", &[("address", direct.into())])).size(13));
+    }
+    let own_card = card(own_col.push(text(i18n.t("home-address-hint")).size(13)));
     let accounts_text = if accounts == 0 {
         i18n.t("home-no-accounts")
     } else {
