@@ -17,6 +17,7 @@ nav-settings = Einstellungen
 ## Tastenkürzel auf Schaltflächen
 key-enter = Eingabe
 key-hold = H
+key-mute = M
 key-escape = Esc
 
 ## Start und erster Start
@@ -26,6 +27,9 @@ home-address-starting = Wird gestartet…
 home-address-offline = Nicht erreichbar: das Telefon läuft nicht
 home-address-hint = Unter dieser Adresse kann man Sie direkt anrufen, ganz ohne Konto.
 home-copy = Kopieren
+home-direct-address = Für gewöhnliche SIP-Telefone: { $address }
+home-nearby = In der Nähe
+home-call = Anrufen
 home-no-accounts = Noch kein SIP-Konto. Fügen Sie eines hinzu, um Telefonnummern anzurufen und über einen Anbieter erreichbar zu sein.
 home-accounts-count = { $count ->
     [one] 1 SIP-Konto
@@ -66,6 +70,16 @@ call-switch = Wechseln
 call-hold = Halten
 call-resume = Fortsetzen
 call-hangup = Auflegen
+call-mute = Stumm
+call-unmute = Ton an
+call-muted = Mikrofon aus
+call-verified = Anrufer bestätigt
+call-unverified = Nicht bestätigt
+call-encrypted = Verschlüsselt
+call-not-encrypted = Nicht verschlüsselt
+call-quality-good = Gute Qualität
+call-quality-fair = Mäßige Qualität
+call-quality-poor = Schlechte Qualität
 call-codec = Codec: { $name }
 call-sent-digits = Gesendet: { $digits }
 call-received-digits = Empfangen: { $digits }
@@ -245,6 +259,8 @@ help-keys-dtmf = 0–9 * # (im Gespräch)
 help-does-dtmf = Töne senden
 help-keys-hold = H (im Gespräch)
 help-does-hold = Halten oder fortsetzen
+help-keys-mute = M (im Gespräch)
+help-does-mute = Mikrofon aus- oder einschalten
 help-keys-escape-call = Esc (im Gespräch)
 help-does-escape-call = Auflegen
 help-keys-enter-contacts = Enter (Kontakte)

@@ -19,6 +19,7 @@ nav-settings = Settings
 ## Keyboard shortcuts shown on buttons
 key-enter = Enter
 key-hold = H
+key-mute = M
 key-escape = Esc
 
 ## Home and first run
@@ -28,6 +29,9 @@ home-address-starting = Starting…
 home-address-offline = Not reachable: the phone is not running
 home-address-hint = Others can call you directly at this address, no account needed.
 home-copy = Copy
+home-direct-address = For ordinary SIP phones: { $address }
+home-nearby = People nearby
+home-call = Call
 home-no-accounts = No SIP account yet. Add one to call phone numbers and to be reachable through a provider.
 home-accounts-count = { $count ->
     [one] 1 SIP account
@@ -68,6 +72,16 @@ call-switch = Switch
 call-hold = Hold
 call-resume = Resume
 call-hangup = Hang up
+call-mute = Mute
+call-unmute = Unmute
+call-muted = Microphone off
+call-verified = Verified caller
+call-unverified = Unverified
+call-encrypted = Encrypted
+call-not-encrypted = Not encrypted
+call-quality-good = Good quality
+call-quality-fair = Fair quality
+call-quality-poor = Poor quality
 call-codec = Codec: { $name }
 call-sent-digits = Sent: { $digits }
 call-received-digits = Received: { $digits }
@@ -247,6 +261,8 @@ help-keys-dtmf = 0–9 * # (in a call)
 help-does-dtmf = Send the tones
 help-keys-hold = H (in a call)
 help-does-hold = Hold or resume
+help-keys-mute = M (in a call)
+help-does-mute = Mute or unmute the microphone
 help-keys-escape-call = Esc (in a call)
 help-does-escape-call = Hang up
 help-keys-enter-contacts = Enter (contacts)

@@ -17,6 +17,7 @@ nav-settings = Ajustes
 ## Atajos de teclado en los botones
 key-enter = Intro
 key-hold = H
+key-mute = M
 key-escape = Esc
 
 ## Inicio y primer uso
@@ -26,6 +27,9 @@ home-address-starting = Iniciando…
 home-address-offline = No disponible: el teléfono no está en marcha
 home-address-hint = Otros pueden llamarte directamente a esta dirección, sin necesidad de cuenta.
 home-copy = Copiar
+home-direct-address = Para teléfonos SIP corrientes: { $address }
+home-nearby = Personas cerca
+home-call = Llamar
 home-no-accounts = Todavía no hay ninguna cuenta SIP. Añade una para llamar a números de teléfono y estar disponible a través de un proveedor.
 home-accounts-count = { $count ->
     [one] 1 cuenta SIP
@@ -66,6 +70,16 @@ call-switch = Cambiar
 call-hold = Retener
 call-resume = Reanudar
 call-hangup = Colgar
+call-mute = Silenciar
+call-unmute = Activar micrófono
+call-muted = Micrófono apagado
+call-verified = Llamante verificado
+call-unverified = No verificado
+call-encrypted = Cifrada
+call-not-encrypted = Sin cifrar
+call-quality-good = Buena calidad
+call-quality-fair = Calidad regular
+call-quality-poor = Mala calidad
 call-codec = Códec: { $name }
 call-sent-digits = Enviado: { $digits }
 call-received-digits = Recibido: { $digits }
@@ -245,6 +259,8 @@ help-keys-dtmf = 0–9 * # (en llamada)
 help-does-dtmf = Enviar los tonos
 help-keys-hold = H (en llamada)
 help-does-hold = Retener o reanudar
+help-keys-mute = M (en una llamada)
+help-does-mute = Silenciar o activar el micrófono
 help-keys-escape-call = Esc (en llamada)
 help-does-escape-call = Colgar
 help-keys-enter-contacts = Intro (contactos)

@@ -17,6 +17,7 @@ nav-settings = Réglages
 ## Raccourcis clavier affichés sur les boutons
 key-enter = Entrée
 key-hold = H
+key-mute = M
 key-escape = Échap
 
 ## Accueil et premier lancement
@@ -26,6 +27,9 @@ home-address-starting = Démarrage…
 home-address-offline = Injoignable : le téléphone ne fonctionne pas
 home-address-hint = On peut vous appeler directement à cette adresse, sans aucun compte.
 home-copy = Copier
+home-direct-address = Pour les téléphones SIP ordinaires : { $address }
+home-nearby = À proximité
+home-call = Appeler
 home-no-accounts = Aucun compte SIP pour l’instant. Ajoutez-en un pour appeler des numéros de téléphone et être joignable via un opérateur.
 home-accounts-count = { $count ->
     [one] { $count } compte SIP
@@ -66,6 +70,16 @@ call-switch = Basculer
 call-hold = Mettre en attente
 call-resume = Reprendre
 call-hangup = Raccrocher
+call-mute = Couper le micro
+call-unmute = Rétablir le micro
+call-muted = Micro coupé
+call-verified = Appelant vérifié
+call-unverified = Non vérifié
+call-encrypted = Chiffré
+call-not-encrypted = Non chiffré
+call-quality-good = Bonne qualité
+call-quality-fair = Qualité moyenne
+call-quality-poor = Mauvaise qualité
 call-codec = Codec : { $name }
 call-sent-digits = Envoyé : { $digits }
 call-received-digits = Reçu : { $digits }
@@ -245,6 +259,8 @@ help-keys-dtmf = 0–9 * # (en appel)
 help-does-dtmf = Envoyer les tonalités
 help-keys-hold = H (en appel)
 help-does-hold = Mettre en attente ou reprendre
+help-keys-mute = M (en appel)
+help-does-mute = Couper ou rétablir le micro
 help-keys-escape-call = Échap (en appel)
 help-does-escape-call = Raccrocher
 help-keys-enter-contacts = Entrée (contacts)

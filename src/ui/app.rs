@@ -147,7 +147,12 @@ pub struct App {
     /// Accounts the running engine has no password for.
     pub(crate) without_password: Vec<String>,
     pub(crate) engine: EngineLink,
+    /// Our direct-IP address (`sip:192.0.2.7:5062`).
     pub(crate) own_address: Option<String>,
+    /// Our P2P address (`sip:<handle>@<key>`), once the engine has an identity.
+    pub(crate) p2p_address: Option<String>,
+    /// People on the local network (mDNS), in the order they appeared.
+    pub(crate) nearby: Vec<home::Nearby>,
     /// Registration states by account name.
     pub(crate) registrations: HashMap<String, RegStatus>,
     /// The engine just refused a TLS certificate: the next 503 of a TLS account is that.
@@ -208,6 +213,8 @@ impl App {
                 restart_pending: false,
             },
             own_address: None,
+            p2p_address: None,
+            nearby: Vec::new(),
             registrations: HashMap::new(),
             certificate_hint: false,
             calls: Calls::default(),
@@ -243,7 +250,7 @@ impl App {
             Message::Engine(output) => self.on_engine(output),
             Message::OwnAddress(generation, address) => self.on_own_address(generation, address),
             Message::Tab(tab) => self.show(tab),
-            Message::Home(m) => match home::update(m, self.own_address.as_deref()) {
+            Message::Home(m) => match home::update(m, self.shown_address()) {
                 Some(event) => self.on_home(event),
                 None => Task::none(),
             },
@@ -355,8 +362,14 @@ impl App {
                 .map(Message::Incoming);
         }
         let screen = match self.tab {
-            Tab::Home => home::view(i18n, self.home_address(), self.settings.accounts.len())
-                .map(Message::Home),
+            Tab::Home => home::view(
+                i18n,
+                self.home_address(),
+                self.p2p_address.as_ref().and(self.own_address.as_deref()),
+                self.settings.accounts.len(),
+                &self.nearby,
+            )
+            .map(Message::Home),
             Tab::Dialpad => self
                 .dialpad
                 .view(i18n, &self.engine_account_names())
@@ -418,8 +431,13 @@ impl App {
             .collect()
     }
 
+    /// The address others reach us at: the P2P one, else the direct-IP one.
+    fn shown_address(&self) -> Option<&str> {
+        self.p2p_address.as_deref().or(self.own_address.as_deref())
+    }
+
     fn home_address(&self) -> home::Address<'_> {
-        match (&self.own_address, &self.engine.phase) {
+        match (self.shown_address(), &self.engine.phase) {
             (Some(address), _) => home::Address::At(address),
             (None, Phase::Stopped) => home::Address::Offline,
             (None, _) => home::Address::Starting,

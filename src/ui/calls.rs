@@ -48,6 +48,60 @@ pub struct Call {
     pub codec: Option<String>,
     /// DTMF digits the other side sent.
     pub received_digits: String,
+    /// We turned the microphone off for it.
+    pub muted: bool,
+    /// The caller's P2P key, when its TLS connection proved it (incoming calls only).
+    pub verified: Option<String>,
+    /// Its media is (or will be) encrypted: SRTP keyed over TLS.
+    pub encrypted: bool,
+    /// How the call sounds, from the engine's latest figures.
+    pub quality: Option<Quality>,
+}
+
+/// How a call sounds, from its figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Quality {
+    /// Nothing to notice.
+    Good,
+    /// Some loss, jitter or delay: audible now and then.
+    Fair,
+    /// Much loss, jitter or delay: hard to talk.
+    Poor,
+}
+
+/// Loss (ours or the far end's, percent of packets since the last figures) up to which the
+/// call is good, and up to which it is fair: Opus and G.711 with packet loss concealment
+/// hide about 1 %, 5 % is clearly audible.
+const LOSS_PERCENT: (u8, u8) = (1, 5);
+/// Interarrival jitter (ms) up to which the call is good / fair: up to 30 ms a jitter
+/// buffer absorbs it unnoticed, beyond 60 ms it drops or delays audio.
+const JITTER_MS: (u32, u32) = (30, 60);
+/// Round-trip time (ms) up to which the call is good / fair: ITU-T G.114 finds up to 150 ms
+/// one way (300 ms round trip) fine for conversation, 600 ms round trip makes people talk
+/// over each other.
+const RTT_MS: (u32, u32) = (300, 600);
+
+impl Quality {
+    /// The worst of what loss, jitter and round-trip time say.
+    pub fn of(stats: &crate::engine::CallStats) -> Quality {
+        fn grade<T: PartialOrd + Copy>(value: T, (good, fair): (T, T)) -> Quality {
+            if value <= good {
+                Quality::Good
+            } else if value <= fair {
+                Quality::Fair
+            } else {
+                Quality::Poor
+            }
+        }
+        let loss = stats
+            .loss_percent
+            .max(stats.remote_loss_percent.unwrap_or(0));
+        let mut quality = grade(loss, LOSS_PERCENT).max(grade(stats.jitter_ms, JITTER_MS));
+        if let Some(rtt) = stats.rtt_ms {
+            quality = quality.max(grade(rtt, RTT_MS));
+        }
+        quality
+    }
 }
 
 impl Call {
@@ -152,6 +206,10 @@ impl Calls {
             answered_at: None,
             codec: None,
             received_digits: String::new(),
+            muted: false,
+            verified: None,
+            encrypted: false,
+            quality: None,
         });
         self.active = Some(id);
     }
@@ -178,6 +236,23 @@ impl Calls {
         }
     }
 
+    /// We turned the microphone off (`true`) or on again for `id`.
+    pub fn set_muted(&mut self, id: CallId, muted: bool) {
+        if let Some(call) = self.get_mut(id) {
+            call.muted = muted;
+        }
+    }
+
+    /// The engine's latest figures for `id`: the codec it sends with and how it sounds.
+    pub fn stats(&mut self, id: CallId, stats: &crate::engine::CallStats) {
+        if let Some(call) = self.get_mut(id) {
+            if !stats.codec.is_empty() {
+                call.codec = Some(stats.codec.clone());
+            }
+            call.quality = Some(Quality::of(stats));
+        }
+    }
+
     /// Removes a call the engine will not report on any more (a command it refused).
     pub fn forget(&mut self, id: CallId) -> Option<Call> {
         let at = self.list.iter().position(|c| c.id == id)?;
@@ -197,7 +272,14 @@ impl Calls {
 
     /// Applies one call event from the engine, at `now`.
     pub fn apply(&mut self, id: CallId, event: CallEvent, now: Instant) -> Change {
-        if let CallEvent::Incoming { account, from, .. } = event {
+        if let CallEvent::Incoming {
+            account,
+            from,
+            verified,
+            encrypted,
+            ..
+        } = event
+        {
             let name = from
                 .display
                 .as_ref()
@@ -214,6 +296,10 @@ impl Calls {
                 answered_at: None,
                 codec: None,
                 received_digits: String::new(),
+                muted: false,
+                verified,
+                encrypted,
+                quality: None,
             });
             return Change::Incoming(id);
         }
@@ -258,6 +344,9 @@ fn update_media(call: &mut Call, media: &Negotiated) {
     if let Some(codec) = &media.send_codec {
         call.codec = Some(codec.codec.name.clone());
     }
+    if media.is_active() {
+        call.encrypted = media.srtp.is_some();
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +374,17 @@ pub(crate) mod tests {
             local_direction: Direction::SendRecv,
             remote_direction: Direction::SendRecv,
             ..Negotiated::none()
+        }
+    }
+
+    /// SDES keys as an answered SRTP call has them (fixed test bytes).
+    pub(crate) fn srtp_keys() -> crate::sip::offer_answer::SrtpKeys {
+        use crate::media::srtp::{MASTER_LEN, Suite};
+        use crate::sip::offer_answer::{MasterKey, SrtpKeys};
+        SrtpKeys {
+            suite: Suite::ALL[0],
+            local: MasterKey([1; MASTER_LEN]),
+            remote: MasterKey([2; MASTER_LEN]),
         }
     }
 
@@ -326,6 +426,52 @@ pub(crate) mod tests {
             }
         );
         assert!(calls.all().is_empty() && calls.active().is_none());
+    }
+
+    #[test]
+    fn quality_is_the_worst_of_loss_jitter_and_round_trip() {
+        let mut stats = crate::engine::CallStats {
+            codec: "PCMU".into(),
+            bitrate: 64_000,
+            packets_sent: 100,
+            packets_received: 100,
+            packets_lost: 0,
+            loss_percent: 1,
+            remote_loss_percent: None,
+            jitter_ms: 30,
+            rtt_ms: None,
+        };
+        assert_eq!(
+            Quality::of(&stats),
+            Quality::Good,
+            "the limits are still good"
+        );
+        stats.loss_percent = 2;
+        assert_eq!(Quality::of(&stats), Quality::Fair);
+        stats.loss_percent = 0;
+        stats.remote_loss_percent = Some(6);
+        assert_eq!(
+            Quality::of(&stats),
+            Quality::Poor,
+            "the far end's loss counts"
+        );
+        stats.remote_loss_percent = Some(0);
+        stats.jitter_ms = 61;
+        assert_eq!(Quality::of(&stats), Quality::Poor);
+        stats.jitter_ms = 10;
+        stats.rtt_ms = Some(301);
+        assert_eq!(Quality::of(&stats), Quality::Fair);
+        stats.rtt_ms = Some(601);
+        assert_eq!(Quality::of(&stats), Quality::Poor);
+        let mut calls = Calls::default();
+        let id = calls.mint_id();
+        calls.dialled(id, "sip:bob@example.com".into(), None);
+        calls.stats(id, &stats);
+        let call = calls.get(id).unwrap();
+        assert_eq!(
+            (call.codec.as_deref(), call.quality),
+            (Some("PCMU"), Some(Quality::Poor))
+        );
     }
 
     #[test]

@@ -176,6 +176,7 @@ fn clicking_call_on_the_dialpad_with_a_uri_sends_dial() {
     assert_eq!(app.tab, Tab::Call);
     assert!(shows(&app, "Calling…"));
     assert!(shows(&app, "sip:bob@127.0.0.1:5064"));
+    assert!(!shows(&app, "Not encrypted"), "unknown until answered");
 }
 
 #[test]
@@ -500,6 +501,225 @@ fn saved_accounts_restart_the_engine_after_the_calls_end() {
     incoming_call(&mut app, CallId(CallId::INCOMING | 9));
     assert!(app.calls.all().is_empty());
     assert!(shows(&app, "No password stored"));
+}
+
+#[test]
+fn mute_button_and_m_key_send_mute_and_help_lists_m() {
+    let (mut app, mut rx) = running_app();
+    let id = CallId(CallId::INCOMING | 1);
+    incoming_call(&mut app, id);
+    key(&mut app, Named::Enter);
+    assert_eq!(rx.try_recv(), Ok(Command::Answer { call: id }));
+    answered(&mut app, id);
+    click(&mut app, "Mute");
+    assert_eq!(
+        rx.try_recv(),
+        Ok(Command::Mute {
+            call: id,
+            mute: true
+        })
+    );
+    assert!(shows(&app, "Microphone off"));
+    assert!(shows(&app, "Unmute") && !shows(&app, "Mute"));
+    press(&mut app, Key::Character("m".into()));
+    assert_eq!(
+        rx.try_recv(),
+        Ok(Command::Mute {
+            call: id,
+            mute: false
+        })
+    );
+    assert!(shows(&app, "Mute") && !shows(&app, "Microphone off"));
+    press(&mut app, Key::Character("M".into()));
+    assert_eq!(
+        rx.try_recv(),
+        Ok(Command::Mute {
+            call: id,
+            mute: true
+        })
+    );
+    key(&mut app, Named::F1);
+    assert!(shows(&app, "M (in a call)"));
+    assert!(shows(&app, "Mute or unmute the microphone"));
+}
+
+#[test]
+fn a_verified_encrypted_caller_is_marked_so_and_an_unverified_one_too() {
+    let (mut app, _rx) = running_app();
+    let id = CallId(CallId::INCOMING | 1);
+    incoming_call(&mut app, id);
+    assert!(shows(&app, "Unverified") && shows(&app, "Not encrypted"));
+    assert!(!shows(&app, "Verified caller") && !shows(&app, "Encrypted"));
+    let key_z = "yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
+    let from = NameAddr::new(Uri::parse(&format!("sip:dave@{key_z}")).unwrap());
+    let to = NameAddr::new(Uri::parse("sip:alice@127.0.0.1").unwrap());
+    let second = CallId(CallId::INCOMING | 2);
+    let _ = app.update(Message::Incoming(
+        super::screen::incoming::Message::Decline(id),
+    ));
+    let ended = CallEvent::Ended {
+        reason: EndReason::Declined,
+    };
+    event(
+        &mut app,
+        Event::Ua(UaEvent::Call {
+            call: id,
+            event: ended,
+        }),
+    );
+    let incoming = CallEvent::Incoming {
+        account: None,
+        from: Box::new(from),
+        to: Box::new(to),
+        verified: Some(key_z.into()),
+        encrypted: true,
+    };
+    event(
+        &mut app,
+        Event::Ua(UaEvent::Call {
+            call: second,
+            event: incoming,
+        }),
+    );
+    assert!(shows(&app, "Verified caller") && shows(&app, "Encrypted"));
+    assert!(!shows(&app, "Unverified") && !shows(&app, "Not encrypted"));
+    key(&mut app, Named::Enter);
+    let mut media = crate::ui::calls::tests::up_media();
+    media.media_index = Some(0);
+    media.srtp = Some(crate::ui::calls::tests::srtp_keys());
+    let event_up = CallEvent::Answered {
+        media: Box::new(media),
+    };
+    event(
+        &mut app,
+        Event::Ua(UaEvent::Call {
+            call: second,
+            event: event_up,
+        }),
+    );
+    assert_eq!(app.tab, Tab::Call);
+    assert!(shows(&app, "Verified caller") && shows(&app, "Encrypted"));
+    let _ = app.update(Message::Settings(settings::Message::Language(Lang::De)));
+    assert!(shows(&app, "Anrufer bestätigt") && shows(&app, "Verschlüsselt"));
+}
+
+#[test]
+fn our_p2p_address_is_shown_and_copied_rather_than_the_direct_one() {
+    let (mut app, _rx) = running_app();
+    assert!(shows(&app, "sip:127.0.0.1:5062"));
+    assert!(!shows(&app, "For ordinary SIP phones: sip:127.0.0.1:5062"));
+    let address = "sip:alice@yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
+    event(
+        &mut app,
+        Event::Identity {
+            address: address.into(),
+        },
+    );
+    assert!(shows(&app, address));
+    assert!(!shows(&app, "sip:127.0.0.1:5062"), "not as our address");
+    assert!(shows(&app, "For ordinary SIP phones: sip:127.0.0.1:5062"));
+    let copy =
+        super::screen::home::update(super::screen::home::Message::CopyAddress, Some(address));
+    assert_eq!(copy, Some(super::screen::home::Event::Copy(address.into())));
+    click(&mut app, "Copy");
+    assert!(shows(&app, "Address copied."));
+}
+
+#[test]
+fn call_statistics_show_the_codec_and_a_quality_word() {
+    let (mut app, _rx) = running_app();
+    let id = CallId(CallId::INCOMING | 1);
+    incoming_call(&mut app, id);
+    key(&mut app, Named::Enter);
+    answered(&mut app, id);
+    let mut stats = crate::engine::CallStats {
+        codec: "opus".into(),
+        bitrate: 24_000,
+        packets_sent: 500,
+        packets_received: 498,
+        packets_lost: 2,
+        loss_percent: 0,
+        remote_loss_percent: Some(0),
+        jitter_ms: 4,
+        rtt_ms: Some(40),
+    };
+    event(
+        &mut app,
+        Event::CallStats {
+            call: id,
+            stats: stats.clone(),
+        },
+    );
+    assert!(shows(&app, "Codec: opus"));
+    assert!(shows(&app, "Good quality"));
+    stats.jitter_ms = 45;
+    event(
+        &mut app,
+        Event::CallStats {
+            call: id,
+            stats: stats.clone(),
+        },
+    );
+    assert!(shows(&app, "Fair quality") && !shows(&app, "Good quality"));
+    stats.jitter_ms = 4;
+    stats.remote_loss_percent = Some(12);
+    event(
+        &mut app,
+        Event::CallStats {
+            call: id,
+            stats: stats.clone(),
+        },
+    );
+    assert!(shows(&app, "Poor quality"));
+    stats.remote_loss_percent = None;
+    stats.rtt_ms = Some(450);
+    event(&mut app, Event::CallStats { call: id, stats });
+    assert!(shows(&app, "Fair quality"));
+}
+
+#[test]
+fn people_nearby_are_listed_on_home_with_a_call_button() {
+    let (mut app, mut rx) = running_app();
+    assert!(!shows(&app, "People nearby"));
+    let key_z = "yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
+    let nearby = |handle: &str, name: &str| Event::Nearby {
+        address: format!("sip:{handle}@{key_z}"),
+        name: name.into(),
+        contacts: vec!["udp:192.168.1.7:5060".into()],
+    };
+    event(&mut app, nearby("bob", "Bob"));
+    event(&mut app, nearby("bob", "Bobby"));
+    assert!(shows(&app, "People nearby") && shows(&app, "Bobby"));
+    assert!(!shows(&app, "Bob"), "the same key is updated, not added");
+    click(&mut app, "Call");
+    assert_eq!(
+        rx.try_recv(),
+        Ok(Command::Dial {
+            call: CallId(1),
+            target: format!("sip:bob@{key_z}"),
+            account: None,
+        })
+    );
+    assert_eq!(app.tab, Tab::Call);
+    let _ = app.update(Message::Tab(Tab::Home));
+    event(&mut app, nearby("robert", "Robert"));
+    let carol = Event::Nearby {
+        address: format!("sip:carol@{}", "x".repeat(52)),
+        name: "Carol".into(),
+        contacts: Vec::new(),
+    };
+    event(&mut app, carol);
+    assert!(shows(&app, "Robert") && shows(&app, "Carol"));
+    assert!(!shows(&app, "Bobby") && app.nearby.len() == 2);
+    event(&mut app, Event::NearbyGone { key: key_z.into() });
+    assert!(shows(&app, "Carol") && !shows(&app, "Robert"));
+    event(
+        &mut app,
+        Event::NearbyGone {
+            key: "x".repeat(52),
+        },
+    );
+    assert!(!shows(&app, "People nearby"));
 }
 
 mod records;

@@ -55,6 +55,11 @@ impl App {
                 self.show(Tab::Accounts)
             }
             home::Event::OpenDialpad => self.show(Tab::Dialpad),
+            // A nearby phone is called at its P2P address, without an account.
+            home::Event::Call(address) => self.on_dial(dialpad::Event::Dial {
+                target: address,
+                account: None,
+            }),
         }
     }
 
@@ -115,6 +120,11 @@ impl App {
                 }
             }
             call::Event::Resume(call) => self.resume(call),
+            call::Event::Mute(call, mute) => {
+                if self.send(Command::Mute { call, mute }) {
+                    self.calls.set_muted(call, mute);
+                }
+            }
             call::Event::Hangup(call) => {
                 self.send(Command::Hangup { call });
             }

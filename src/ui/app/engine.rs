@@ -10,6 +10,7 @@ use crate::sip::transaction::TransportKind;
 use crate::sip::ua::{AccountId, UaEvent};
 use crate::ui::bridge::{self, Output, Prepared, Spec, background};
 use crate::ui::i18n::k;
+use crate::ui::screen::home;
 use crate::ui::status::RegStatus;
 use iced::Task;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -67,6 +68,8 @@ impl App {
         self.engine.phase = Phase::Starting;
         self.registrations.clear();
         self.own_address = None;
+        self.p2p_address = None;
+        self.nearby.clear();
         let names = self.engine_account_names();
         let default = self.settings.general.default_account.clone();
         self.dialpad.preselect(&names, default.as_deref());
@@ -113,14 +116,21 @@ impl App {
                 event: CallEvent::Dtmf { digit },
             }) => self.calls.digit(call, digit),
             Event::Ua(UaEvent::Call { call, event }) => return self.on_call_event(call, event),
-            // The P2P address is not shown in the window yet.
-            Event::Identity { .. }
-            | Event::Published { .. }
-            | Event::Nearby { .. }
-            | Event::NearbyGone { .. }
-            | Event::PublicAddress { .. } => {}
-            // The call view shows no meters or figures yet.
-            Event::Levels { .. } | Event::CallStats { .. } => {}
+            Event::Identity { address } => self.p2p_address = Some(address),
+            Event::Nearby { address, name, .. } => {
+                // One entry per key: a new handle or name replaces what it said before.
+                let key = home::key_of(&address).to_owned();
+                match self.nearby.iter_mut().find(|n| n.has_key(&key)) {
+                    Some(known) => *known = home::Nearby { address, name },
+                    None => self.nearby.push(home::Nearby { address, name }),
+                }
+            }
+            Event::NearbyGone { key } => self.nearby.retain(|n| !n.has_key(&key)),
+            // Where our records went and what STUN saw are for the log and the CLI.
+            Event::Published { .. } | Event::PublicAddress { .. } => {}
+            // The call view shows no meters yet.
+            Event::Levels { .. } => {}
+            Event::CallStats { call, stats } => self.calls.stats(call, &stats),
             // The engine logs the core's warnings; what matters to the user shows elsewhere
             // (a failed registration on the accounts screen, an ended call).
             Event::Ua(UaEvent::Warning { .. } | UaEvent::Rejected { .. }) => {}
@@ -186,6 +196,8 @@ impl App {
     fn on_exited(&mut self, error: Option<Arc<str>>, bind_failed: bool) -> Task<Message> {
         self.engine.controller = None;
         self.own_address = None;
+        self.p2p_address = None;
+        self.nearby.clear();
         // Calls the engine took down with it still go to the history.
         let now = std::time::Instant::now();
         let lost = std::mem::take(&mut self.calls);

@@ -4,7 +4,7 @@
 
 use super::{card, keypad, labelled};
 use crate::sip::call::CallId;
-use crate::ui::calls::{Call, CallState, Calls};
+use crate::ui::calls::{Call, CallState, Calls, Quality};
 use crate::ui::i18n::I18n;
 use iced::keyboard::{self, Key, key::Named};
 use iced::widget::{button, column, container, row, text};
@@ -20,6 +20,8 @@ pub enum Message {
     Resume(CallId),
     /// End it.
     Hangup(CallId),
+    /// Turn the microphone off (`true`) or on again for it.
+    Mute(CallId, bool),
     /// Send a DTMF digit on it.
     Dtmf(CallId, char),
     /// Show this call (holding the one shown).
@@ -35,6 +37,8 @@ pub enum Event {
     Resume(CallId),
     /// Hang up this call.
     Hangup(CallId),
+    /// Mute (`true`) or unmute this call.
+    Mute(CallId, bool),
     /// Send one DTMF digit.
     Dtmf(CallId, char),
     /// Make this call the shown one, holding the other.
@@ -55,6 +59,7 @@ impl InCall {
             Message::Resume(call) => Event::Resume(call),
             Message::Hangup(call) => Event::Hangup(call),
             Message::Switch(call) => Event::Switch(call),
+            Message::Mute(call, mute) => Event::Mute(call, mute),
             Message::Dtmf(call, digit) => {
                 match &mut self.sent {
                     Some((id, digits)) if *id == call => digits.push(digit),
@@ -121,8 +126,21 @@ fn details<'a>(i18n: &I18n, call: &'a Call, now: Instant) -> Element<'a, Message
         col = col.push(text(call.address.as_str()).size(15));
     }
     col = col.push(text(state_words(i18n, call, now)).size(20));
+    // An outgoing call's encryption is known once answered.
+    if call.is_incoming() || call.state == CallState::Up {
+        col = col.push(security(i18n, call));
+    }
     if let Some(codec) = &call.codec {
-        col = col.push(text(i18n.tr("call-codec", &[("name", codec.as_str().into())])).size(13));
+        let mut line =
+            row![text(i18n.tr("call-codec", &[("name", codec.as_str().into())])).size(13)]
+                .spacing(12);
+        if let Some(quality) = call.quality {
+            line = line.push(text(quality_words(i18n, quality)).size(13));
+        }
+        col = col.push(line);
+    }
+    if call.muted {
+        col = col.push(text(i18n.t("call-muted")).size(15));
     }
     if !call.received_digits.is_empty() {
         let digits = call.received_digits.as_str();
@@ -133,10 +151,49 @@ fn details<'a>(i18n: &I18n, call: &'a Call, now: Instant) -> Element<'a, Message
     card(col)
 }
 
-/// Hold or resume (once the call is up), and hang up.
+/// Whether the caller proved who they are (incoming calls), and whether the media is
+/// encrypted.
+pub fn security<'a, M: 'a>(i18n: &I18n, call: &Call) -> Element<'a, M> {
+    let mut line = row![].spacing(12);
+    if call.is_incoming() {
+        line = line.push(match call.verified {
+            Some(_) => text(i18n.t("call-verified")).size(14).style(text::success),
+            None => text(i18n.t("call-unverified")).size(14),
+        });
+    }
+    line.push(if call.encrypted {
+        text(i18n.t("call-encrypted")).size(14).style(text::success)
+    } else {
+        text(i18n.t("call-not-encrypted")).size(14)
+    })
+    .into()
+}
+
+/// How the call sounds, in a word.
+fn quality_words(i18n: &I18n, quality: Quality) -> String {
+    match quality {
+        Quality::Good => i18n.t("call-quality-good"),
+        Quality::Fair => i18n.t("call-quality-fair"),
+        Quality::Poor => i18n.t("call-quality-poor"),
+    }
+}
+
+/// Mute or unmute and hold or resume (once the call is up), and hang up.
 fn controls<'a>(i18n: &I18n, call: &Call) -> Element<'a, Message> {
     let mut line = row![].spacing(12);
     if call.state == CallState::Up {
+        let label = if call.muted {
+            i18n.t("call-unmute")
+        } else {
+            i18n.t("call-mute")
+        };
+        line = line.push(
+            button(labelled(label, i18n.t("key-mute")))
+                .on_press(Message::Mute(call.id, !call.muted))
+                .style(button::secondary)
+                .padding(12)
+                .width(Fill),
+        );
         let (label, message) = if call.held_by_us {
             (i18n.t("call-resume"), Message::Resume(call.id))
         } else {
@@ -195,7 +252,7 @@ pub fn clock(duration: Duration) -> String {
 }
 
 /// The call view's shortcuts on the shown call: digits, `*` and `#` send DTMF, H holds or
-/// resumes, Escape hangs up.
+/// resumes, M mutes or unmutes, Escape hangs up.
 pub fn key(event: &keyboard::Event, call: &Call) -> Option<Message> {
     let keyboard::Event::KeyPressed { key, modifiers, .. } = event else {
         return None;
@@ -213,6 +270,7 @@ pub fn key(event: &keyboard::Event, call: &Call) -> Option<Message> {
                 }
                 (Some('h' | 'H'), None) if call.held_by_us => Some(Message::Resume(call.id)),
                 (Some('h' | 'H'), None) => Some(Message::Hold(call.id)),
+                (Some('m' | 'M'), None) => Some(Message::Mute(call.id, !call.muted)),
                 _ => None,
             }
         }

@@ -8,7 +8,7 @@ use iced::widget::{button, column, row, text};
 use iced::{Element, Fill};
 
 /// The shortcuts, as (keys, what they do) message ids.
-pub const SHORTCUTS: [(&str, &str); 9] = [
+pub const SHORTCUTS: [(&str, &str); 10] = [
     (k("help-keys-help"), k("help-does-help")),
     (k("help-keys-digits"), k("help-does-digits")),
     (k("help-keys-enter-dialpad"), k("help-does-enter-dialpad")),
@@ -19,6 +19,7 @@ pub const SHORTCUTS: [(&str, &str); 9] = [
     ),
     (k("help-keys-dtmf"), k("help-does-dtmf")),
     (k("help-keys-hold"), k("help-does-hold")),
+    (k("help-keys-mute"), k("help-does-mute")),
     (k("help-keys-escape-call"), k("help-does-escape-call")),
     (k("help-keys-enter-contacts"), k("help-does-enter-contacts")),
 ];

@@ -72,6 +72,7 @@ pub fn view<'a>(
         col = col.push(text(call.address.as_str()).size(16));
     }
     col = col.push(text(via).size(15));
+    col = col.push(super::call::security(i18n, call));
     if others > 0 {
         col = col.push(text(
             i18n.tr("incoming-others", &[("count", (others as i64).into())]),
