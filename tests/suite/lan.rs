@@ -26,22 +26,9 @@ fn lan_node(
     dir: &Scratch,
     extra: &[String],
 ) -> (Node, String) {
-    let mut args = vec![
-        "--listen".to_owned(),
-        format!("udp:127.0.0.1:{port}"),
-        "--identity-file".to_owned(),
-        dir.path(&format!("{name}.key")).display().to_string(),
-        "--mdns-port".to_owned(),
-        mdns_port.to_string(),
-    ];
+    let mut args = vec!["--mdns-port".to_owned(), mdns_port.to_string()];
     args.extend(extra.iter().cloned());
-    let mut node = Node::serve(name, &args, &dir.0);
-    node.expect("started", |_| true);
-    let address = node.expect("identity", |_| true)["address"]
-        .as_str()
-        .expect("address")
-        .to_owned();
-    (node, address)
+    Node::serve_p2p(name, port, dir, &args)
 }
 
 /// The key of `sip:me@<key>`.

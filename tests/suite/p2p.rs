@@ -39,21 +39,9 @@ pub(crate) fn p2p_node(
     dir: &Scratch,
     extra: &[String],
 ) -> (Node, String, u64) {
-    let mut args = vec![
-        "--listen".to_owned(),
-        format!("udp:127.0.0.1:{port}"),
-        "--identity-file".to_owned(),
-        dir.path(&format!("{name}.key")).display().to_string(),
-        "--dht-bootstrap".to_owned(),
-        bootstrap.to_owned(),
-    ];
+    let mut args = vec!["--dht-bootstrap".to_owned(), bootstrap.to_owned()];
     args.extend(extra.iter().cloned());
-    let mut node = Node::serve(name, &args, &dir.0);
-    node.expect("started", |_| true);
-    let address = node.expect("identity", |_| true)["address"]
-        .as_str()
-        .expect("address")
-        .to_owned();
+    let (mut node, address) = Node::serve_p2p(name, port, dir, &args);
     let published = node.expect_within(P2P_DEADLINE, "published", |_| true);
     assert_eq!(published["address"], address.as_str());
     assert!(published["nodes"].as_u64() > Some(0), "{published}");

@@ -24,6 +24,31 @@ pub struct Node {
 }
 
 impl Node {
+    /// A P2P phone on 127.0.0.1:`port` with its own identity file (`<dir>/<name>.key`) and
+    /// `args` (how it is found: a DHT bootstrap, an mDNS port); returns it once started, with
+    /// its P2P address.
+    pub fn serve_p2p(
+        name: &'static str,
+        port: u16,
+        dir: &crate::support::Scratch,
+        args: &[String],
+    ) -> (Node, String) {
+        let mut all = vec![
+            "--listen".to_owned(),
+            format!("udp:127.0.0.1:{port}"),
+            "--identity-file".to_owned(),
+            dir.path(&format!("{name}.key")).display().to_string(),
+        ];
+        all.extend(args.iter().cloned());
+        let mut node = Node::serve(name, &all, &dir.0);
+        node.expect("started", |_| true);
+        let address = node.expect("identity", |_| true)["address"]
+            .as_str()
+            .expect("address")
+            .to_owned();
+        (node, address)
+    }
+
     /// Starts `tincan serve ARGS...` with `dir` for its log files and stderr
     /// (`<dir>/<name>.stderr`); without `--config` in `args` it reads no settings file (a
     /// path in `dir` that does not exist), so the user's own settings never leak in; without
