@@ -22,6 +22,11 @@ pub fn tone_file(path: &Path, hz: f64, seconds: u32) {
     .expect("write tone");
 }
 
+/// How many of `frames[range]` carry the tone.
+pub fn count(frames: &[bool], range: std::ops::Range<usize>) -> usize {
+    frames[range].iter().filter(|f| **f).count()
+}
+
 /// The 20 ms frames of a recording that carry `hz` (power share above one half).
 pub fn frames_with(recording: &Mono, hz: f64) -> Vec<bool> {
     let frame = recording.rate as usize / 50;
@@ -105,8 +110,8 @@ fn each_side_hears_the_other_ones_tone_and_hold_silences_it() {
     let a_frames = frames_with(&a_heard, 440.0);
     let b_frames = frames_with(&b_heard, 1000.0);
     let window = 25..95;
-    let a_ok = a_frames[window.clone()].iter().filter(|f| **f).count();
-    let b_ok = b_frames[window.clone()].iter().filter(|f| **f).count();
+    let a_ok = count(&a_frames, window.clone());
+    let b_ok = count(&b_frames, window.clone());
     // 90%: a loaded 2-core CI machine stalls the 20 ms media clock now and then (the
     // impaired-network test uses the same bar); a missing or wrong tone fails by far.
     assert!(a_ok >= 63, "A heard 440 Hz in {a_ok} of 70 frames");
@@ -116,8 +121,6 @@ fn each_side_hears_the_other_ones_tone_and_hold_silences_it() {
     assert!((-22.0..-9.0).contains(&level), "A's level {level} dBFS");
     // The hold: from 2.5 s to 3.5 s after the answer, neither hears the other; after the
     // resume (from 4 s), both do again.
-    let count =
-        |frames: &[bool], r: std::ops::Range<usize>| frames[r].iter().filter(|f| **f).count();
     assert_eq!(count(&a_frames, 125..175), 0, "A heard B while on hold");
     assert_eq!(count(&b_frames, 125..175), 0, "B heard A while on hold");
     let end = a_frames.len().min(b_frames.len()).saturating_sub(10);

@@ -2,7 +2,7 @@
 //! speakers recorded: two `tincan serve` processes, the callee answering late or refusing,
 //! and SIPp sending early media.
 
-use crate::audio::{frames_with, tone_file};
+use crate::audio::{count, frames_with, tone_file};
 use crate::support::sipp::Sipp;
 use crate::support::{Node, Scratch, free_ports};
 use std::time::Duration;
@@ -25,10 +25,6 @@ fn finish(a: &mut Node, b: &mut Node, dir: &Scratch) -> (Mono, Mono) {
     let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
     let b_heard = wav::read(&dir.path("b-heard.wav")).expect("B's recording");
     (a_heard, b_heard)
-}
-
-fn count(frames: &[bool], range: std::ops::Range<usize>) -> usize {
-    frames[range].iter().filter(|f| **f).count()
 }
 
 /// Two nodes, A (440 Hz microphone) and B (1 kHz), each recording what it plays.

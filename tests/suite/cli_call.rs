@@ -77,7 +77,7 @@ fn an_answered_call_hung_up_after_a_while_exits_zero() {
     // What the callee's microphone played arrived in our recording.
     let heard = tincan::audio::wav::read(&dir.path("heard.wav")).expect("the recording");
     let frames = crate::audio::frames_with(&heard, 440.0);
-    let with_tone = frames[25..70].iter().filter(|f| **f).count();
+    let with_tone = crate::audio::count(&frames, 25..70);
     assert!(with_tone >= 43, "440 Hz in {with_tone} of 45 frames");
     callee.expect("ended", |v| v["reason"] == "remote");
     callee.send(r#"{"cmd":"quit"}"#);

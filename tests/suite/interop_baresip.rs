@@ -168,7 +168,7 @@ fn tincan_calls_baresip_with(
     let heard = tincan::audio::wav::read(&dir.path("heard.wav")).expect("Tincan's recording");
     let frames = crate::audio::frames_with(&heard, 440.0);
     let window = 50..frames.len().min(120);
-    let with_tone = frames[window.clone()].iter().filter(|f| **f).count();
+    let with_tone = crate::audio::count(&frames, window.clone());
     assert!(
         with_tone * 10 >= window.len() * 9,
         "Tincan heard 440 Hz in {with_tone} of {} frames",
@@ -182,7 +182,7 @@ fn tincan_calls_baresip_with(
     let got = tincan::audio::wav::read(file).expect("baresip's recording");
     let frames = crate::audio::frames_with(&got, 1000.0);
     let window = 50..frames.len().min(110);
-    let with_tone = frames[window.clone()].iter().filter(|f| **f).count();
+    let with_tone = crate::audio::count(&frames, window.clone());
     assert!(
         window.len() > 40,
         "baresip recorded {} frames",

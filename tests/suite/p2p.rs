@@ -163,14 +163,8 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
     let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
     let b_heard = wav::read(&dir.path("b-heard.wav")).expect("B's recording");
     let window = 25..90;
-    let a_ok = frames_with(&a_heard, 440.0)[window.clone()]
-        .iter()
-        .filter(|f| **f)
-        .count();
-    let b_ok = frames_with(&b_heard, 1000.0)[window]
-        .iter()
-        .filter(|f| **f)
-        .count();
+    let a_ok = crate::audio::count(&frames_with(&a_heard, 440.0), window.clone());
+    let b_ok = crate::audio::count(&frames_with(&b_heard, 1000.0), window);
     let pattern = |heard: &tincan::audio::wav::Mono, hz| -> String {
         frames_with(heard, hz)
             .iter()

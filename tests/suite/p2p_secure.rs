@@ -547,7 +547,7 @@ fn baresip_calls_over_tls_with_mandatory_srtp_and_both_sides_hear_each_other() {
     let heard = tincan::audio::wav::read(&dir.path("b-heard.wav")).expect("B's recording");
     let frames = crate::audio::frames_with(&heard, 440.0);
     let window = 50..frames.len().min(120);
-    let with_tone = frames[window.clone()].iter().filter(|f| **f).count();
+    let with_tone = crate::audio::count(&frames, window.clone());
     assert!(
         window.len() > 40 && with_tone * 10 >= window.len() * 9,
         "B heard 440 Hz in {with_tone} of {} frames",
@@ -560,7 +560,7 @@ fn baresip_calls_over_tls_with_mandatory_srtp_and_both_sides_hear_each_other() {
     let got = tincan::audio::wav::read(file).expect("baresip's recording");
     let frames = crate::audio::frames_with(&got, 1000.0);
     let window = 50..frames.len().min(120);
-    let with_tone = frames[window.clone()].iter().filter(|f| **f).count();
+    let with_tone = crate::audio::count(&frames, window.clone());
     assert!(
         window.len() > 40 && with_tone * 10 >= window.len() * 9,
         "baresip heard 1 kHz in {with_tone} of {} frames",
