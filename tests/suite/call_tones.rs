@@ -227,8 +227,7 @@ fn ringback_on_180_then_early_media_on_183_is_played_instead() {
     node.send(r#"{"cmd":"hangup","call":1}"#);
     node.expect("ended", |v| v["call"] == 1);
     uas.finish().assert_passed();
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
 
     let heard = wav::read(&dir.path("heard.wav")).expect("the recording");
     let ringback = frames_with(&heard, 425.0);
@@ -285,8 +284,7 @@ fn a_second_call_during_a_call_gives_the_call_waiting_tone() {
     std::thread::sleep(Duration::from_millis(500));
     a.send(r#"{"cmd":"hangup","call":1}"#);
     a.expect("ended", |v| v["call"] == 1);
-    c.send(r#"{"cmd":"quit"}"#);
-    c.expect("stopped", |_| true);
+    c.quit();
     a.send(r#"{"cmd":"quit"}"#);
     b.send(r#"{"cmd":"quit"}"#);
     a.expect("stopped", |_| true);

@@ -80,8 +80,7 @@ fn an_answered_call_hung_up_after_a_while_exits_zero() {
     let with_tone = crate::audio::count(&frames, 25..70);
     assert!(with_tone >= 43, "440 Hz in {with_tone} of 45 frames");
     callee.expect("ended", |v| v["reason"] == "remote");
-    callee.send(r#"{"cmd":"quit"}"#);
-    callee.expect("stopped", |_| true);
+    callee.quit();
 }
 
 #[test]
@@ -103,8 +102,7 @@ fn an_unanswered_call_is_cancelled_at_the_ring_timeout_and_exits_one() {
     assert!(find(&events, "ringing").is_some(), "{events:#?}");
     assert!(find(&events, "answered").is_none(), "{events:#?}");
     callee.expect("ended", |v| v["reason"] == "cancelled");
-    callee.send(r#"{"cmd":"quit"}"#);
-    callee.expect("stopped", |_| true);
+    callee.quit();
 }
 
 #[test]

@@ -177,8 +177,7 @@ fn the_running_window_takes_a_link_from_a_second_process_and_calls_it() {
     // The database was made where it was told.
     assert!(dir.path("tincan.sqlite3").exists());
     stop_child(&mut window, Duration::from_secs(8));
-    callee.send(r#"{"cmd":"quit"}"#);
-    callee.expect("stopped", |_| true);
+    callee.quit();
     drop(xvfb);
 }
 

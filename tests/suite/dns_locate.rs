@@ -68,8 +68,7 @@ fn naptr_srv_and_a_locate_the_callee_after_a_dead_first_target() {
     caller.send(r#"{"cmd":"hangup","call":1}"#);
     caller.expect("ended", |v| v["call"] == 1 && v["reason"] == "local");
     callee.expect("ended", |v| v["reason"] == "remote");
-    caller.send(r#"{"cmd":"quit"}"#);
-    caller.expect("stopped", |_| true);
+    caller.quit();
 }
 
 #[test]
@@ -86,6 +85,5 @@ fn a_domain_that_does_not_exist_ends_the_call_as_failed() {
     let ended = caller.expect("ended", |v| v["call"] == 7);
     assert_eq!(ended["reason"], "failed", "{ended}");
     assert!(!dns.asked().is_empty());
-    caller.send(r#"{"cmd":"quit"}"#);
-    caller.expect("stopped", |_| true);
+    caller.quit();
 }

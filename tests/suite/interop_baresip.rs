@@ -84,8 +84,7 @@ fn media_updated(node: &mut Node, call: u64, local: &str, remote: &str) -> Value
 
 /// Quits Tincan; along the way it must not have refused a command or a message.
 fn quit(mut node: Node) {
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
     let trouble: Vec<&Value> = node
         .seen
         .iter()

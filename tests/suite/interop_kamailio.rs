@@ -164,8 +164,7 @@ fn a_wrong_password_fails_clearly_and_does_not_retry_at_once() {
         !node.stderr().contains("not-carols-password"),
         "the password leaked into the log"
     );
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
     assert!(node.wait_success(), "exit status");
     assert_eq!(kamailio.registrations(), 0);
 }
@@ -222,8 +221,7 @@ fn tls_registration_trusts_the_account_ca_and_refuses_without_it() {
     let log = node.stderr();
     assert!(log.contains("cannot reach TLS <ip>:"), "{log}");
     assert!(!log.contains("127.0.0.1"), "{log}");
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
 }
 
 #[test]
@@ -265,8 +263,7 @@ fn an_outbound_proxy_carries_register_and_calls_and_the_password_comes_from_stdi
     node.expect_any_order("answered", |v| v["call"] == 1);
     node.send(r#"{"cmd":"hangup","call":1}"#);
     node.expect_any_order("ended", |v| v["call"] == 1);
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
     assert!(node.wait_success());
     assert_eq!(kamailio.registrations(), 0);
     assert!(!node.stderr().contains("alicepw"));

@@ -28,8 +28,7 @@ fn tincan(dir: &Scratch, port: u16, auto_answer: bool, tcp: bool) -> Node {
 
 /// Quits Tincan and checks that it stopped cleanly.
 fn quit(mut node: Node) -> Vec<Value> {
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
     assert!(node.wait_success(), "tincan exited with an error");
     node.seen.clone()
 }

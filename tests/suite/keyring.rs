@@ -159,8 +159,7 @@ fn a_password_in_the_keyring_registers_and_is_in_no_file() {
     };
     let mut node = Node::serve_env("tincan", &args(free_port()), &work.0, &session.env);
     node.expect("registration", |v| v["state"] == "registered");
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
     assert!(node.wait_success());
     for file in files(&work.0) {
         let bytes = std::fs::read(&file).unwrap_or_default();
@@ -183,8 +182,7 @@ fn a_password_in_the_keyring_registers_and_is_in_no_file() {
     });
     let failed = node.expect("registration", |v| v["state"] == "failed");
     assert_eq!(failed["code"], 401, "{failed}");
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
 }
 
 #[test]
@@ -215,8 +213,7 @@ fn without_a_keyring_the_user_is_told_and_nothing_crashes() {
             .as_str()
             .is_some_and(|m| m.contains("keyring is not available"))
     });
-    node.send(r#"{"cmd":"quit"}"#);
-    node.expect("stopped", |_| true);
+    node.quit();
     assert!(node.wait_success());
 }
 

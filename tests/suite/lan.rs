@@ -142,15 +142,13 @@ fn two_phones_on_one_network_find_each_other_and_call_with_the_dht_off() {
     b.expect("ended", |_| true);
 
     // B leaves: its goodbye takes it off A's list.
-    b.send(r#"{"cmd":"quit"}"#);
-    b.expect("stopped", |_| true);
+    b.quit();
     assert!(b.wait_success(), "B failed");
     let b_key = key_of(&b_address);
     a.expect_within(FOUND_DEADLINE, "nearby_gone", |v| {
         v["key"] == b_key.as_str()
     });
-    a.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
+    a.quit();
     assert!(a.wait_success(), "A failed");
 
     let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
@@ -249,8 +247,7 @@ fn tincan_nearby_lists_the_phones_on_the_network_and_tincan_call_reaches_one_by_
     let incoming = b.expect_any_order("incoming", |_| true);
     assert_eq!(incoming["from"], a_address.as_str(), "{incoming}");
     b.expect("ended", |v| v["reason"] == "remote");
-    b.send(r#"{"cmd":"quit"}"#);
-    b.expect("stopped", |_| true);
+    b.quit();
 }
 
 #[test]
@@ -285,8 +282,7 @@ fn a_direct_call_from_a_wildcard_address_names_the_routes_address_not_0_0_0_0() 
     assert!(from.starts_with("sip:tincan@127.0.0.1:"), "{incoming}");
     assert!(!out.contains("0.0.0.0:0"), "{out}");
     callee.expect("ended", |v| v["reason"] == "remote");
-    callee.send(r#"{"cmd":"quit"}"#);
-    callee.expect("stopped", |_| true);
+    callee.quit();
 }
 
 /// coturn as a plain STUN server on 127.0.0.1:`port`, killed (by PID) when dropped.
@@ -354,8 +350,7 @@ fn a_stun_server_tells_the_phone_its_address_which_is_then_published() {
             .is_some_and(|c| c.iter().any(|c| c == wanted.as_str()))
     });
     assert!(published["nodes"].as_u64() > Some(0), "{published}");
-    a.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
+    a.quit();
 
     // A STUN server that does not answer is a warning, not a failure.
     let silent = free_port();
@@ -378,8 +373,7 @@ fn a_stun_server_tells_the_phone_its_address_which_is_then_published() {
             .is_some_and(|m| m.contains(&silent.to_string())),
         "{warning}"
     );
-    b.send(r#"{"cmd":"quit"}"#);
-    b.expect("stopped", |_| true);
+    b.quit();
 }
 
 #[test]
@@ -431,6 +425,5 @@ fn an_address_a_registrar_saw_behind_a_nat_is_published_too() {
         "{published}"
     );
     registrar.finish().assert_passed();
-    a.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
+    a.quit();
 }

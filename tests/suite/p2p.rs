@@ -154,8 +154,7 @@ fn two_phones_that_share_only_their_p2p_addresses_call_and_hear_each_other() {
     a.expect("ended", |v| v["call"] == 1);
     b.expect("ended", |_| true);
     for node in [&mut a, &mut b] {
-        node.send(r#"{"cmd":"quit"}"#);
-        node.expect("stopped", |_| true);
+        node.quit();
         assert!(node.wait_success(), "{} failed", node.name);
     }
 
@@ -282,10 +281,8 @@ fn a_forged_or_replayed_record_is_refused_and_the_call_still_reaches_the_keys_ow
     ));
     a.expect_within(P2P_DEADLINE, "answered", |v| v["call"] == 1);
     b.expect_any_order("incoming", |_| true);
-    for node in [&mut a, &mut b] {
-        node.send(r#"{"cmd":"quit"}"#);
-        node.expect("stopped", |_| true);
-    }
+    a.quit();
+    b.quit();
 }
 
 #[test]
@@ -304,8 +301,7 @@ fn a_key_nobody_published_fails_the_call_without_hanging() {
     a.send(&format!(r#"{{"cmd":"dial","call":1,"target":"{target}"}}"#));
     let ended = a.expect_within(P2P_DEADLINE, "ended", |v| v["call"] == 1);
     assert_eq!(ended["reason"], "failed", "{ended}");
-    a.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
+    a.quit();
 }
 
 #[test]
@@ -327,8 +323,7 @@ fn with_the_dht_off_a_p2p_address_fails_with_a_clear_error() {
     });
     a.expect_any_order("ended", |v| v["call"] == 1 && v["reason"] == "failed");
     assert!(!a.seen.iter().any(|v| v["event"] == "identity"));
-    a.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
+    a.quit();
 }
 
 #[test]
@@ -358,8 +353,7 @@ fn an_identity_file_others_may_read_is_refused_but_the_phone_runs() {
             .is_some_and(|m| m.contains("no P2P identity") && m.contains("chmod 600"))
     });
     a.expect("started", |_| true);
-    a.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
+    a.quit();
     assert!(
         !a.seen
             .iter()

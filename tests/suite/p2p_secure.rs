@@ -159,8 +159,7 @@ fn a_caller_whose_certificate_key_is_not_its_from_host_is_refused_with_403() {
                 .is_some_and(|f| f.contains(&y.public_key().to_z32()))),
         "the refused call was announced"
     );
-    b.send(r#"{"cmd":"quit"}"#);
-    b.expect("stopped", |_| true);
+    b.quit();
 }
 
 #[test]
@@ -199,10 +198,8 @@ fn a_call_to_a_key_whose_records_lead_to_someone_else_fails_with_a_clear_error()
             .any(|v| v["event"] == "incoming"),
         "B got a call"
     );
-    for node in [&mut a, &mut b] {
-        node.send(r#"{"cmd":"quit"}"#);
-        node.expect("stopped", |_| true);
-    }
+    a.quit();
+    b.quit();
 }
 
 /// A bounded tshark capture of the loopback interface (`timeout` and `-a duration` bound it;
@@ -480,10 +477,8 @@ fn on_the_wire_a_p2p_call_shows_no_sip_and_no_audio_while_a_plain_call_shows_bot
         payloads.len()
     );
 
-    for node in [&mut a, &mut b] {
-        node.send(r#"{"cmd":"quit"}"#);
-        node.expect("stopped", |_| true);
-    }
+    a.quit();
+    b.quit();
 }
 
 #[test]
@@ -501,8 +496,7 @@ fn an_ordinary_udp_call_from_sipp_is_answered_unverified_and_unencrypted() {
     let answered = b.expect_any_order("answered", |v| v["call"] == incoming["call"]);
     assert_eq!(answered["encrypted"], false, "{answered}");
     assert_eq!(answered["codec"], "PCMU", "{answered}");
-    b.send(r#"{"cmd":"quit"}"#);
-    b.expect("stopped", |_| true);
+    b.quit();
 }
 
 #[test]
@@ -540,8 +534,7 @@ fn baresip_calls_over_tls_with_mandatory_srtp_and_both_sides_hear_each_other() {
     std::thread::sleep(Duration::from_secs(3));
     bob.command("/hangup");
     b.expect_any_order("ended", |v| v["call"] == incoming["call"]);
-    b.send(r#"{"cmd":"quit"}"#);
-    b.expect("stopped", |_| true);
+    b.quit();
 
     // Each side decrypted the other's audio: B heard 440 Hz, baresip 1 kHz.
     let heard = tincan::audio::wav::read(&dir.path("b-heard.wav")).expect("B's recording");

@@ -157,6 +157,12 @@ impl Node {
         }
     }
 
+    /// Asks the engine to quit and waits for its last event (`stopped`).
+    pub fn quit(&mut self) {
+        self.send(r#"{"cmd":"quit"}"#);
+        self.expect("stopped", |_| true);
+    }
+
     /// Like [`Node::expect`], but an event already seen (and skipped by an earlier
     /// expectation) counts too: for events whose order does not matter.
     pub fn expect_any_order(&mut self, event: &str, accept: impl Fn(&Value) -> bool) -> Value {
