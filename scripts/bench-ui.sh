@@ -32,21 +32,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-display=99
-while [[ -e /tmp/.X11-unix/X$display || -e /tmp/.X$display-lock ]]; do display=$((display + 1)); done
-timeout $((idle + runs * 20 + 60)) Xvfb ":$display" -screen 0 1024x768x24 -nolisten tcp \
-  >"$scratch/xvfb.log" 2>&1 &
-xvfb_pid=$!
-for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
+# shellcheck source=lib-xvfb.sh
+. "$here/scripts/lib-xvfb.sh"
+start_xvfb $((idle + runs * 20 + 60)) "$scratch"
 
 port=$((20000 + RANDOM % 20000))
 printf '[general]\nlisten = ["udp:127.0.0.1:%s"]\nmdns = false\n' "$port" >"$scratch/config.toml"
-export DISPLAY=":$display" ICED_BACKEND=tiny-skia LANG=C.UTF-8 LANGUAGE=
-export HOME="$scratch/home" XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data"
-export XDG_RUNTIME_DIR="$scratch/run"
-export DBUS_SESSION_BUS_ADDRESS="unix:path=$scratch/no-bus"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-chmod 700 "$XDG_RUNTIME_DIR"
+isolate_window_env "$scratch"
 
 # Starts the window; sets app_pid (timeout's), tincan_pid and took_ms (until it is on screen).
 start_app() {

@@ -29,9 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free display number.
-display=99
-while [[ -e /tmp/.X11-unix/X$display || -e /tmp/.X$display-lock ]]; do display=$((display + 1)); done
+# shellcheck source=lib-xvfb.sh
+. "$here/scripts/lib-xvfb.sh"
 
 # The window listens on a random loopback port. Two accounts nobody answers for: one
 # registers over TCP to a closed loopback port (and fails at once), one only calls.
@@ -69,16 +68,8 @@ X-TINCAN-FAVOURITE:1
 END:VCARD
 EOF
 
-timeout 120 Xvfb ":$display" -screen 0 1024x768x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
-xvfb_pid=$!
-for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
-
-export DISPLAY=":$display" ICED_BACKEND=tiny-skia LANG=C.UTF-8 LANGUAGE=
-export HOME="$scratch/home" XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data"
-export XDG_RUNTIME_DIR="$scratch/run"
-export DBUS_SESSION_BUS_ADDRESS="unix:path=$scratch/no-bus"
-mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-chmod 700 "$XDG_RUNTIME_DIR"
+start_xvfb 120 "$scratch"
+isolate_window_env "$scratch"
 start=$(date +%s%N)
 timeout 90 "$bin" --config "$scratch/config.toml" >"$scratch/app.log" 2>&1 &
 app_pid=$!

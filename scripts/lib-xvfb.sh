@@ -1,0 +1,23 @@
+# Sourced by the scripts that run the real window headless (ui-screenshots.sh, bench-ui.sh).
+#
+#   start_xvfb SECONDS SCRATCH  starts Xvfb on a free display for at most SECONDS, logging to
+#                               SCRATCH/xvfb.log; sets `display` and `xvfb_pid` (stop it by PID)
+#   isolate_window_env SCRATCH  points DISPLAY, HOME, the XDG directories and D-Bus into SCRATCH,
+#                               so nothing touches the user's own settings, keyring or logs
+
+start_xvfb() {
+  display=99
+  while [[ -e /tmp/.X11-unix/X$display || -e /tmp/.X$display-lock ]]; do display=$((display + 1)); done
+  timeout "$1" Xvfb ":$display" -screen 0 1024x768x24 -nolisten tcp >"$2/xvfb.log" 2>&1 &
+  xvfb_pid=$!
+  for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
+}
+
+isolate_window_env() {
+  export DISPLAY=":$display" ICED_BACKEND=tiny-skia LANG=C.UTF-8 LANGUAGE=
+  export HOME="$1/home" XDG_CONFIG_HOME="$1/config" XDG_DATA_HOME="$1/data"
+  export XDG_RUNTIME_DIR="$1/run"
+  export DBUS_SESSION_BUS_ADDRESS="unix:path=$1/no-bus"
+  mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+  chmod 700 "$XDG_RUNTIME_DIR"
+}
