@@ -12,11 +12,13 @@ const USAGE: &str = "\
 Tincan, a SIP softphone (work in progress).
 
 Commands:
-  tincan [--config FILE] [--database FILE] [LINK]
+  tincan [--config FILE] [--database FILE] [--audio-in WAV] [--audio-out WAV] [LINK]
                          open the window (the settings file as for serve; contacts and
                          history in FILE, default tincan.sqlite3 in the OS data directory).
                          LINK (sip:, sips:, tel: or callto:) is called; if a window is
-                         already open, it is handed to that window, which calls it
+                         already open, it is handed to that window, which calls it.
+                         --audio-in WAV and --audio-out WAV replace the sound card as
+                         for serve (automated calls, tests)
   tincan parse FILE...   parse each file as one SIP message (as received in a UDP datagram),
                          report what a phone would answer to it, and print it canonically
   tincan serve [OPTIONS] run the phone engine without a window: the accounts of the settings
@@ -122,7 +124,7 @@ fn main() -> ExitCode {
             out(USAGE);
             ExitCode::SUCCESS
         }
-        None | Some("--config" | "--database") => window(&args),
+        None | Some("--config" | "--database" | "--audio-in" | "--audio-out") => window(&args),
         Some(link) if tincan::ui::link::target(link).is_some() => window(&args),
         Some(other) => {
             eprintln!("tincan: unknown command {other:?}\n\n{USAGE}");

@@ -37,11 +37,23 @@ pub struct Options {
     pub database: Option<PathBuf>,
     /// Call this (from a link) once the phone runs.
     pub dial: Option<String>,
+    /// WAV files in place of the sound card.
+    pub virtual_audio: Option<VirtualAudio>,
+}
+
+/// The virtual audio device of the window (`--audio-in`, `--audio-out`): what automated
+/// calls play and record instead of the sound card, as for `tincan serve`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VirtualAudio {
+    /// The microphone: a WAV file, looped (none: silence).
+    pub input: Option<PathBuf>,
+    /// The speaker: every call's audio is written there when the engine stops.
+    pub output: Option<PathBuf>,
 }
 
 impl Options {
-    /// Parses the window's options (`--config PATH`, `--database PATH`, and a link such as
-    /// `sip:alice@example.com`).
+    /// Parses the window's options (`--config PATH`, `--database PATH`, `--audio-in WAV`,
+    /// `--audio-out WAV`, and a link such as `sip:alice@example.com`).
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut options = Options::default();
         let mut args = args.iter();
@@ -54,6 +66,14 @@ impl Options {
                 "--database" => {
                     let path = args.next().ok_or("--database needs a file")?;
                     options.database = Some(path.into());
+                }
+                "--audio-in" => {
+                    let path = args.next().ok_or("--audio-in needs a WAV file")?;
+                    options.virtual_audio.get_or_insert_default().input = Some(path.into());
+                }
+                "--audio-out" => {
+                    let path = args.next().ok_or("--audio-out needs a WAV file")?;
+                    options.virtual_audio.get_or_insert_default().output = Some(path.into());
                 }
                 other => match link::target(other) {
                     Some(target) if options.dial.is_none() => options.dial = Some(target),
@@ -107,10 +127,12 @@ pub fn run(options: Options) -> ExitCode {
     let lang = i18n::Lang::from_env();
     let database = options.database;
     let dial = options.dial;
+    let virtual_audio = options.virtual_audio;
     let boot = move || {
         let (mut app, task) = App::new(path.clone(), settings.clone(), &warnings, lang);
         let store = app.open_store(database.clone());
         app.pending_dial.clone_from(&dial);
+        app.virtual_audio.clone_from(&virtual_audio);
         (app, Task::batch([task, store]))
     };
     let result = iced::application(boot, App::update, App::view)

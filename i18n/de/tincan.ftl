@@ -265,6 +265,12 @@ help-keys-escape-call = Esc (im Gespräch)
 help-does-escape-call = Auflegen
 help-keys-enter-contacts = Enter (Kontakte)
 help-does-enter-contacts = Den ersten gefundenen Kontakt anrufen
+help-keys-search = Strg+F
+help-does-search = Kontakte durchsuchen
+help-keys-dial = Strg+D
+help-does-dial = Wähltastatur öffnen
+help-keys-tab = Tab, Umschalt+Tab
+help-does-tab = Nächstes oder vorheriges Feld
 
 ## Speicher und Desktop
 notice-store-problem = Kontakte und Verlauf: { $message }

@@ -267,6 +267,12 @@ help-keys-escape-call = Esc (in a call)
 help-does-escape-call = Hang up
 help-keys-enter-contacts = Enter (contacts)
 help-does-enter-contacts = Call the first contact found
+help-keys-search = Ctrl+F
+help-does-search = Search the contacts
+help-keys-dial = Ctrl+D
+help-does-dial = Open the dialpad
+help-keys-tab = Tab, Shift+Tab
+help-does-tab = Next or previous field
 
 ## Storage and desktop
 notice-store-problem = Contacts and history: { $message }

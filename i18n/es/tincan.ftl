@@ -265,6 +265,12 @@ help-keys-escape-call = Esc (en llamada)
 help-does-escape-call = Colgar
 help-keys-enter-contacts = Intro (contactos)
 help-does-enter-contacts = Llamar al primer contacto encontrado
+help-keys-search = Ctrl+F
+help-does-search = Buscar en los contactos
+help-keys-dial = Ctrl+D
+help-does-dial = Abrir el teclado
+help-keys-tab = Tab, Mayús+Tab
+help-does-tab = Campo siguiente o anterior
 
 ## Almacenamiento y escritorio
 notice-store-problem = Contactos e historial: { $message }

@@ -265,6 +265,12 @@ help-keys-escape-call = Échap (en appel)
 help-does-escape-call = Raccrocher
 help-keys-enter-contacts = Entrée (contacts)
 help-does-enter-contacts = Appeler le premier contact trouvé
+help-keys-search = Ctrl+F
+help-does-search = Chercher dans les contacts
+help-keys-dial = Ctrl+D
+help-does-dial = Ouvrir le clavier
+help-keys-tab = Tab, Maj+Tab
+help-does-tab = Champ suivant ou précédent
 
 ## Stockage et bureau
 notice-store-problem = Contacts et historique : { $message }

@@ -179,6 +179,8 @@ pub struct App {
     pub(crate) history_screen: History,
     /// A link to call once the engine runs.
     pub(crate) pending_dial: Option<String>,
+    /// WAV files in place of the sound card (`--audio-in`, `--audio-out`), if given.
+    pub(crate) virtual_audio: Option<crate::ui::VirtualAudio>,
     /// Whether the window has the keyboard focus (else incoming calls notify).
     pub(crate) focused: bool,
     /// The keyboard help is shown.
@@ -232,6 +234,7 @@ impl App {
             contacts_screen: Contacts::default(),
             history_screen: History::default(),
             pending_dial: None,
+            virtual_audio: None,
             focused: true,
             help: false,
         };

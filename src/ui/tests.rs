@@ -109,6 +109,10 @@ fn key(app: &mut App, named: Named) {
 }
 
 fn press(app: &mut App, key: Key) {
+    press_with(app, key, keyboard::Modifiers::default());
+}
+
+fn press_with(app: &mut App, key: Key, modifiers: keyboard::Modifiers) {
     let _ = app.update(Message::Key(keyboard::Event::KeyPressed {
         key: key.clone(),
         modified_key: key,
@@ -116,7 +120,7 @@ fn press(app: &mut App, key: Key) {
             keyboard::key::NativeCode::Unidentified,
         ),
         location: keyboard::Location::Standard,
-        modifiers: keyboard::Modifiers::default(),
+        modifiers,
         text: None,
         repeat: false,
     }));
@@ -299,6 +303,28 @@ fn the_keyboard_answers_and_declines() {
     assert!(shows(&app, "Resume"));
     key(&mut app, Named::Escape);
     assert_eq!(rx.try_recv(), Ok(Command::Hangup { call: second }));
+}
+
+#[test]
+fn ctrl_f_opens_the_contact_search_and_ctrl_d_the_dialpad_but_not_while_ringing() {
+    let (mut app, _rx) = running_app();
+    let ctrl = keyboard::Modifiers::CTRL;
+    press_with(&mut app, Key::Character("f".into()), ctrl);
+    assert_eq!(app.tab, Tab::Contacts);
+    press_with(&mut app, Key::Character("d".into()), ctrl);
+    assert_eq!(app.tab, Tab::Dialpad);
+    // A plain "f" is no shortcut (it is typed into the field).
+    app.tab = Tab::Home;
+    press(&mut app, Key::Character("f".into()));
+    assert_eq!(app.tab, Tab::Home);
+    key(&mut app, Named::F1);
+    assert!(shows(&app, "Ctrl+F"));
+    assert!(shows(&app, "Search the contacts"));
+    key(&mut app, Named::Escape);
+    // While a call rings, the keyboard answers or declines; Ctrl+D does not leave the call.
+    incoming_call(&mut app, CallId(CallId::INCOMING | 1));
+    press_with(&mut app, Key::Character("d".into()), ctrl);
+    assert!(shows(&app, "Answer"));
 }
 
 #[test]

@@ -217,6 +217,16 @@ impl App {
             self.help = !self.help;
             return Task::none();
         }
+        // Ringing takes the keyboard for Answer/Decline; otherwise the window-wide shortcuts.
+        if self.calls.ringing().is_none() {
+            match help::jump(event) {
+                Some(help::Jump::Search) => return self.show(Tab::Contacts),
+                Some(help::Jump::Dial) => return self.show(Tab::Dialpad),
+                Some(help::Jump::Next) => return iced::widget::operation::focus_next(),
+                Some(help::Jump::Previous) => return iced::widget::operation::focus_previous(),
+                None => {}
+            }
+        }
         let message = match self.calls.ringing() {
             Some(call) => incoming::key(event, call.id).map(Message::Incoming),
             None => match self.tab {

@@ -50,7 +50,15 @@ impl App {
             self.notice = Some(Notice::error(k("notice-keyring-unavailable"), Vec::new()));
         }
         self.without_password = prepared.without_password;
-        self.run_engine(prepared.config);
+        let mut config = prepared.config;
+        if let Some(audio) = &self.virtual_audio {
+            // WAV files instead of the sound card, as `tincan serve --audio-in/--audio-out`.
+            let config = Arc::make_mut(&mut config);
+            config.sound = None;
+            config.audio_in.clone_from(&audio.input);
+            config.audio_out.clone_from(&audio.output);
+        }
+        self.run_engine(config);
         Task::none()
     }
 

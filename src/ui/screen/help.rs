@@ -8,8 +8,11 @@ use iced::widget::{button, column, row, text};
 use iced::{Element, Fill};
 
 /// The shortcuts, as (keys, what they do) message ids.
-pub const SHORTCUTS: [(&str, &str); 10] = [
+pub const SHORTCUTS: [(&str, &str); 13] = [
     (k("help-keys-help"), k("help-does-help")),
+    (k("help-keys-search"), k("help-does-search")),
+    (k("help-keys-dial"), k("help-does-dial")),
+    (k("help-keys-tab"), k("help-does-tab")),
     (k("help-keys-digits"), k("help-does-digits")),
     (k("help-keys-enter-dialpad"), k("help-does-enter-dialpad")),
     (k("help-keys-enter-incoming"), k("help-does-enter-incoming")),
@@ -36,6 +39,41 @@ pub fn toggles(event: &keyboard::Event) -> bool {
         Key::Named(Named::F1) => true,
         Key::Character(c) => c == "?",
         _ => false,
+    }
+}
+
+/// Where a window-wide shortcut goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jump {
+    /// Ctrl+F: the contacts, their search field focused.
+    Search,
+    /// Ctrl+D: the dialpad, its field focused.
+    Dial,
+    /// Tab: the next field.
+    Next,
+    /// Shift+Tab: the previous field.
+    Previous,
+}
+
+/// The window-wide shortcut `event` is, if any.
+pub fn jump(event: &keyboard::Event) -> Option<Jump> {
+    let keyboard::Event::KeyPressed { key, modifiers, .. } = event else {
+        return None;
+    };
+    if modifiers.alt() || modifiers.logo() {
+        return None;
+    }
+    match key.as_ref() {
+        Key::Named(Named::Tab) if modifiers.control() => None,
+        Key::Named(Named::Tab) if modifiers.shift() => Some(Jump::Previous),
+        Key::Named(Named::Tab) => Some(Jump::Next),
+        Key::Character(c) if modifiers.control() && c.eq_ignore_ascii_case("f") => {
+            Some(Jump::Search)
+        }
+        Key::Character(c) if modifiers.control() && c.eq_ignore_ascii_case("d") => {
+            Some(Jump::Dial)
+        }
+        _ => None,
     }
 }
 

@@ -326,6 +326,10 @@ fn the_window_takes_one_link_among_its_options() {
     assert_eq!(options.database, Some("d.sqlite3".into()));
     assert!(crate::ui::Options::parse(&args(&["sip:a@b", "sip:c@d"])).is_err());
     assert!(crate::ui::Options::parse(&args(&["http://x"])).is_err());
+    let options = crate::ui::Options::parse(&args(&["--audio-out", "o.wav"])).unwrap();
+    let audio = options.virtual_audio.expect("a virtual device");
+    assert_eq!((audio.input, audio.output), (None, Some("o.wav".into())));
+    assert!(crate::ui::Options::parse(&args(&["--audio-in"])).is_err());
 }
 
 #[test]
