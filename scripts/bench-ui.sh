@@ -37,7 +37,7 @@ trap cleanup EXIT
 start_xvfb $((idle + runs * 20 + 60)) "$scratch"
 
 port=$((20000 + RANDOM % 20000))
-printf '[general]\nlisten = ["udp:127.0.0.1:%s"]\nmdns = false\n' "$port" >"$scratch/config.toml"
+printf '[general]\nlisten = ["udp:127.0.0.1:%s"]\nmdns = false\ndht = false\n' "$port" >"$scratch/config.toml"
 isolate_window_env "$scratch"
 
 # Starts the window; sets app_pid (timeout's), tincan_pid and took_ms (until it is on screen).

@@ -22,7 +22,8 @@ TEST_PKGS=(
   coturn # a real STUN server (turnserver --stun-only) for the STUN client test
   tshark # the P2P test checks what goes over the wire (no SIP, no audio in clear)
   gnome-keyring dbus # a real Secret Service in a private D-Bus session for the keyring test
-  xvfb # the real window, headless, for the single-instance test
+  xvfb xdotool # the real window, headless, driven by keys (single instance, end-to-end call)
+  imagemagick # screenshots of every screen (ui-screenshots.sh), checked by the test run
   desktop-file-utils appstream # validators for the packaging files
   pulseaudio pulseaudio-utils libasound2-plugins # a paced sound server (null sinks) for the sound-card tests
 )

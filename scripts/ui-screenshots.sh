@@ -38,6 +38,8 @@ port=$((20000 + RANDOM % 20000))
 cat > "$scratch/config.toml" <<EOF
 [general]
 listen = ["udp:127.0.0.1:$port"]
+mdns = false # nothing leaves 127.0.0.1
+dht = false
 default_account = "work"
 
 [[accounts]]

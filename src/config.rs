@@ -61,6 +61,8 @@ pub struct General {
     pub display_name: Option<String>,
     /// Advertise us and find people nearby on the local network (mDNS).
     pub mdns: bool,
+    /// Publish our P2P address on the Mainline DHT and look others up there.
+    pub dht: bool,
     /// A STUN server, `host:port`, that tells us our public address to publish.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stun: Option<String>,
@@ -79,6 +81,7 @@ impl Default for General {
             handle: DEFAULT_HANDLE.to_owned(),
             display_name: None,
             mdns: true,
+            dht: true,
             stun: None,
         }
     }

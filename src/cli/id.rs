@@ -2,9 +2,8 @@
 //! settings `tincan serve` hands the engine.
 
 use crate::config;
-use crate::engine::P2pConfig;
+pub(super) use crate::engine::setup::P2pOptions;
 use crate::p2p::identity::{self, Identity, KeyStore};
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -141,70 +140,6 @@ fn run(options: IdOptions) -> Result<ExitCode, identity::IdentityError> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The P2P options of `tincan serve` and `tincan call`.
-#[derive(Debug, Default)]
-pub(super) struct P2pOptions {
-    /// `--no-dht`.
-    pub(super) no_dht: bool,
-    /// `--no-mdns`.
-    pub(super) no_mdns: bool,
-    /// `--mdns-port` (tests, or a LAN that agreed on another port).
-    pub(super) mdns_port: Option<u16>,
-    /// `--stun HOST:PORT`.
-    pub(super) stun: Option<String>,
-    /// `--dht-bootstrap`.
-    pub(super) bootstrap: Option<Vec<String>>,
-    /// `--identity-file`.
-    pub(super) identity_file: Option<PathBuf>,
-    /// `--p2p-address`, repeatable.
-    pub(super) addresses: Vec<IpAddr>,
-}
-
-impl P2pOptions {
-    /// The engine's P2P settings: DHT, mDNS (unless switched off here or in the settings),
-    /// STUN, and the identity (made on first use) from the key file or the keyring. Without
-    /// an identity, P2P addresses can still be called, but we are not published. `None`
-    /// when the DHT and mDNS are both off and there is no STUN server.
-    pub(super) fn engine_config(
-        self,
-        settings: &config::Config,
-        warnings: &mut Vec<String>,
-    ) -> Option<P2pConfig> {
-        let dht = !self.no_dht;
-        let mdns = (!self.no_mdns && settings.general.mdns)
-            .then(|| self.mdns_port.unwrap_or(crate::p2p::mdns::MDNS_PORT));
-        let stun = self.stun.or_else(|| settings.general.stun.clone());
-        if !dht && mdns.is_none() && stun.is_none() {
-            return None;
-        }
-        let store = self.identity_file.map_or(KeyStore::Keyring, KeyStore::File);
-        let identity = match identity::load_or_create(&store) {
-            Ok((keypair, created)) => {
-                if created {
-                    tracing::info!("made a new P2P identity, kept in {store}");
-                }
-                Some(Identity::new(keypair, settings.general.handle.as_str()))
-            }
-            Err(e) => {
-                warnings.push(format!(
-                    "no P2P identity ({e}): P2P addresses can be called, but nobody can \
-                     reach us at one (use --identity-file for headless use)"
-                ));
-                None
-            }
-        };
-        Some(P2pConfig {
-            identity,
-            dht,
-            bootstrap: self.bootstrap,
-            addresses: self.addresses,
-            mdns,
-            display_name: settings.general.display_name.clone(),
-            stun,
-        })
-    }
 }
 
 #[cfg(test)]

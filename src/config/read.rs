@@ -18,7 +18,7 @@ use toml::{Table, Value};
 /// The log levels `general.log_level` accepts.
 const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
-const GENERAL_KEYS: [&str; 11] = [
+const GENERAL_KEYS: [&str; 12] = [
     "listen",
     "auto_answer",
     "sip_trace",
@@ -29,6 +29,7 @@ const GENERAL_KEYS: [&str; 11] = [
     "handle",
     "display_name",
     "mdns",
+    "dht",
     "stun",
 ];
 
@@ -140,6 +141,7 @@ fn general(table: &Table, warnings: &mut Vec<String>) -> General {
         handle: f.or("handle", d.handle, handle),
         display_name: f.take("display_name", "ignored", string),
         mdns: f.or("mdns", d.mdns, boolean),
+        dht: f.or("dht", d.dht, boolean),
         stun: f.take("stun", "ignored", host_port),
     };
     if general.rtp_port_min > general.rtp_port_max {

@@ -56,6 +56,7 @@ fn full_config() -> Config {
         handle: "alice".into(),
         display_name: Some("Alice A.".into()),
         mdns: false,
+        dht: false,
         stun: Some("stun.example.net:3478".into()),
     };
     let audio = AudioSettings {

@@ -10,13 +10,16 @@ use super::EngineConfig;
 use super::accounts::EngineAccount;
 use super::net::Listen;
 use crate::config::{self, AccountSettings, Config, Secret, Transport};
+use crate::engine::P2pConfig;
+use crate::p2p::identity::{self, Identity, KeyStore};
 use crate::secrets;
 use crate::sip::digest::DigestCredentials;
 use crate::sip::transaction::TransportKind;
 use crate::sip::ua::AccountId;
 use crate::sip::uri::SipUri;
 use std::collections::HashMap;
-use std::path::Path;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
 /// Reads the settings file at `path` (`None`: the system has no configuration directory) and
 /// returns them with one warning per problem, including where a corrupt file was kept aside.
@@ -204,4 +207,65 @@ fn account(
         )),
     };
     Ok((account, warning))
+}
+
+/// The P2P options: those of `tincan serve` and `tincan call`, or none (the window): then
+/// the settings alone decide.
+#[derive(Debug, Default)]
+pub struct P2pOptions {
+    /// `--no-dht`.
+    pub no_dht: bool,
+    /// `--no-mdns`.
+    pub no_mdns: bool,
+    /// `--mdns-port` (tests, or a LAN that agreed on another port).
+    pub mdns_port: Option<u16>,
+    /// `--stun HOST:PORT`.
+    pub stun: Option<String>,
+    /// `--dht-bootstrap`.
+    pub bootstrap: Option<Vec<String>>,
+    /// `--identity-file`.
+    pub identity_file: Option<PathBuf>,
+    /// `--p2p-address`, repeatable.
+    pub addresses: Vec<IpAddr>,
+}
+
+impl P2pOptions {
+    /// The engine's P2P settings: DHT, mDNS (unless switched off here or in the settings),
+    /// STUN, and the identity (made on first use) from the key file or the keyring. Without
+    /// an identity, P2P addresses can still be called, but we are not published. `None`
+    /// when the DHT and mDNS are both off and there is no STUN server.
+    pub fn engine_config(self, settings: &Config, warnings: &mut Vec<String>) -> Option<P2pConfig> {
+        let dht = !self.no_dht && settings.general.dht;
+        let mdns = (!self.no_mdns && settings.general.mdns)
+            .then(|| self.mdns_port.unwrap_or(crate::p2p::mdns::MDNS_PORT));
+        let stun = self.stun.or_else(|| settings.general.stun.clone());
+        if !dht && mdns.is_none() && stun.is_none() {
+            return None;
+        }
+        let store = self.identity_file.map_or(KeyStore::Keyring, KeyStore::File);
+        let identity = match identity::load_or_create(&store) {
+            Ok((keypair, created)) => {
+                if created {
+                    tracing::info!("made a new P2P identity, kept in {store}");
+                }
+                Some(Identity::new(keypair, settings.general.handle.as_str()))
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "no P2P identity ({e}): P2P addresses can be called, but nobody can \
+                     reach us at one (use --identity-file for headless use)"
+                ));
+                None
+            }
+        };
+        Some(P2pConfig {
+            identity,
+            dht,
+            bootstrap: self.bootstrap,
+            addresses: self.addresses,
+            mdns,
+            display_name: settings.general.display_name.clone(),
+            stun,
+        })
+    }
 }

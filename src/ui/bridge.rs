@@ -219,7 +219,17 @@ pub struct Prepared {
 /// this session when no keyring could keep them), else from the keyring (blocking: run it
 /// through [`background`]).
 pub fn prepare(settings: &Config, session: &HashMap<String, Secret>) -> Prepared {
-    prepare_with(settings, session, setup::keyring_passwords)
+    let mut prepared = prepare_with(settings, session, setup::keyring_passwords);
+    // Serverless calling is the default: our identity (from the keyring, made on first
+    // start) published on the DHT and announced nearby, as `[general]` dht and mdns say.
+    let mut warnings = Vec::new();
+    let p2p = setup::P2pOptions::default().engine_config(settings, &mut warnings);
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    Arc::make_mut(&mut prepared.config).p2p = p2p;
+    prepared.warnings.extend(warnings);
+    prepared
 }
 
 /// [`prepare`] with another password lookup than the OS keyring (tests).

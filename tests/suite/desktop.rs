@@ -2,6 +2,7 @@
 //! listener speaking the protocol, and to the real window under Xvfb, which then calls a
 //! `tincan serve`), and the packaging files checked by the freedesktop validators.
 
+use crate::support::baresip::Baresip;
 use crate::support::{Node, Scratch, free_port, stop_child};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixListener;
@@ -111,6 +112,136 @@ impl Drop for Xvfb {
     }
 }
 
+/// The real window under an Xvfb of its own, with its own settings (only 127.0.0.1: no
+/// mDNS, no DHT), database and runtime directory; driven with xdotool; stopped (SIGTERM, as
+/// its close button) when dropped or by [`Window::close`].
+struct Window {
+    child: Option<Child>,
+    dir: std::path::PathBuf,
+    /// Where it listens for SIP (UDP on 127.0.0.1).
+    port: u16,
+    /// The X window's id, once looked up.
+    id: String,
+    xvfb: Xvfb,
+}
+
+impl Window {
+    /// Starts it with `extra` arguments and waits (bounded) until it takes links and its
+    /// engine listens.
+    fn start(dir: &Scratch, extra: &[String]) -> Window {
+        let port = free_port();
+        std::fs::write(
+            dir.path("config.toml"),
+            format!("[general]\nlisten = [\"udp:127.0.0.1:{port}\"]\nmdns = false\ndht = false\n"),
+        )
+        .unwrap();
+        let xvfb = Xvfb::start();
+        let child = Command::new("timeout")
+            .arg("90")
+            .arg(env!("CARGO_BIN_EXE_tincan"))
+            .arg("--config")
+            .arg(dir.path("config.toml"))
+            .arg("--database")
+            .arg(dir.path("tincan.sqlite3"))
+            .args(extra)
+            .env("DISPLAY", &xvfb.display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("ICED_BACKEND", "tiny-skia")
+            .env("XDG_RUNTIME_DIR", &dir.0)
+            .env("HOME", dir.path("home"))
+            .env("XDG_DATA_HOME", dir.path("data"))
+            .env("XDG_CONFIG_HOME", dir.path("config"))
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", dir.path("no-bus").display()),
+            )
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path("window.log")).unwrap())
+            .spawn()
+            .expect("spawn the window");
+        let mut window = Window {
+            child: Some(child),
+            dir: dir.0.clone(),
+            port,
+            id: String::new(),
+            xvfb,
+        };
+        // The window takes links once its socket accepts connections; its engine runs once
+        // the SIP port is taken.
+        let socket = dir.path("tincan.sock");
+        let until = Instant::now() + Duration::from_secs(30);
+        while std::os::unix::net::UnixStream::connect(&socket).is_err()
+            || std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok()
+        {
+            let exited = window
+                .child
+                .as_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
+            if Instant::now() > until || exited {
+                panic!("the window did not come up; its log:\n{}", window.log());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        window
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("window.log")).unwrap_or_default()
+    }
+
+    /// The X window's id (found by its title while nothing rings: "Tincan").
+    fn id(&mut self) -> String {
+        if self.id.is_empty() {
+            let out = Command::new("timeout")
+                .args([
+                    "10",
+                    "xdotool",
+                    "search",
+                    "--sync",
+                    "--onlyvisible",
+                    "--name",
+                ])
+                .arg("^Tincan$")
+                .env("DISPLAY", &self.xvfb.display)
+                .output()
+                .expect("xdotool (package xdotool) is needed for this test");
+            let found = String::from_utf8_lossy(&out.stdout);
+            self.id = found.lines().next().unwrap_or_default().trim().to_owned();
+            assert!(!self.id.is_empty(), "no Tincan window on the display");
+        }
+        self.id.clone()
+    }
+
+    /// Focuses the window and runs `xdotool ARGS` on it (keys, typing), bounded.
+    fn xdotool(&mut self, args: &[&str]) {
+        let id = self.id();
+        let status = Command::new("timeout")
+            .args(["10", "xdotool", "windowfocus", "--sync", &id])
+            .args(args)
+            .env("DISPLAY", &self.xvfb.display)
+            .status()
+            .expect("xdotool (package xdotool) is needed for this test");
+        assert!(status.success(), "xdotool {args:?}: {status}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    /// Closes it as its close button does (the engine stops, the virtual speaker's file is
+    /// written) and waits for it, bounded.
+    fn close(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop_child(&mut child, Duration::from_secs(10));
+        }
+    }
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
 #[test]
 fn the_running_window_takes_a_link_from_a_second_process_and_calls_it() {
     let dir = Scratch::new("link-window");
@@ -122,63 +253,102 @@ fn the_running_window_takes_a_link_from_a_second_process_and_calls_it() {
     ];
     let mut callee = Node::serve("callee", &args, &dir.0);
     callee.expect("started", |_| true);
-    // The window, with its own settings, database and runtime directory.
-    let window_port = free_port();
-    std::fs::write(
-        dir.path("config.toml"),
-        format!("[general]\nlisten = [\"udp:127.0.0.1:{window_port}\"]\n"),
-    )
-    .unwrap();
-    let xvfb = Xvfb::start();
-    let mut window = Command::new("timeout")
-        .arg("60")
-        .arg(env!("CARGO_BIN_EXE_tincan"))
-        .arg("--config")
-        .arg(dir.path("config.toml"))
-        .arg("--database")
-        .arg(dir.path("tincan.sqlite3"))
-        .env("DISPLAY", &xvfb.display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("ICED_BACKEND", "tiny-skia")
-        .env("XDG_RUNTIME_DIR", &dir.0)
-        .env("HOME", dir.path("home"))
-        .env("XDG_DATA_HOME", dir.path("data"))
-        .env("XDG_CONFIG_HOME", dir.path("config"))
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            format!("unix:path={}", dir.path("no-bus").display()),
-        )
-        .env("LANG", "C.UTF-8")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path("window.log")).unwrap())
-        .spawn()
-        .expect("spawn the window");
-    // The window takes links once its socket accepts connections.
-    let socket = dir.path("tincan.sock");
-    let until = Instant::now() + Duration::from_secs(30);
-    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
-        if Instant::now() > until || matches!(window.try_wait(), Ok(Some(_))) {
-            stop_child(&mut window, Duration::from_secs(2));
-            panic!(
-                "the window never took links; its log:\n{}",
-                std::fs::read_to_string(dir.path("window.log")).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut window = Window::start(&dir, &[]);
     let target = format!("sip:bob@127.0.0.1:{callee_port}");
     let (code, out) = tincan_with_runtime_dir(&[&target], &dir);
     assert_eq!(code, 0, "{out}");
     // The window calls: the callee sees the call come in from the window's port.
     let incoming = callee.expect("incoming", |_| true);
     let from = incoming.to_string();
-    assert!(from.contains(&window_port.to_string()), "{from}");
+    assert!(from.contains(&window.port.to_string()), "{from}");
     // The database was made where it was told.
     assert!(dir.path("tincan.sqlite3").exists());
-    stop_child(&mut window, Duration::from_secs(8));
+    window.close();
     callee.quit();
-    drop(xvfb);
+}
+
+/// In how many of the 20 ms frames from the 1st to the 3rd second `got` holds `hz`, and of
+/// how many frames (fewer when the recording is shorter).
+fn heard(got: &tincan::audio::wav::Mono, hz: f64) -> (usize, usize) {
+    let frames = crate::audio::frames_with(got, hz);
+    let window = 50..frames.len().min(150);
+    (crate::audio::count(&frames, window.clone()), window.len())
+}
+
+/// Issue 6's end-to-end flow: the real window (virtual audio device: a 1 kHz microphone)
+/// calls a baresip contact by the keyboard (Ctrl+F, the name, Enter), baresip hears the
+/// tone; then baresip calls the window, which is answered from the incoming view (Enter),
+/// and the window hears baresip's 440 Hz.
+#[test]
+fn the_window_calls_a_baresip_contact_and_answers_its_call_from_the_incoming_view() {
+    let dir = Scratch::new("window-baresip");
+    crate::audio::tone_file(&dir.path("mic.wav"), 1000.0, 2);
+    let bob = Baresip::start_direct(
+        "<sip:bob@127.0.0.1>;regint=0;answermode=auto;audio_codecs=opus/48000/2,pcmu",
+    );
+    // The contact, in the window's own database.
+    let mut opened = tincan::store::Store::open(&dir.path("tincan.sqlite3")).expect("database");
+    let contact = tincan::store::Contact {
+        id: None,
+        name: "Bob Baresip".into(),
+        uris: vec![format!("sip:bob@127.0.0.1:{}", bob.sip_port)],
+        favourite: false,
+    };
+    opened
+        .store
+        .save_contact(&contact)
+        .expect("save the contact");
+    drop(opened);
+    let extra = [
+        "--audio-in".to_owned(),
+        dir.path("mic.wav").display().to_string(),
+        "--audio-out".to_owned(),
+        dir.path("heard.wav").display().to_string(),
+    ];
+    let mut window = Window::start(&dir, &extra);
+
+    // Ctrl+F opens the contacts with the search focused; the name finds Bob; Enter calls.
+    window.xdotool(&["key", "ctrl+f"]);
+    window.xdotool(&["type", "--delay", "40", "Baresip"]);
+    window.xdotool(&["key", "Return"]);
+    bob.expect_log("Call established: sip:", 1);
+    std::thread::sleep(Duration::from_secs(4));
+    // Escape hangs up in the call screen.
+    window.xdotool(&["key", "Escape"]);
+    bob.expect_log("terminated", 1);
+    let files = bob.received_recordings();
+    let file = files
+        .last()
+        .unwrap_or_else(|| panic!("no baresip recording:\n{}", bob.log()));
+    let got = tincan::audio::wav::read(file).expect("baresip's recording");
+    let (with_tone, of) = heard(&got, 1000.0);
+    assert!(
+        of > 80 && with_tone * 10 >= of * 9,
+        "baresip heard 1 kHz in {with_tone} of {of} frames"
+    );
+
+    // baresip calls the window: it rings (baresip sees 180), Enter answers.
+    bob.command(&format!("/dial sip:alice@127.0.0.1:{}", window.port));
+    bob.expect_log("180 Ringing", 1);
+    std::thread::sleep(Duration::from_millis(700));
+    window.xdotool(&["key", "Return"]);
+    bob.expect_log("Call established: sip:", 2);
+    std::thread::sleep(Duration::from_secs(4));
+    bob.command("/hangup");
+    bob.expect_log("terminated", 2);
+    window.close();
+    let log = window.log();
+    assert!(log.contains("the engine stopped"), "{log}");
+    // The window's speaker: silence during the first call, then baresip's 440 Hz.
+    let got = tincan::audio::wav::read(&dir.path("heard.wav"))
+        .unwrap_or_else(|e| panic!("the window's recording: {e}\n{log}"));
+    let frames = crate::audio::frames_with(&got, 440.0);
+    let with_tone = crate::audio::count(&frames, 0..frames.len());
+    assert!(
+        with_tone >= 150,
+        "the window heard 440 Hz in only {with_tone} of {} frames",
+        frames.len()
+    );
 }
 
 /// Width and height of a PNG file (its IHDR chunk).

@@ -70,9 +70,7 @@ pub fn jump(event: &keyboard::Event) -> Option<Jump> {
         Key::Character(c) if modifiers.control() && c.eq_ignore_ascii_case("f") => {
             Some(Jump::Search)
         }
-        Key::Character(c) if modifiers.control() && c.eq_ignore_ascii_case("d") => {
-            Some(Jump::Dial)
-        }
+        Key::Character(c) if modifiers.control() && c.eq_ignore_ascii_case("d") => Some(Jump::Dial),
         _ => None,
     }
 }
