@@ -4,6 +4,7 @@
 # keyboard help, an incoming call from a contact, the call, and the history.
 #
 #   scripts/ui-screenshots.sh [OUT_DIR]      # default: target/ui-screenshots
+#   THEME=dark scripts/ui-screenshots.sh DIR  # the dark theme (default: light)
 #
 # Needs: Xvfb, ImageMagick's `import`, xdotool (Debian: xvfb imagemagick xdotool), and a built
 # binary (TINCAN=path, default target/debug/tincan under CARGO_TARGET_DIR or ./target).
@@ -13,6 +14,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/target/ui-screenshots}
+theme=${THEME:-light}
 bin=${TINCAN:-${CARGO_TARGET_DIR:-$here/target}/debug/tincan}
 [[ -x "$bin" ]] || { echo "ui-screenshots: no binary at $bin (cargo build first)" >&2; exit 1; }
 for tool in Xvfb import xdotool; do
@@ -41,6 +43,9 @@ listen = ["udp:127.0.0.1:$port"]
 mdns = false # nothing leaves 127.0.0.1
 dht = false
 default_account = "work"
+
+[ui]
+theme = "$theme"
 
 [[accounts]]
 name = "work"
