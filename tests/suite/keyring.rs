@@ -4,6 +4,7 @@
 //! Tincan's config and log directories, and after `tincan password delete` it is gone.
 
 use crate::support::kamailio::{Kamailio, Options};
+use crate::support::window::Window;
 use crate::support::{Node, Scratch, free_port, stop_child};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -254,4 +255,79 @@ fn the_p2p_identity_is_made_in_the_keyring_once_and_kept_out_of_files() {
             file.display()
         );
     }
+}
+
+/// Issue 6 through the window: the user adds an account in the real window (under Xvfb,
+/// typed with the keyboard); its password goes to the keyring of the session (never to a
+/// file), the account registers at Kamailio with it, and a later `tincan serve` finds it there.
+#[test]
+fn a_password_typed_in_the_window_goes_to_the_keyring_and_registers() {
+    let kamailio = Kamailio::start(&Options::default());
+    let home = Scratch::new("keyring-window-home");
+    let session = KeyringSession::start(&home);
+    let bus: Vec<(String, String)> = session
+        .env
+        .iter()
+        .filter(|(k, _)| k == "DBUS_SESSION_BUS_ADDRESS")
+        .cloned()
+        .collect();
+    let work = Scratch::new("keyring-window");
+    let mut window = Window::start_with(&work, &[], &bus);
+    let shot = |window: &Window, name: &str| {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("keyring-window-{name}.png"));
+        window.screenshot(&path);
+        path.display().to_string()
+    };
+    // Home, first run with a keyring: "Add SIP account" opens the form; Tab reaches each
+    // field in turn (name, address, display name, user, password, registrar); Enter saves.
+    window.click(110, 325);
+    window.xdotool(&["key", "Tab"]);
+    window.xdotool(&["type", "--delay", "30", "work"]);
+    window.xdotool(&["key", "Tab"]);
+    window.xdotool(&["type", "--delay", "30", "sip:alice@127.0.0.1"]);
+    window.xdotool(&["key", "Tab", "Tab", "Tab"]);
+    window.xdotool(&["type", "--delay", "30", "alicepw"]);
+    window.xdotool(&["key", "Tab"]);
+    let registrar = format!("sip:127.0.0.1:{}", kamailio.port);
+    window.xdotool(&["type", "--delay", "30", &registrar]);
+    let form = shot(&window, "form");
+    window.xdotool(&["key", "Return"]);
+    // The engine restarts with the account, which registers from the window's port.
+    let at = format!("@127.0.0.1:{}", window.port);
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    while !kamailio.contacts("alice").iter().any(|c| c.contains(&at)) {
+        if std::time::Instant::now() > until {
+            let after = shot(&window, "after");
+            panic!(
+                "alice did not register from the window (screenshots {form}, {after});\n\
+                 window log:\n{}\nkamailio:\n{}",
+                window.log(),
+                kamailio.log()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    window.close();
+    // The settings file has the account but no password; no file has it.
+    let config = std::fs::read_to_string(work.path("config.toml")).expect("the settings");
+    assert!(config.contains("sip:alice@127.0.0.1"), "{config}");
+    for file in files(&work.0) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(7).any(|w| w == b"alicepw"),
+            "the password is in {}",
+            file.display()
+        );
+    }
+    // The keyring has it: a headless engine of the same settings registers with it.
+    let args = vec![
+        "--config".to_owned(),
+        work.path("config.toml").display().to_string(),
+        "--listen".to_owned(),
+        format!("udp:127.0.0.1:{}", free_port()),
+    ];
+    let mut node = Node::serve_env("tincan", &args, &work.0, &session.env);
+    node.expect("registration", |v| v["state"] == "registered");
+    node.quit();
 }

@@ -9,6 +9,7 @@ pub mod kamailio;
 mod node;
 pub mod pulse;
 pub mod sipp;
+pub mod window;
 
 pub use node::Node;
 
