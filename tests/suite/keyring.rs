@@ -259,7 +259,8 @@ fn the_p2p_identity_is_made_in_the_keyring_once_and_kept_out_of_files() {
 
 /// Issue 6 through the window: the user adds an account in the real window (under Xvfb,
 /// typed with the keyboard); its password goes to the keyring of the session (never to a
-/// file), the account registers at Kamailio with it, and a later `tincan serve` finds it there.
+/// file), the account registers at Kamailio with it, a new process (`tincan serve`) reads it
+/// back and registers too; removing the account in the window removes its password.
 #[test]
 fn a_password_typed_in_the_window_goes_to_the_keyring_and_registers() {
     let kamailio = Kamailio::start(&Options::default());
@@ -308,10 +309,38 @@ fn a_password_typed_in_the_window_goes_to_the_keyring_and_registers() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    window.close();
-    // The settings file has the account but no password; no file has it.
-    let config = std::fs::read_to_string(work.path("config.toml")).expect("the settings");
+    // The keyring has it: a headless engine of the same settings registers with it.
+    let settings = work.path("config.toml");
+    let config = std::fs::read_to_string(&settings).expect("the settings");
     assert!(config.contains("sip:alice@127.0.0.1"), "{config}");
+    let serve = |name: &'static str, settings: &std::path::Path| {
+        let args = vec![
+            "--config".to_owned(),
+            settings.display().to_string(),
+            "--listen".to_owned(),
+            format!("udp:127.0.0.1:{}", free_port()),
+        ];
+        Node::serve_env(name, &args, &work.0, &session.env)
+    };
+    let mut node = serve("reader", &settings);
+    node.expect("registration", |v| v["state"] == "registered");
+    node.quit();
+    // Removing the account in the window (Accounts, Remove, confirm) removes its password.
+    std::fs::write(work.path("copy.toml"), &config).expect("keep a copy of the settings");
+    window.click(369, 24);
+    window.click(269, 303);
+    window.click(472, 303);
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&settings).is_ok_and(|c| c.contains("alice")) {
+        assert!(
+            std::time::Instant::now() < until,
+            "the account was not removed; window log:\n{}",
+            window.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    window.close();
+    // No file under the window's config, data and runtime directories has the password.
     for file in files(&work.0) {
         let bytes = std::fs::read(&file).unwrap_or_default();
         assert!(
@@ -320,14 +349,11 @@ fn a_password_typed_in_the_window_goes_to_the_keyring_and_registers() {
             file.display()
         );
     }
-    // The keyring has it: a headless engine of the same settings registers with it.
-    let args = vec![
-        "--config".to_owned(),
-        work.path("config.toml").display().to_string(),
-        "--listen".to_owned(),
-        format!("udp:127.0.0.1:{}", free_port()),
-    ];
-    let mut node = Node::serve_env("tincan", &args, &work.0, &session.env);
-    node.expect("registration", |v| v["state"] == "registered");
+    let mut node = serve("after", &work.path("copy.toml"));
+    node.expect("warning", |v| {
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("has no password"))
+    });
     node.quit();
 }
