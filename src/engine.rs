@@ -147,6 +147,10 @@ impl EngineConfig {
 /// application (without [`CallId::INCOMING`]); incoming ones come from [`Event::Ua`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// Use these accounts from now on (the user saved the accounts): those gone or changed
+    /// unregister, new and changed ones register, unchanged ones and every call are left
+    /// alone. Their ids are ignored; the engine answers with [`Event::Accounts`].
+    Accounts(Vec<accounts::EngineAccount>),
     /// Call `target`: a SIP URI such as `sip:bob@192.0.2.7:5060`, or with an account a
     /// plain user or number (`bob`, `+4930123`) at the account's domain.
     Dial {
@@ -214,6 +218,11 @@ pub enum Event {
     },
     /// Something the UA core reported (calls, registrations, warnings, refused messages).
     Ua(UaEvent),
+    /// The accounts in use after [`Command::Accounts`], with the ids their events carry.
+    Accounts {
+        /// Id and name of each, in the order given.
+        accounts: Vec<(AccountId, String)>,
+    },
     /// Our P2P identity: the address others can call us at.
     Identity {
         /// `sip:<handle>@<key>`.

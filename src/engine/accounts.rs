@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// One account, ready to use (its password already fetched).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineAccount {
     /// The id events carry.
     pub id: AccountId,

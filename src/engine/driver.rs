@@ -1,6 +1,7 @@
 //! The engine's loop: one `select!` over network input, DNS answers, the commands and the next
 //! deadline; after every input the core is drained (STYLE.md habit 2).
 
+use super::accounts::EngineAccount;
 use super::dns::{Dns, Resolved};
 use super::media::{DtmfFailure, Media};
 use super::net::{Net, NetInput};
@@ -87,6 +88,9 @@ pub(super) struct Engine {
     secure: BTreeSet<CallId>,
     /// Our SRTP master key per secure call (made on first use, kept for re-INVITEs).
     srtp_keys: HashMap<CallId, MasterKey>,
+    /// The id the next account added by [`Command::Accounts`] gets (ids are never reused:
+    /// a removed account's unregistration may still be under way).
+    next_account: u32,
 }
 
 impl Drop for Engine {
@@ -127,6 +131,7 @@ impl Engine {
             arriving: None,
             secure: BTreeSet::new(),
             srtp_keys: HashMap::new(),
+            next_account: 0,
         }
     }
 
@@ -448,8 +453,63 @@ impl Engine {
         Ok(())
     }
 
+    /// [`Command::Accounts`]: unchanged accounts keep their id and registration; the others
+    /// unregister (and are forgotten once that finished), new ones get fresh ids and register.
+    async fn set_accounts(
+        &mut self,
+        now: Instant,
+        wanted: Vec<EngineAccount>,
+    ) -> Result<(), EngineError> {
+        let same = |a: &EngineAccount, b: &EngineAccount| {
+            EngineAccount {
+                id: b.id,
+                ..a.clone()
+            } == *b
+        };
+        let old = self.config.accounts.clone();
+        let mut next = old
+            .iter()
+            .map(|a| a.id.0 + 1)
+            .max()
+            .unwrap_or(0)
+            .max(self.next_account);
+        let mut kept = Vec::with_capacity(wanted.len());
+        for mut account in wanted {
+            match old
+                .iter()
+                .find(|o| same(&account, o) && !kept.iter().any(|k: &EngineAccount| k.id == o.id))
+            {
+                Some(o) => account.id = o.id,
+                None => {
+                    account.id = AccountId(next);
+                    next += 1;
+                }
+            }
+            kept.push(account);
+        }
+        self.next_account = next;
+        let local = self.net.local().to_vec();
+        for gone in old.iter().filter(|o| !kept.iter().any(|k| k.id == o.id)) {
+            tracing::info!("account {:?} removed or changed: unregistering", gone.name);
+            self.ua.remove_account(now, gone.id);
+        }
+        for new in kept.iter().filter(|k| !old.iter().any(|o| o.id == k.id)) {
+            tracing::info!("account {:?} added", new.name);
+            let config = new.core_config(&local, &self.config.user_agent);
+            self.ua.add_account(now, new.id, config);
+            self.accounts.insert(new.id);
+        }
+        let accounts = kept.iter().map(|a| (a.id, a.name.clone())).collect();
+        self.config.accounts = kept;
+        if self.next_keepalive.is_none() {
+            self.next_keepalive = self.config.keepalive.map(|k| now + k);
+        }
+        self.emit(Event::Accounts { accounts }).await
+    }
+
     async fn handle_command(&mut self, now: Instant, command: Command) -> Result<(), EngineError> {
         let (call, result) = match command {
+            Command::Accounts(accounts) => return self.set_accounts(now, accounts).await,
             Command::Dial {
                 call,
                 target,

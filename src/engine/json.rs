@@ -201,6 +201,9 @@ impl From<WireCommand> for Command {
 #[derive(Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 enum WireEvent {
+    Accounts {
+        names: Vec<String>,
+    },
     Started {
         listen: String,
         addresses: Vec<String>,
@@ -435,6 +438,9 @@ fn wire_event(event: &Event, accounts: &AccountNames) -> WireEvent {
         },
         Event::Warning { message } => WireEvent::Warning {
             message: message.clone(),
+        },
+        Event::Accounts { accounts } => WireEvent::Accounts {
+            names: accounts.iter().map(|(_, n)| n.clone()).collect(),
         },
         Event::AudioDevice(notice) => audio_device(notice),
         Event::Identity { address } => WireEvent::Identity {

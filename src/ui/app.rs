@@ -40,6 +40,9 @@ use std::time::{Duration, Instant};
 pub enum Message {
     /// An engine configuration was prepared (`None`: the preparing thread failed).
     Prepared(Option<Prepared>),
+    /// The accounts were prepared again (passwords from the keyring) for the running
+    /// engine of this generation.
+    Reconfigured(u64, Option<Prepared>),
     /// The engine said something.
     Engine(Output),
     /// Our own address, for the engine of this generation.
@@ -250,6 +253,7 @@ impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Prepared(prepared) => self.start_engine(prepared),
+            Message::Reconfigured(generation, prepared) => self.reconfigured(generation, prepared),
             Message::Engine(output) => self.on_engine(output),
             Message::OwnAddress(generation, address) => self.on_own_address(generation, address),
             Message::Tab(tab) => self.show(tab),

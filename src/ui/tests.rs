@@ -466,66 +466,58 @@ fn closing_the_window_quits_the_engine_and_waits_for_it() {
 }
 
 #[test]
-fn saved_accounts_restart_the_engine_after_the_calls_end() {
+fn saved_accounts_go_to_the_running_engine_and_calls_stay_up() {
     let (mut app, mut rx) = running_app();
     let id = CallId(CallId::INCOMING | 1);
     incoming_call(&mut app, id);
     key(&mut app, Named::Enter);
     assert_eq!(rx.try_recv(), Ok(Command::Answer { call: id }));
     answered(&mut app, id);
+    let registered = RegistrationEvent::Registered { expires: 600 };
+    let home = AccountId(0);
+    event(
+        &mut app,
+        Event::Ua(UaEvent::Registration {
+            account: home,
+            event: registered,
+        }),
+    );
+    // "home" is removed.
     let mut changed = settings();
-    changed.accounts.pop();
+    changed.accounts.remove(0);
     let done = Saved::Done {
         settings: Box::new(changed),
         warnings: Vec::new(),
         session_password: None,
     };
     let _ = app.update(Message::Saved(Some(done)));
-    assert_eq!(
-        rx.try_recv(),
-        Err(TryRecvError::Empty),
-        "a call is live: no restart yet"
-    );
-    let _ = app.update(Message::Tab(Tab::Accounts));
-    assert!(shows(&app, "The changes apply when your calls have ended."));
-    let ended = CallEvent::Ended {
-        reason: EndReason::Cancelled,
-    };
-    event(
-        &mut app,
-        Event::Ua(UaEvent::Call {
-            call: id,
-            event: ended,
-        }),
-    );
-    assert!(shows(&app, "Missed call from Carol."));
-    assert_eq!(rx.try_recv(), Ok(Command::Quit));
-    event(&mut app, Event::Stopped);
-    engine(
-        &mut app,
-        Output::Exited {
-            generation: 1,
-            error: None,
-            bind_failed: false,
-        },
-    );
-    assert_eq!(
-        app.engine.phase,
-        Phase::Preparing,
-        "a new engine is being prepared"
-    );
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "nothing yet");
+    // The accounts were read again (keyring) off the window's thread.
     let config = setup::engine_config(&app.settings, &HashMap::new(), &mut Vec::new());
     assert_eq!(config.accounts.len(), 1);
-    let _ = app.update(Message::Prepared(Some(Prepared {
-        config: Arc::new(config),
+    let prepared = |config: &crate::engine::EngineConfig| Prepared {
+        config: Arc::new(config.clone()),
         keyring_unavailable: None,
-        without_password: vec!["home".into()],
+        without_password: vec!["work".into()],
         warnings: Vec::new(),
-    })));
-    assert_eq!(app.engine.generation, 2);
-    // A late event of the old engine changes nothing.
-    incoming_call(&mut app, CallId(CallId::INCOMING | 9));
-    assert!(app.calls.all().is_empty());
+    };
+    // One prepared for an engine that is gone changes nothing.
+    let _ = app.update(Message::Reconfigured(7, Some(prepared(&config))));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    let _ = app.update(Message::Reconfigured(1, Some(prepared(&config))));
+    assert_eq!(
+        rx.try_recv(),
+        Ok(Command::Accounts(config.accounts)),
+        "the running engine takes the new accounts; no quit, no restart"
+    );
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    let accounts = vec![(AccountId(1), "work".to_owned())];
+    event(&mut app, Event::Accounts { accounts });
+    assert_eq!(app.engine.generation, 1);
+    assert!(app.calls.get(id).is_some(), "the call is still up");
+    assert!(!app.registrations.contains_key("home"));
+    assert_eq!(app.engine_account_names(), vec!["work".to_owned()]);
+    let _ = app.update(Message::Tab(Tab::Accounts));
     assert!(shows(&app, "No password stored"));
 }
 

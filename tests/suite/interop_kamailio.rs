@@ -268,3 +268,133 @@ fn an_outbound_proxy_carries_register_and_calls_and_the_password_comes_from_stdi
     assert_eq!(kamailio.registrations(), 0);
     assert!(!node.stderr().contains("alicepw"));
 }
+
+/// The engine library driven directly (as the window drives it) on a runtime of the test's,
+/// running while events are awaited: events until one matches, bounded.
+fn next_event(
+    (runtime, local): &(tokio::runtime::Runtime, tokio::task::LocalSet),
+    events: &mut tokio::sync::mpsc::Receiver<tincan::engine::Event>,
+    what: &str,
+    mut matches: impl FnMut(&tincan::engine::Event) -> bool,
+) -> tincan::engine::Event {
+    runtime.block_on(local.run_until(async {
+        let until = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            match tokio::time::timeout_at(until, events.recv()).await {
+                Ok(Some(event)) if matches(&event) => return event,
+                Ok(Some(other)) => eprintln!("(not yet {what}: {other:?})"),
+                Ok(None) => panic!("the engine stopped before {what}"),
+                Err(_) => panic!("no {what} within 15 s"),
+            }
+        }
+    }))
+}
+
+/// Saving the accounts while the phone runs (the window's Accounts screen): the engine takes
+/// the new set at once; an unchanged account keeps its registration (no unregister, no new
+/// id), a new one registers, a removed one unregisters from Kamailio.
+#[test]
+fn accounts_change_on_a_running_engine_without_touching_the_others() {
+    use tincan::config::{AccountSettings, Config, Secret};
+    use tincan::engine::{Command, Event, setup};
+    use tincan::sip::registration::RegistrationEvent;
+    use tincan::sip::ua::UaEvent;
+    let kamailio = Kamailio::start(&Options::default());
+    let account = |name: &str, user: &str| {
+        let mut a = AccountSettings::new(name, format!("sip:{user}@127.0.0.1"));
+        a.registrar = Some(format!("sip:127.0.0.1:{}", kamailio.port));
+        a.expires = 60;
+        a
+    };
+    let passwords: std::collections::HashMap<String, Secret> = [
+        ("a".to_owned(), Secret::new("alicepw".into())),
+        ("b".to_owned(), Secret::new("bobpw".into())),
+    ]
+    .into();
+    let mut settings = Config::default();
+    let port = free_port();
+    settings.general.listen = vec![format!("udp:127.0.0.1:{port}")];
+    settings.accounts = vec![account("a", "alice")];
+    let config = setup::engine_config(&settings, &passwords, &mut Vec::new());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let runtime = (runtime, tokio::task::LocalSet::new());
+    let (commands, command_rx) = tokio::sync::mpsc::channel(16);
+    let (event_tx, mut events) = tokio::sync::mpsc::channel(256);
+    let engine = runtime
+        .1
+        .spawn_local(tincan::engine::run(config, command_rx, event_tx));
+    let registered = |event: &Event, id: u32| matches!(event, Event::Ua(UaEvent::Registration { account, event: RegistrationEvent::Registered { .. } }) if account.0 == id);
+    let first = next_event(&runtime, &mut events, "alice registered", |e| {
+        matches!(
+            e,
+            Event::Ua(UaEvent::Registration {
+                event: RegistrationEvent::Registered { .. },
+                ..
+            })
+        )
+    });
+    let Event::Ua(UaEvent::Registration { account: id, .. }) = first else {
+        unreachable!()
+    };
+    let alice = id.0;
+    let at = format!("@127.0.0.1:{port}");
+    assert!(kamailio.contacts("alice").iter().any(|c| c.contains(&at)));
+
+    // Bob is added: alice keeps her id, bob gets a new one and registers.
+    settings.accounts.push(account("b", "bob"));
+    let both = setup::engine_config(&settings, &passwords, &mut Vec::new()).accounts;
+    commands
+        .blocking_send(Command::Accounts(both))
+        .expect("send");
+    let Event::Accounts { accounts } = next_event(&runtime, &mut events, "accounts", |e| {
+        matches!(e, Event::Accounts { .. })
+    }) else {
+        unreachable!()
+    };
+    let names: Vec<(u32, &str)> = accounts.iter().map(|(id, n)| (id.0, n.as_str())).collect();
+    assert_eq!(names[0], (alice, "a"), "{accounts:?}");
+    let bob = names[1].0;
+    assert_ne!(bob, alice);
+    let mut alice_unregistered = false;
+    next_event(&runtime, &mut events, "bob registered", |e| {
+        alice_unregistered |= matches!(e, Event::Ua(UaEvent::Registration { account, event: RegistrationEvent::Unregistered }) if account.0 == alice);
+        registered(e, bob)
+    });
+    assert!(
+        !alice_unregistered,
+        "alice was unregistered though unchanged"
+    );
+    assert!(kamailio.contacts("bob").iter().any(|c| c.contains(&at)));
+    assert!(kamailio.contacts("alice").iter().any(|c| c.contains(&at)));
+
+    // Alice is removed: she unregisters, bob stays.
+    settings.accounts.remove(0);
+    let only_bob = setup::engine_config(&settings, &passwords, &mut Vec::new()).accounts;
+    commands
+        .blocking_send(Command::Accounts(only_bob))
+        .expect("send");
+    next_event(
+        &runtime,
+        &mut events,
+        "alice unregistered",
+        |e| matches!(e, Event::Ua(UaEvent::Registration { account, event: RegistrationEvent::Unregistered }) if account.0 == alice),
+    );
+    assert!(!kamailio.contacts("alice").iter().any(|c| c.contains(&at)));
+    assert!(kamailio.contacts("bob").iter().any(|c| c.contains(&at)));
+    commands.blocking_send(Command::Quit).expect("send");
+    next_event(&runtime, &mut events, "stopped", |e| {
+        matches!(e, Event::Stopped)
+    });
+    let result = runtime
+        .0
+        .block_on(runtime.1.run_until(engine))
+        .expect("the engine task");
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        kamailio.contacts("bob").is_empty(),
+        "bob unregistered on quit"
+    );
+}

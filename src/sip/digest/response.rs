@@ -7,7 +7,7 @@ use crate::sip::text::Text;
 use std::fmt;
 
 /// A username and password for one account. `Debug` never shows the password.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct DigestCredentials {
     /// The user's name in the realm (RFC 7616 §3.4 `username`).
     pub username: String,

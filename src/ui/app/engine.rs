@@ -125,6 +125,7 @@ impl App {
             }) => self.calls.digit(call, digit),
             Event::Ua(UaEvent::Call { call, event }) => return self.on_call_event(call, event),
             Event::Identity { address } => self.p2p_address = Some(address),
+            Event::Accounts { accounts } => self.on_engine_accounts(accounts),
             Event::Nearby { address, name, .. } => {
                 // One entry per key: a new handle or name replaces what it said before.
                 let key = home::key_of(&address).to_owned();
@@ -245,6 +246,59 @@ impl App {
             ));
         }
         Task::none()
+    }
+
+    /// The accounts changed: the running engine takes the new set (unchanged accounts and
+    /// calls are not touched); an engine not running starts anew with them.
+    pub(crate) fn reconfigure(&mut self) -> Task<Message> {
+        if self.engine.phase != Phase::Running || self.engine.controller.is_none() {
+            return self.restart();
+        }
+        let settings = self.settings.clone();
+        let session = self.session_passwords.clone();
+        let generation = self.engine.generation;
+        Task::perform(
+            background(move || bridge::prepare(&settings, &session)),
+            move |prepared| Message::Reconfigured(generation, prepared),
+        )
+    }
+
+    /// Hands the prepared accounts to the engine they were prepared for.
+    pub(crate) fn reconfigured(
+        &mut self,
+        generation: u64,
+        prepared: Option<Prepared>,
+    ) -> Task<Message> {
+        let Some(prepared) = prepared else {
+            return self.restart();
+        };
+        if generation != self.engine.generation {
+            // That engine is gone; the one now starting read the settings itself.
+            return Task::none();
+        }
+        if prepared.keyring_unavailable.is_some() {
+            self.notice = Some(Notice::error(k("notice-keyring-unavailable"), Vec::new()));
+        }
+        self.without_password = prepared.without_password;
+        let accounts = prepared.config.accounts.clone();
+        if !self.send(Command::Accounts(accounts)) {
+            return self.restart();
+        }
+        Task::none()
+    }
+
+    /// The engine's accounts after [`Command::Accounts`]: registration states of accounts
+    /// gone or replaced are forgotten (their unregistration is the engine's business).
+    fn on_engine_accounts(&mut self, accounts: Vec<(AccountId, String)>) {
+        let before = std::mem::replace(&mut self.engine.accounts, accounts);
+        for (id, name) in &before {
+            if !self.engine.accounts.contains(&(*id, name.clone())) {
+                self.registrations.remove(name);
+            }
+        }
+        let names = self.engine_account_names();
+        let default = self.settings.general.default_account.clone();
+        self.dialpad.preselect(&names, default.as_deref());
     }
 
     /// Stops the engine and starts a new one with the current settings (accounts changed);

@@ -1,6 +1,7 @@
 //! Account changes: the password goes to the keyring only, the settings to the TOML file
-//! (atomically, by `config::save`), both on a background thread. Then the engine restarts
-//! with the new accounts (this slice has no engine command to add or remove one).
+//! (atomically, by `config::save`), both on a background thread. Then the running engine
+//! takes the new accounts (`Command::Accounts`: only added, changed and removed ones
+//! register or unregister; calls stay up); an engine that is not running starts with them.
 
 use super::{App, Message, Notice};
 use crate::config::{self, Config, Secret};
@@ -116,7 +117,7 @@ impl App {
                     self.dialpad.preselect(&names, default.as_deref());
                     return Task::none();
                 }
-                self.restart()
+                self.reconfigure()
             }
             Some(Saved::CaFileMissing) => {
                 self.accounts.save_failed(true, None);
