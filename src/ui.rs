@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod link;
 pub mod screen;
 pub mod status;
+pub mod tab_stop;
 
 #[cfg(test)]
 mod tests;

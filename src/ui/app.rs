@@ -270,10 +270,17 @@ impl App {
                 let event = self.in_call.update(m);
                 self.on_call(event)
             }
-            Message::Accounts(m) => match self.accounts.update(m, &self.settings) {
-                Some(event) => self.on_accounts(event),
-                None => Task::none(),
-            },
+            Message::Accounts(m) => {
+                let was_editing = self.accounts.editing();
+                match self.accounts.update(m, &self.settings) {
+                    Some(event) => self.on_accounts(event),
+                    // A form just opened: the keyboard goes to its first field.
+                    None if !was_editing && self.accounts.editing() => {
+                        iced::widget::operation::focus(accounts::form::first_field_id())
+                    }
+                    None => Task::none(),
+                }
+            }
             Message::Settings(m) => self.on_settings(settings::update(m)),
             Message::Contacts(m) => match self.contacts_screen.update(m, &self.contacts) {
                 Some(event) => self.on_contacts(event),

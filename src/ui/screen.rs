@@ -12,7 +12,8 @@ pub mod home;
 pub mod incoming;
 pub mod settings;
 
-use iced::widget::{button, column, container, row, text};
+use crate::ui::tab_stop::button;
+use iced::widget::{column, container, row, text};
 use iced::{Center, Element, Fill};
 
 /// The screens the navigation bar offers.

@@ -280,10 +280,15 @@ fn a_password_typed_in_the_window_goes_to_the_keyring_and_registers() {
         window.screenshot(&path);
         path.display().to_string()
     };
-    // Home, first run with a keyring: "Add SIP account" opens the form; Tab reaches each
-    // field in turn (name, address, display name, user, password, registrar); Enter saves.
-    window.click(110, 325);
-    window.xdotool(&["key", "Tab"]);
+    // Home, first run with a keyring, all by keyboard: "Add SIP account" opens the form; Tab
+    // reaches each field in turn (name, address, display name, user, password, registrar);
+    // Enter saves.
+    // Tab walks the six tabs, Copy, then "Add SIP account"; Enter presses it; the form
+    // opens with its first field focused.
+    window.xdotool(&[
+        "key", "--delay", "60", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Tab",
+    ]);
+    window.xdotool(&["key", "Return"]);
     window.xdotool(&["type", "--delay", "30", "work"]);
     window.xdotool(&["key", "Tab"]);
     window.xdotool(&["type", "--delay", "30", "sip:alice@127.0.0.1"]);

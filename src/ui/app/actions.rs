@@ -52,7 +52,8 @@ impl App {
             }
             home::Event::AddAccount => {
                 self.accounts.open_new();
-                self.show(Tab::Accounts)
+                let _ = self.show(Tab::Accounts);
+                iced::widget::operation::focus(crate::ui::screen::accounts::form::first_field_id())
             }
             home::Event::OpenDialpad => self.show(Tab::Dialpad),
             // A nearby phone is called at its P2P address, without an account.

@@ -3,7 +3,8 @@
 
 use super::{App, Message};
 use crate::ui::screen::Tab;
-use iced::widget::{button, container, row, text, tooltip};
+use crate::ui::tab_stop::button;
+use iced::widget::{container, row, text, tooltip};
 use iced::{Center, Element, Fill};
 
 impl App {

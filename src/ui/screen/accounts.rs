@@ -7,8 +7,9 @@ use super::{card, heading};
 use crate::config::{AccountSettings, Config, Secret};
 use crate::ui::i18n::I18n;
 use crate::ui::status::RegStatus;
+use crate::ui::tab_stop::button;
 use form::{Form, Outcome};
-use iced::widget::{button, column, row, text};
+use iced::widget::{column, row, text};
 use iced::{Center, Element, Fill};
 use std::collections::HashMap;
 

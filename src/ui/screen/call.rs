@@ -6,8 +6,9 @@ use super::{card, keypad, labelled};
 use crate::sip::call::CallId;
 use crate::ui::calls::{Call, CallState, Calls, Quality};
 use crate::ui::i18n::I18n;
+use crate::ui::tab_stop::button;
 use iced::keyboard::{self, Key, key::Named};
-use iced::widget::{button, column, container, row, text};
+use iced::widget::{column, container, row, text};
 use iced::{Center, Element, Fill};
 use std::time::{Duration, Instant};
 

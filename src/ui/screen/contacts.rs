@@ -7,7 +7,8 @@ use super::{card, field, heading};
 use crate::sip::uri::Uri;
 use crate::store::{Contact, ContactId, HistoryEntry};
 use crate::ui::i18n::{I18n, k};
-use iced::widget::{Id, button, checkbox, column, row, text, text_input};
+use crate::ui::tab_stop::button;
+use iced::widget::{Id, checkbox, column, row, text, text_input};
 use iced::{Center, Element, Fill};
 use std::path::PathBuf;
 

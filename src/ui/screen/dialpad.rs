@@ -5,8 +5,9 @@
 use super::{heading, keypad};
 use crate::sip::uri::Uri;
 use crate::ui::i18n::{I18n, k};
+use crate::ui::tab_stop::button;
 use iced::keyboard::{self, Key, key::Named};
-use iced::widget::{Id, button, column, container, pick_list, row, text, text_input};
+use iced::widget::{Id, column, container, pick_list, row, text, text_input};
 use iced::{Center, Element, Fill};
 use std::fmt;
 

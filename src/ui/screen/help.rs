@@ -3,8 +3,9 @@
 
 use super::{card, heading};
 use crate::ui::i18n::{I18n, k};
+use crate::ui::tab_stop::button;
 use iced::keyboard::{self, Key, key::Named};
-use iced::widget::{button, column, row, text};
+use iced::widget::{column, row, text};
 use iced::{Element, Fill};
 
 /// The shortcuts, as (keys, what they do) message ids.

@@ -4,7 +4,8 @@
 
 use super::{card, heading};
 use crate::ui::i18n::I18n;
-use iced::widget::{button, column, row, text};
+use crate::ui::tab_stop::button;
+use iced::widget::{column, row, text};
 use iced::{Center, Element, Fill};
 
 /// What the user does here.

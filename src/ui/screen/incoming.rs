@@ -5,8 +5,9 @@ use super::labelled;
 use crate::sip::call::CallId;
 use crate::ui::calls::Call;
 use crate::ui::i18n::I18n;
+use crate::ui::tab_stop::button;
 use iced::keyboard::{self, Key, key::Named};
-use iced::widget::{button, column, container, row, text};
+use iced::widget::{column, container, row, text};
 use iced::{Center, Element, Fill};
 
 /// What the user does here.

@@ -6,7 +6,8 @@ use crate::config::{AccountSettings, Secret, Transport};
 use crate::sip::uri::SipUri;
 use crate::ui::i18n::{I18n, k};
 use crate::ui::screen::{field, heading};
-use iced::widget::{TextInput, button, checkbox, column, pick_list, row, space, text, text_input};
+use crate::ui::tab_stop::button;
+use iced::widget::{TextInput, checkbox, column, pick_list, row, space, text, text_input};
 use iced::{Center, Element, Fill};
 use std::fmt;
 use std::path::PathBuf;
@@ -398,9 +399,20 @@ impl Form {
     }
 }
 
+/// The first field's id (focused when the form opens).
+pub fn first_field_id() -> iced::widget::Id {
+    iced::widget::Id::new("account-form-name")
+}
+
 /// A text field of the form; Enter saves.
 fn input<'a>(field: Field, value: &'a str, placeholder: &str) -> TextInput<'a, Message> {
-    text_input(placeholder, value)
+    let input = text_input(placeholder, value);
+    let input = if field == Field::Name {
+        input.id(first_field_id())
+    } else {
+        input
+    };
+    input
         .on_input(move |v| Message::Input(field, Typed(v)))
         .on_submit(Message::Save)
         .padding(8)
