@@ -270,7 +270,7 @@ help-does-search = Kontakte durchsuchen
 help-keys-dial = Strg+D
 help-does-dial = Wähltastatur öffnen
 help-keys-tab = Tab, Umschalt+Tab
-help-does-tab = Nächstes oder vorheriges Feld
+help-does-tab = Nächstes oder vorheriges Element (Eingabe oder Leertaste drückt eine Schaltfläche)
 
 ## Speicher und Desktop
 notice-store-problem = Kontakte und Verlauf: { $message }

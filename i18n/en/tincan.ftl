@@ -272,7 +272,7 @@ help-does-search = Search the contacts
 help-keys-dial = Ctrl+D
 help-does-dial = Open the dialpad
 help-keys-tab = Tab, Shift+Tab
-help-does-tab = Next or previous field
+help-does-tab = Next or previous control (Enter or Space presses a button)
 
 ## Storage and desktop
 notice-store-problem = Contacts and history: { $message }

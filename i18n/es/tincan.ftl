@@ -270,7 +270,7 @@ help-does-search = Buscar en los contactos
 help-keys-dial = Ctrl+D
 help-does-dial = Abrir el teclado
 help-keys-tab = Tab, Mayús+Tab
-help-does-tab = Campo siguiente o anterior
+help-does-tab = Control siguiente o anterior (Intro o Espacio pulsa un botón)
 
 ## Almacenamiento y escritorio
 notice-store-problem = Contactos e historial: { $message }

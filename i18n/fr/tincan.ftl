@@ -270,7 +270,7 @@ help-does-search = Chercher dans les contacts
 help-keys-dial = Ctrl+D
 help-does-dial = Ouvrir le clavier
 help-keys-tab = Tab, Maj+Tab
-help-does-tab = Champ suivant ou précédent
+help-does-tab = Élément suivant ou précédent (Entrée ou Espace active un bouton)
 
 ## Stockage et bureau
 notice-store-problem = Contacts et historique : { $message }
