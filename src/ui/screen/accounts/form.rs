@@ -6,7 +6,7 @@ use crate::config::{AccountSettings, Secret, Transport};
 use crate::sip::uri::SipUri;
 use crate::ui::i18n::{I18n, k};
 use crate::ui::screen::{field, heading};
-use crate::ui::tab_stop::button;
+use crate::ui::tab_stop::{button, tab_stop};
 use iced::widget::{TextInput, checkbox, column, pick_list, row, space, text, text_input};
 use iced::{Center, Element, Fill};
 use std::fmt;
@@ -294,16 +294,16 @@ impl Form {
         }
         col.extend(self.identity_fields(i18n))
             .extend(self.server_fields(i18n))
-            .push(
+            .push(tab_stop(
                 checkbox(self.register)
                     .label(i18n.t("form-register"))
                     .on_toggle(Message::Register),
-            )
-            .push(
+            ))
+            .push(tab_stop(
                 checkbox(self.enabled)
                     .label(i18n.t("form-enabled"))
                     .on_toggle(Message::Enabled),
-            )
+            ))
             .into()
     }
 
