@@ -88,6 +88,9 @@ pub(super) struct Engine {
     secure: BTreeSet<CallId>,
     /// Our SRTP master key per secure call (made on first use, kept for re-INVITEs).
     srtp_keys: HashMap<CallId, MasterKey>,
+    /// Incoming calls refused before they were announced (a TLS key that is not the From
+    /// host): their further events, the end included, are not reported either.
+    refused: BTreeSet<CallId>,
     /// The id the next account added by [`Command::Accounts`] gets (ids are never reused:
     /// a removed account's unregistration may still be under way).
     next_account: u32,
@@ -131,6 +134,7 @@ impl Engine {
             arriving: None,
             secure: BTreeSet::new(),
             srtp_keys: HashMap::new(),
+            refused: BTreeSet::new(),
             next_account: 0,
         }
     }
@@ -790,7 +794,21 @@ impl Engine {
 
     /// Forwards a core event, tracking live calls and accounts, and answering when asked to.
     async fn on_ua_event(&mut self, mut event: UaEvent) -> Result<(), EngineError> {
+        if let UaEvent::Call { call, event } = &event
+            && self.refused.contains(call)
+        {
+            if matches!(event, CallEvent::Ended { .. }) {
+                tracing::debug!("refused call {} ended (not reported)", call.0);
+                self.refused.remove(call);
+                self.secure.remove(call);
+                self.srtp_keys.remove(call);
+            }
+            return Ok(());
+        }
         if let Some(message) = self.vet_incoming(&mut event) {
+            if let UaEvent::Call { call, .. } = &event {
+                self.refused.insert(*call);
+            }
             return self.emit(Event::Warning { message }).await;
         }
         if let UaEvent::Call { call, event } = &event {

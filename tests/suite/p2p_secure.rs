@@ -160,6 +160,19 @@ fn a_caller_whose_certificate_key_is_not_its_from_host_is_refused_with_403() {
         "the refused call was announced"
     );
     b.quit();
+    // Nor is its end: every ended call is one that was announced.
+    let announced: Vec<_> = b
+        .seen
+        .iter()
+        .filter(|v| v["event"] == "incoming")
+        .map(|v| v["call"].clone())
+        .collect();
+    for ended in b.seen.iter().filter(|v| v["event"] == "ended") {
+        assert!(
+            announced.contains(&ended["call"]),
+            "an unannounced call ended: {ended}"
+        );
+    }
 }
 
 #[test]
