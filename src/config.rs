@@ -31,6 +31,8 @@ pub struct Config {
     pub general: General,
     /// The `[audio]` table.
     pub audio: AudioSettings,
+    /// The `[ui]` table (the window only).
+    pub ui: UiSettings,
     /// The `[[accounts]]` tables, in file order, names unique.
     pub accounts: Vec<AccountSettings>,
 }
@@ -42,6 +44,9 @@ pub struct General {
     pub listen: Vec<String>,
     /// Answer incoming calls without asking.
     pub auto_answer: bool,
+    /// Do not disturb: incoming calls are declined with 486 Busy Here (and recorded as
+    /// missed), without ringing.
+    pub do_not_disturb: bool,
     /// Log full SIP messages (target `tincan::sip_trace`) when the log level is `trace`.
     pub sip_trace: bool,
     /// One of `error`, `warn`, `info`, `debug`, `trace` (always lower case).
@@ -71,6 +76,7 @@ impl Default for General {
         Self {
             listen: DEFAULT_LISTEN.iter().map(|s| (*s).to_owned()).collect(),
             auto_answer: false,
+            do_not_disturb: false,
             sip_trace: false,
             log_level: "info".to_owned(),
             rtp_port_min: DEFAULT_RTP_PORTS.0,
@@ -139,6 +145,43 @@ impl AudioSettings {
         }
     }
 }
+
+/// The window's own settings (`[ui]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct UiSettings {
+    /// The language's code (`en`, `de`, `fr`, `es`); `None`: the one of the environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Light, dark, or whatever the desktop prefers.
+    pub theme: ThemeChoice,
+    /// The window opens minimized.
+    pub start_minimized: bool,
+}
+
+/// The window's looks (TOML strings `system`, `light`, `dark`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    /// Follow the desktop's preference where the toolkit can read it (else light).
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl ThemeChoice {
+    /// Every choice, with its TOML name.
+    pub const ALL: [(&'static str, ThemeChoice); 3] = [
+        ("system", ThemeChoice::System),
+        ("light", ThemeChoice::Light),
+        ("dark", ThemeChoice::Dark),
+    ];
+}
+
+/// The languages `ui.language` accepts (the window's translations).
+pub const LANGUAGES: [&str; 4] = ["en", "de", "fr", "es"];
 
 /// The default `general.listen`.
 pub const DEFAULT_LISTEN: [&str; 2] = ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"];
