@@ -104,14 +104,26 @@ pub fn run(options: Options) -> ExitCode {
     for w in &warnings {
         tracing::warn!("{w}");
     }
-    let lang = i18n::Lang::from_env();
+    // The language chosen in the settings, else the environment's.
+    let lang = settings
+        .ui
+        .language
+        .as_deref()
+        .and_then(i18n::Lang::from_locale)
+        .unwrap_or_else(i18n::Lang::from_env);
+    let minimized = settings.ui.start_minimized;
     let database = options.database;
     let dial = options.dial;
     let boot = move || {
         let (mut app, task) = App::new(path.clone(), settings.clone(), &warnings, lang);
         let store = app.open_store(database.clone());
         app.pending_dial.clone_from(&dial);
-        (app, Task::batch([task, store]))
+        let window = if minimized {
+            iced::window::oldest().and_then(|id| iced::window::minimize::<app::Message>(id, true))
+        } else {
+            Task::none()
+        };
+        (app, Task::batch([task, store, window]))
     };
     let result = iced::application(boot, App::update, App::view)
         .title(App::title)

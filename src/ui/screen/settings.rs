@@ -1,51 +1,563 @@
-//! Settings (a first few): the language, switched at once, and light or dark looks.
+//! Settings: the sound devices (listed live, off the window's thread), a microphone test
+//! with a level meter, a test sound, the microphone's processing, the codecs and their order,
+//! how incoming calls are handled (auto-answer, do not disturb), the language, the theme and
+//! whether the window starts minimized. Every change is applied at once and saved.
 
-use super::{card, heading};
-use crate::ui::i18n::{I18n, Lang};
-use iced::widget::{column, pick_list, text, toggler};
-use iced::{Element, Fill};
+use super::{card, heading, level_meter};
+use crate::config::{Config, ThemeChoice};
+use crate::engine::Level;
+use crate::sip::offer_answer::Codec;
+use crate::ui::i18n::{I18n, Lang, k};
+use iced::widget::{button, checkbox, column, pick_list, row, text, toggler};
+use iced::{Center, Element, Fill};
+use std::fmt;
 
-/// What the user does here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Message {
-    /// A language was picked.
-    Language(Lang),
-    /// The dark theme was switched on or off.
-    Dark(bool),
+/// A pick-list entry: a value and what it reads as (in the window's language).
+#[derive(Debug, Clone)]
+pub struct Choice<T> {
+    /// The value.
+    pub value: T,
+    /// What it reads as.
+    pub label: String,
 }
 
-/// What the parent must do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// Speak this language from now on.
-    Language(Lang),
-    /// Use the dark theme (or not).
-    Dark(bool),
-}
-
-/// Handles a message.
-pub fn update(message: Message) -> Event {
-    match message {
-        Message::Language(lang) => Event::Language(lang),
-        Message::Dark(dark) => Event::Dark(dark),
+impl<T: PartialEq> PartialEq for Choice<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
     }
 }
 
-/// The settings view.
-pub fn view<'a>(i18n: &I18n, dark: bool) -> Element<'a, Message> {
-    let language = column![
+impl<T> fmt::Display for Choice<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// A device choice: `None` is the system default (for the ringer: the speaker).
+pub type DeviceChoice = Choice<Option<String>>;
+
+/// What the user does here.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// A language was picked.
+    Language(Lang),
+    /// A theme was picked.
+    Theme(Choice<ThemeChoice>),
+    /// A microphone was picked.
+    Input(DeviceChoice),
+    /// A speaker was picked.
+    Output(DeviceChoice),
+    /// A ringer was picked.
+    Ringer(DeviceChoice),
+    /// Echo cancellation on or off.
+    EchoCancellation(bool),
+    /// Noise suppression on or off.
+    NoiseSuppression(bool),
+    /// Automatic gain control on or off.
+    GainControl(bool),
+    /// Auto-answer on or off.
+    AutoAnswer(bool),
+    /// Do not disturb on or off.
+    DoNotDisturb(bool),
+    /// Start minimized on or off.
+    StartMinimized(bool),
+    /// A codec was enabled (`true`) or disabled.
+    Codec(&'static str, bool),
+    /// Move a codec up (preferred sooner).
+    CodecUp(&'static str),
+    /// Move a codec down.
+    CodecDown(&'static str),
+    /// List the devices again.
+    Refresh,
+    /// Start (`true`) or stop the microphone test.
+    TestMicrophone(bool),
+    /// Play the test sound.
+    TestSound,
+}
+
+/// What changed, for the parent to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The language.
+    Language,
+    /// The theme.
+    Theme,
+    /// `[audio]`: devices, processing, codecs.
+    Audio,
+    /// Auto-answer or do not disturb.
+    Answering,
+    /// How the window starts.
+    Window,
+}
+
+/// What the parent must do.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Use and save these settings; `Change` says which part changed.
+    Changed(Box<Config>, Change),
+    /// List the sound devices (off the window's thread).
+    Refresh,
+    /// Start (`true`) or stop the microphone test.
+    TestMicrophone(bool),
+    /// Play the test sound.
+    TestSound,
+}
+
+/// The sound devices the system lists, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Devices {
+    /// Microphones.
+    pub inputs: Vec<String>,
+    /// Speakers.
+    pub outputs: Vec<String>,
+}
+
+/// Where the device list stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Listing {
+    /// Not asked yet.
+    #[default]
+    NotYet,
+    /// Being listed.
+    Listing,
+    /// Listed.
+    Listed(Devices),
+    /// The sound system could not list them (in English, shown inside a translated line).
+    Failed(String),
+}
+
+/// The settings screen's own state.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The devices.
+    pub listing: Listing,
+    /// The microphone test runs.
+    pub mic_test: bool,
+    /// The last codec was about to be disabled (refused, with a word why).
+    codec_refused: bool,
+}
+
+impl Settings {
+    /// Handles a message; `settings` are the ones in use.
+    pub fn update(&mut self, message: Message, settings: &Config) -> Option<Event> {
+        let mut new = settings.clone();
+        self.codec_refused = false;
+        let change = match message {
+            Message::Refresh => {
+                self.listing = Listing::Listing;
+                return Some(Event::Refresh);
+            }
+            Message::TestMicrophone(on) => {
+                self.mic_test = on;
+                return Some(Event::TestMicrophone(on));
+            }
+            Message::TestSound => return Some(Event::TestSound),
+            Message::Language(lang) => {
+                new.ui.language = Some(lang.code().to_owned());
+                Change::Language
+            }
+            Message::Theme(choice) => {
+                new.ui.theme = choice.value;
+                Change::Theme
+            }
+            Message::StartMinimized(on) => {
+                new.ui.start_minimized = on;
+                Change::Window
+            }
+            Message::AutoAnswer(on) => {
+                new.general.auto_answer = on;
+                Change::Answering
+            }
+            Message::DoNotDisturb(on) => {
+                new.general.do_not_disturb = on;
+                Change::Answering
+            }
+            Message::Input(choice) => {
+                new.audio.input_device = choice.value;
+                Change::Audio
+            }
+            Message::Output(choice) => {
+                new.audio.output_device = choice.value;
+                Change::Audio
+            }
+            Message::Ringer(choice) => {
+                new.audio.ringer_device = choice.value;
+                Change::Audio
+            }
+            Message::EchoCancellation(on) => {
+                new.audio.echo_cancellation = on;
+                Change::Audio
+            }
+            Message::NoiseSuppression(on) => {
+                new.audio.noise_suppression = on;
+                Change::Audio
+            }
+            Message::GainControl(on) => {
+                new.audio.gain_control = on;
+                Change::Audio
+            }
+            Message::Codec(name, on) => match enable_codec(&new.audio.codecs, name, on) {
+                Some(codecs) => {
+                    new.audio.codecs = codecs;
+                    Change::Audio
+                }
+                None => {
+                    self.codec_refused = true;
+                    return None;
+                }
+            },
+            Message::CodecUp(name) => {
+                new.audio.codecs = move_codec(&new.audio.codecs, name, true);
+                Change::Audio
+            }
+            Message::CodecDown(name) => {
+                new.audio.codecs = move_codec(&new.audio.codecs, name, false);
+                Change::Audio
+            }
+        };
+        if new == *settings {
+            return None;
+        }
+        Some(Event::Changed(Box::new(new), change))
+    }
+
+    /// The devices were listed (or not).
+    pub fn listed(&mut self, result: Result<Devices, String>) {
+        self.listing = match result {
+            Ok(devices) => Listing::Listed(devices),
+            Err(problem) => Listing::Failed(problem),
+        };
+    }
+
+    /// The settings view; `microphone` is the last level the microphone test measured.
+    pub fn view<'a>(
+        &'a self,
+        i18n: &I18n,
+        settings: &'a Config,
+        microphone: Option<Level>,
+    ) -> Element<'a, Message> {
+        column![
+            heading(i18n.t("settings-title")),
+            card(self.sound(i18n, settings, microphone)),
+            card(processing(i18n, settings)),
+            card(self.codecs(i18n, settings)),
+            card(calls(i18n, settings)),
+            card(looks(i18n, settings)),
+        ]
+        .spacing(16)
+        .into()
+    }
+
+    /// Devices, the microphone test and the test sound.
+    fn sound<'a>(
+        &'a self,
+        i18n: &I18n,
+        settings: &'a Config,
+        microphone: Option<Level>,
+    ) -> Element<'a, Message> {
+        let audio = &settings.audio;
+        let devices = match &self.listing {
+            Listing::Listed(d) => Some(d),
+            _ => None,
+        };
+        let default = i18n.t("settings-device-default");
+        let inputs = devices.map(|d| d.inputs.as_slice());
+        let outputs = devices.map(|d| d.outputs.as_slice());
+        let input = device_list(i18n, &default, inputs, audio.input_device.as_deref());
+        let output = device_list(i18n, &default, outputs, audio.output_device.as_deref());
+        let same = i18n.t("settings-ringer-same");
+        let ringer = device_list(i18n, &same, outputs, audio.ringer_device.as_deref());
+        let picker = |label: String, (options, selected): (Vec<_>, _), on: fn(_) -> Message| {
+            column![
+                text(label).size(14),
+                pick_list(options, Some(selected), on).width(Fill)
+            ]
+            .spacing(4)
+        };
+        let status = match &self.listing {
+            Listing::NotYet | Listing::Listed(_) => None,
+            Listing::Listing => Some(i18n.t("settings-devices-listing")),
+            Listing::Failed(problem) => Some(i18n.tr(
+                "settings-devices-failed",
+                &[("message", problem.as_str().into())],
+            )),
+        };
+        let mut col = column![
+            row![
+                text(i18n.t("settings-sound")).size(18).width(Fill),
+                button(text(i18n.t("settings-refresh")))
+                    .on_press(Message::Refresh)
+                    .style(button::secondary),
+            ]
+            .align_y(Center),
+        ]
+        .spacing(10);
+        if let Some(status) = status {
+            col = col.push(text(status).size(13));
+        }
+        let test_label = if self.mic_test {
+            i18n.t("settings-mic-test-stop")
+        } else {
+            i18n.t("settings-mic-test")
+        };
+        let mut test = row![
+            button(text(test_label))
+                .on_press(Message::TestMicrophone(!self.mic_test))
+                .style(button::secondary),
+        ]
+        .spacing(10)
+        .align_y(Center);
+        if self.mic_test {
+            test = test.push(level_meter(i18n, microphone));
+        }
+        col.push(picker(i18n.t("settings-input"), input, Message::Input))
+            .push(test)
+            .push(picker(i18n.t("settings-output"), output, Message::Output))
+            .push(picker(i18n.t("settings-ringer"), ringer, Message::Ringer))
+            .push(
+                button(text(i18n.t("settings-test-sound")))
+                    .on_press(Message::TestSound)
+                    .style(button::secondary),
+            )
+            .into()
+    }
+
+    /// The codecs, enabled ones first in their order, each with up and down.
+    fn codecs<'a>(&self, i18n: &I18n, settings: &Config) -> Element<'a, Message> {
+        let enabled = &settings.audio.codecs;
+        let mut col = column![text(i18n.t("settings-codecs")).size(18)].spacing(8);
+        let ordered = enabled
+            .iter()
+            .filter_map(|n| Codec::NAMES.iter().find(|k| **k == n.as_str()))
+            .chain(
+                Codec::NAMES
+                    .iter()
+                    .filter(|k| !enabled.iter().any(|n| n == *k)),
+            );
+        for (i, &name) in ordered.enumerate() {
+            let on = enabled.iter().any(|n| n == name);
+            let mut line = row![
+                checkbox(on)
+                    .label(codec_label(name))
+                    .on_toggle(move |on| Message::Codec(name, on))
+                    .width(Fill),
+            ]
+            .spacing(6)
+            .align_y(Center);
+            if on {
+                let up = (i > 0).then_some(Message::CodecUp(name));
+                let down = (i + 1 < enabled.len()).then_some(Message::CodecDown(name));
+                line = line
+                    .push(
+                        button(text(i18n.t("settings-codec-up")))
+                            .on_press_maybe(up)
+                            .style(button::secondary),
+                    )
+                    .push(
+                        button(text(i18n.t("settings-codec-down")))
+                            .on_press_maybe(down)
+                            .style(button::secondary),
+                    );
+            }
+            col = col.push(line);
+        }
+        if self.codec_refused {
+            col = col.push(
+                text(i18n.t("settings-codec-last"))
+                    .size(13)
+                    .style(text::danger),
+            );
+        }
+        col.into()
+    }
+}
+
+/// Echo cancellation, noise suppression, gain control.
+fn processing<'a>(i18n: &I18n, settings: &Config) -> Element<'a, Message> {
+    let audio = &settings.audio;
+    column![
+        text(i18n.t("settings-processing")).size(18),
+        toggler(audio.echo_cancellation)
+            .label(i18n.t("settings-echo"))
+            .on_toggle(Message::EchoCancellation),
+        toggler(audio.noise_suppression)
+            .label(i18n.t("settings-noise"))
+            .on_toggle(Message::NoiseSuppression),
+        toggler(audio.gain_control)
+            .label(i18n.t("settings-gain"))
+            .on_toggle(Message::GainControl),
+    ]
+    .spacing(10)
+    .into()
+}
+
+/// Do not disturb and auto-answer.
+fn calls<'a>(i18n: &I18n, settings: &Config) -> Element<'a, Message> {
+    let general = &settings.general;
+    column![
+        text(i18n.t("settings-calls")).size(18),
+        toggler(general.do_not_disturb)
+            .label(i18n.t("settings-dnd"))
+            .on_toggle(Message::DoNotDisturb),
+        toggler(general.auto_answer)
+            .label(i18n.t("settings-auto-answer"))
+            .on_toggle(Message::AutoAnswer),
+    ]
+    .spacing(10)
+    .into()
+}
+
+/// Language, theme, start minimized.
+fn looks<'a>(i18n: &I18n, settings: &Config) -> Element<'a, Message> {
+    let themes: Vec<Choice<ThemeChoice>> = ThemeChoice::ALL
+        .iter()
+        .map(|&(_, value)| Choice {
+            value,
+            label: theme_label(i18n, value),
+        })
+        .collect();
+    let theme = Choice {
+        value: settings.ui.theme,
+        label: theme_label(i18n, settings.ui.theme),
+    };
+    column![
+        text(i18n.t("settings-window")).size(18),
         text(i18n.t("settings-language")).size(14),
         pick_list(Lang::ALL, Some(i18n.lang()), Message::Language).width(Fill),
+        text(i18n.t("settings-theme")).size(14),
+        pick_list(themes, Some(theme), Message::Theme).width(Fill),
+        toggler(settings.ui.start_minimized)
+            .label(i18n.t("settings-start-minimized"))
+            .on_toggle(Message::StartMinimized),
     ]
-    .spacing(6);
-    let looks = toggler(dark)
-        .label(i18n.t("settings-dark"))
-        .on_toggle(Message::Dark);
-    column![
-        heading(i18n.t("settings-title")),
-        card(column![language, looks].spacing(16)),
-        text(i18n.t("settings-more-later")).size(13),
-    ]
-    .spacing(16)
+    .spacing(8)
     .into()
+}
+
+fn theme_label(i18n: &I18n, theme: ThemeChoice) -> String {
+    i18n.t(match theme {
+        ThemeChoice::System => k("settings-theme-system"),
+        ThemeChoice::Light => k("settings-theme-light"),
+        ThemeChoice::Dark => k("settings-theme-dark"),
+    })
+}
+
+/// How a codec reads (its usual written name).
+pub fn codec_label(name: &str) -> String {
+    match name {
+        "opus" => "Opus".to_owned(),
+        "g722" => "G.722".to_owned(),
+        "pcmu" => "G.711 µ-law (PCMU)".to_owned(),
+        "pcma" => "G.711 A-law (PCMA)".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// The choices for one device and the selected one: `default` (no name) first, then the
+/// listed names; a configured device that is not listed shows as not connected.
+pub fn device_list(
+    i18n: &I18n,
+    default: &str,
+    listed: Option<&[String]>,
+    configured: Option<&str>,
+) -> (Vec<DeviceChoice>, DeviceChoice) {
+    let mut options = vec![Choice {
+        value: None,
+        label: default.to_owned(),
+    }];
+    options.extend(listed.unwrap_or_default().iter().map(|name| Choice {
+        value: Some(name.clone()),
+        label: name.clone(),
+    }));
+    let selected = match configured {
+        None => options[0].clone(),
+        Some(name) => match options.iter().find(|c| c.value.as_deref() == Some(name)) {
+            Some(found) => found.clone(),
+            None => {
+                let label = match listed {
+                    Some(_) => i18n.tr("settings-device-missing", &[("name", name.into())]),
+                    // Not listed yet: nothing known about it.
+                    None => name.to_owned(),
+                };
+                let missing = Choice {
+                    value: Some(name.to_owned()),
+                    label,
+                };
+                options.push(missing.clone());
+                missing
+            }
+        },
+    };
+    (options, selected)
+}
+
+/// `codecs` with `name` enabled (appended last) or disabled; `None` when that would leave
+/// no codec at all.
+pub fn enable_codec(codecs: &[String], name: &str, on: bool) -> Option<Vec<String>> {
+    let mut new: Vec<String> = codecs.iter().filter(|c| *c != name).cloned().collect();
+    if on {
+        match codecs.iter().position(|c| c == name) {
+            Some(_) => return Some(codecs.to_vec()),
+            None => new.push(name.to_owned()),
+        }
+    }
+    (!new.is_empty()).then_some(new)
+}
+
+/// `codecs` with `name` one place sooner (`up`) or later; unchanged at either end.
+pub fn move_codec(codecs: &[String], name: &str, up: bool) -> Vec<String> {
+    let mut new = codecs.to_vec();
+    if let Some(i) = new.iter().position(|c| c == name) {
+        let j = if up { i.checked_sub(1) } else { Some(i + 1) };
+        if let Some(j) = j.filter(|j| *j < new.len()) {
+            new.swap(i, j);
+        }
+    }
+    new
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn codecs_move_and_the_last_one_stays() {
+        let codecs = names(&["opus", "pcmu", "pcma"]);
+        assert_eq!(
+            move_codec(&codecs, "pcmu", true),
+            names(&["pcmu", "opus", "pcma"])
+        );
+        assert_eq!(
+            move_codec(&codecs, "pcmu", false),
+            names(&["opus", "pcma", "pcmu"])
+        );
+        assert_eq!(move_codec(&codecs, "opus", true), codecs);
+        assert_eq!(move_codec(&codecs, "pcma", false), codecs);
+        assert_eq!(
+            enable_codec(&codecs, "g722", true),
+            Some(names(&["opus", "pcmu", "pcma", "g722"]))
+        );
+        assert_eq!(
+            enable_codec(&codecs, "opus", false),
+            Some(names(&["pcmu", "pcma"]))
+        );
+        assert_eq!(enable_codec(&names(&["pcma"]), "pcma", false), None);
+    }
+
+    #[test]
+    fn a_configured_device_that_is_gone_shows_as_not_connected() {
+        let i18n = I18n::new(Lang::En);
+        let listed = names(&["Headset", "Built-in"]);
+        let (options, selected) = device_list(&i18n, "Default", Some(&listed), Some("USB Mic"));
+        assert_eq!(options.len(), 4);
+        assert_eq!(selected.value.as_deref(), Some("USB Mic"));
+        assert!(selected.label.contains("USB Mic") && selected.label != "USB Mic");
+        let (options, selected) = device_list(&i18n, "Default", Some(&listed), None);
+        assert_eq!(options.len(), 3);
+        assert_eq!((selected.value, selected.label.as_str()), (None, "Default"));
+    }
 }
