@@ -184,6 +184,7 @@ settings-devices-failed = Die Audiogeräte können nicht aufgelistet werden: { $
 settings-device-default = Systemstandard
 settings-ringer-same = Wie der Lautsprecher
 settings-device-missing = { $name } (nicht verbunden)
+settings-device-gone = { $name } ist nicht verbunden: Bis es wieder da ist, wird der Systemstandard verwendet.
 settings-input = Mikrofon
 settings-output = Lautsprecher
 settings-ringer = Klingelton-Gerät

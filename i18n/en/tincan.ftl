@@ -186,6 +186,7 @@ settings-devices-failed = The sound devices cannot be listed: { $message }
 settings-device-default = System default
 settings-ringer-same = Same as the speaker
 settings-device-missing = { $name } (not connected)
+settings-device-gone = { $name } is not connected: the system default is used until it is back.
 settings-input = Microphone
 settings-output = Speaker
 settings-ringer = Ringer

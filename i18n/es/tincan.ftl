@@ -184,6 +184,7 @@ settings-devices-failed = No se pueden listar los dispositivos de audio: { $mess
 settings-device-default = Predeterminado del sistema
 settings-ringer-same = Igual que el altavoz
 settings-device-missing = { $name } (no conectado)
+settings-device-gone = { $name } no está conectado: se usa el predeterminado del sistema hasta que vuelva.
 settings-input = Micrófono
 settings-output = Altavoz
 settings-ringer = Timbre

@@ -184,6 +184,7 @@ settings-devices-failed = Impossible de lister les périphériques audio : { $me
 settings-device-default = Par défaut du système
 settings-ringer-same = Comme le haut-parleur
 settings-device-missing = { $name } (non connecté)
+settings-device-gone = { $name } n’est pas connecté : le périphérique par défaut du système est utilisé en attendant.
 settings-input = Microphone
 settings-output = Haut-parleur
 settings-ringer = Sonnerie

@@ -8,7 +8,7 @@ use crate::config::{Config, ThemeChoice};
 use crate::engine::Level;
 use crate::sip::offer_answer::Codec;
 use crate::ui::i18n::{I18n, Lang, k};
-use iced::widget::{button, checkbox, column, pick_list, row, text, toggler};
+use iced::widget::{button, checkbox, column, pick_list, row, text};
 use iced::{Center, Element, Fill};
 use std::fmt;
 
@@ -310,6 +310,21 @@ impl Settings {
         if self.mic_test {
             test = test.push(level_meter(i18n, microphone));
         }
+        // A chosen device that is not connected: said in words too.
+        let missing = [
+            &audio.input_device,
+            &audio.output_device,
+            &audio.ringer_device,
+        ];
+        let listed = |name: &String| {
+            devices.is_some_and(|d| d.inputs.contains(name) || d.outputs.contains(name))
+        };
+        for name in missing.into_iter().flatten() {
+            if devices.is_some() && !listed(name) {
+                let note = i18n.tr("settings-device-gone", &[("name", name.as_str().into())]);
+                col = col.push(text(note).size(13).style(text::danger));
+            }
+        }
         col.push(picker(i18n.t("settings-input"), input, Message::Input))
             .push(test)
             .push(picker(i18n.t("settings-output"), output, Message::Output))
@@ -377,13 +392,13 @@ fn processing<'a>(i18n: &I18n, settings: &Config) -> Element<'a, Message> {
     let audio = &settings.audio;
     column![
         text(i18n.t("settings-processing")).size(18),
-        toggler(audio.echo_cancellation)
+        checkbox(audio.echo_cancellation)
             .label(i18n.t("settings-echo"))
             .on_toggle(Message::EchoCancellation),
-        toggler(audio.noise_suppression)
+        checkbox(audio.noise_suppression)
             .label(i18n.t("settings-noise"))
             .on_toggle(Message::NoiseSuppression),
-        toggler(audio.gain_control)
+        checkbox(audio.gain_control)
             .label(i18n.t("settings-gain"))
             .on_toggle(Message::GainControl),
     ]
@@ -396,10 +411,10 @@ fn calls<'a>(i18n: &I18n, settings: &Config) -> Element<'a, Message> {
     let general = &settings.general;
     column![
         text(i18n.t("settings-calls")).size(18),
-        toggler(general.do_not_disturb)
+        checkbox(general.do_not_disturb)
             .label(i18n.t("settings-dnd"))
             .on_toggle(Message::DoNotDisturb),
-        toggler(general.auto_answer)
+        checkbox(general.auto_answer)
             .label(i18n.t("settings-auto-answer"))
             .on_toggle(Message::AutoAnswer),
     ]
@@ -426,7 +441,7 @@ fn looks<'a>(i18n: &I18n, settings: &Config) -> Element<'a, Message> {
         pick_list(Lang::ALL, Some(i18n.lang()), Message::Language).width(Fill),
         text(i18n.t("settings-theme")).size(14),
         pick_list(themes, Some(theme), Message::Theme).width(Fill),
-        toggler(settings.ui.start_minimized)
+        checkbox(settings.ui.start_minimized)
             .label(i18n.t("settings-start-minimized"))
             .on_toggle(Message::StartMinimized),
     ]
