@@ -129,3 +129,87 @@ fn the_microphone_test_reports_levels_without_a_call_and_the_test_sound_plays() 
     assert!(count(&e5, all.clone()) >= 20, "600 ms of 659 Hz");
     assert_eq!(count(&mic_heard, all), 0, "the microphone is not played");
 }
+
+/// The frames of `m` that carry the ringtone's notes (784 or 659 Hz).
+fn notes(m: &wav::Mono) -> usize {
+    let high = frames_with(m, 784.0);
+    let low = frames_with(m, 659.25);
+    high.iter().zip(&low).filter(|(h, l)| **h || **l).count()
+}
+
+#[test]
+fn a_new_speaker_is_opened_at_once_and_the_test_sound_plays_there() {
+    let dir = Scratch::new("settings-switch");
+    let pulse = crate::support::pulse::Pulse::start(&dir.0);
+    // An ALSA device `ringer` playing into the daemon's `ringer` sink, through HOME's
+    // .asoundrc (as in audio_devices).
+    let home = dir.path("home");
+    std::fs::create_dir_all(&home).expect("create home");
+    std::fs::write(
+        home.join(".asoundrc"),
+        "pcm.ringer {\n  type pulse\n  device ringer\n  hint { show on description \"Ringer\" }\n}\n",
+    )
+    .expect("write .asoundrc");
+    let mut env = pulse.env();
+    env.push(("HOME".to_owned(), home.display().to_string()));
+    let args = [
+        "--listen".to_owned(),
+        format!("udp:127.0.0.1:{}", free_ports(1)[0]),
+        "--levels".to_owned(),
+    ];
+    let mut a = Node::serve_env("A", &args, &dir.0, &env);
+    a.expect("started", |_| true);
+    let speaker = pulse.record_speaker(&dir.path("speaker.raw"));
+    let ringer = pulse.record_monitor("ringer", &dir.path("ringer.raw"));
+    // The microphone test keeps the devices open (a stream through ALSA's pulse plugin takes
+    // its first samples only after about 1.5 s); its level is the daemon's 1 kHz sine.
+    a.send(r#"{"cmd":"test_microphone","on":true}"#);
+    a.expect("audio_device", |v| {
+        v["state"] == "opened" && v["direction"] == "output"
+    });
+    let heard = a.expect_within(Duration::from_secs(5), "levels", |v| {
+        v["mic"]["rms"].as_i64().is_some_and(|rms| rms > -40)
+    });
+    println!("microphone: {heard}");
+    std::thread::sleep(Duration::from_millis(1500));
+    a.send(r#"{"cmd":"test_sound"}"#);
+    std::thread::sleep(Duration::from_millis(1800));
+    // The speaker is now the `ringer` device: reopened at once, the test goes on.
+    a.send(r#"{"cmd":"audio","output_device":"ringer"}"#);
+    a.expect("audio_device", |v| {
+        v["state"] == "opened" && v["direction"] == "output" && v["message"] == "ringer"
+    });
+    std::thread::sleep(Duration::from_millis(2000));
+    let split = std::fs::metadata(dir.path("speaker.raw")).map_or(0, |m| m.len());
+    a.send(r#"{"cmd":"test_sound"}"#);
+    std::thread::sleep(Duration::from_millis(1800));
+    a.send(r#"{"cmd":"test_microphone","on":false}"#);
+    a.quit();
+    assert!(a.wait_success(), "exit status");
+    let on_speaker = speaker.finish();
+    let on_ringer = wav::Mono {
+        rate: 8000,
+        samples: ringer.finish(),
+    };
+    let before = wav::Mono {
+        rate: 8000,
+        samples: on_speaker[..(split as usize / 2).min(on_speaker.len())].to_vec(),
+    };
+    let after = wav::Mono {
+        rate: 8000,
+        samples: on_speaker[(split as usize / 2).min(on_speaker.len())..].to_vec(),
+    };
+    println!(
+        "note frames: speaker before {}, new device {}, speaker after {}",
+        notes(&before),
+        notes(&on_ringer),
+        notes(&after)
+    );
+    // 1.2 s of notes: 60 frames; most of them arrive.
+    assert!(notes(&before) >= 40, "first test sound on the speaker");
+    assert!(
+        notes(&on_ringer) >= 40,
+        "second test sound on the new device"
+    );
+    assert!(notes(&after) <= 2, "nothing of it on the old speaker");
+}
