@@ -465,7 +465,11 @@ pub fn save(path: &Path, config: &Config) -> Result<(), ConfigError> {
     let name = path
         .file_name()
         .map_or_else(|| "config".into(), |n| n.to_string_lossy());
-    let tmp = path.with_file_name(format!("{name}.tmp-{}", std::process::id()));
+    // Unique per save, so that two saves at once (the accounts, the settings screen) never
+    // write the same temporary file.
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_file_name(format!("{name}.tmp-{}-{n}", std::process::id()));
     let written = write_synced(&tmp, text.as_bytes());
     if let Err(source) = written {
         let _ = fs::remove_file(&tmp);

@@ -31,7 +31,7 @@ pub enum Tab {
     Call,
     /// The SIP accounts.
     Accounts,
-    /// Language and looks.
+    /// Sound devices, codecs, incoming calls, language and looks.
     Settings,
 }
 

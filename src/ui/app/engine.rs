@@ -66,6 +66,9 @@ impl App {
             config,
         });
         self.engine.phase = Phase::Starting;
+        // A new engine has no microphone test running.
+        self.settings_screen.mic_test = false;
+        self.levels = None;
         self.registrations.clear();
         self.own_address = None;
         self.p2p_address = None;

@@ -21,9 +21,8 @@ impl App {
             }
             settings::Event::Refresh => self.list_devices(),
             settings::Event::TestMicrophone(on) => {
-                if !on {
-                    self.levels = None;
-                }
+                // Nothing measured yet (or any more).
+                self.levels = None;
                 if !self.send(Command::TestMicrophone(on)) {
                     self.settings_screen.mic_test = false;
                 }

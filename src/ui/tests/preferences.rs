@@ -266,3 +266,32 @@ fn the_call_view_shows_microphone_and_speaker_levels() {
     assert!(shows(&app, "-18 dB"));
     assert!(shows(&app, "-31 dB"));
 }
+
+#[test]
+fn an_account_saved_meanwhile_keeps_the_settings_changed_and_writes_them_again() {
+    let (mut app, mut rx) = settings_screen();
+    app.path = Some(std::env::temp_dir().join("tincan-ui-never-written.toml"));
+    // An account save started before do not disturb was switched on...
+    let mut written = app.settings.clone();
+    written.general.default_account = Some("home".into());
+    click_tall(
+        &mut app,
+        "Do not disturb (decline calls as busy, record them as missed)",
+    );
+    let _ = rx.try_recv();
+    let _ = app.update(Message::SettingsSaved(Some(Ok(()))));
+    assert_eq!(app.settings_saving, (false, false));
+    // ...finishes: its default account is taken, do not disturb stays, and is saved again.
+    let done = Saved::Done {
+        settings: Box::new(written),
+        warnings: Vec::new(),
+        session_password: None,
+    };
+    let _ = app.update(Message::Saved(Some(done)));
+    assert!(app.settings.general.do_not_disturb);
+    assert_eq!(
+        app.settings.general.default_account.as_deref(),
+        Some("home")
+    );
+    assert!(app.settings_saving.0, "the settings are written again");
+}
