@@ -97,6 +97,7 @@ call-state-held-remote = Von der Gegenseite gehalten · { $duration }
 ended-local = Anruf mit { $name } beendet.
 ended-remote = { $name } hat aufgelegt.
 ended-missed = Verpasster Anruf von { $name }.
+ended-missed-dnd = Verpasster Anruf von { $name } (nicht stören).
 ended-busy = { $name } ist besetzt.
 ended-declined = { $name } hat den Anruf abgelehnt.
 ended-you-declined = Sie haben den Anruf von { $name } abgelehnt.

@@ -99,6 +99,7 @@ call-state-held-remote = Held by the other side · { $duration }
 ended-local = Call with { $name } ended.
 ended-remote = { $name } hung up.
 ended-missed = Missed call from { $name }.
+ended-missed-dnd = Missed call from { $name } (do not disturb).
 ended-busy = { $name } is busy.
 ended-declined = { $name } declined the call.
 ended-you-declined = You declined the call from { $name }.

@@ -97,6 +97,7 @@ call-state-held-remote = Retenida por la otra parte · { $duration }
 ended-local = Llamada con { $name } finalizada.
 ended-remote = { $name } ha colgado.
 ended-missed = Llamada perdida de { $name }.
+ended-missed-dnd = Llamada perdida de { $name } (no molestar).
 ended-busy = { $name } está ocupado.
 ended-declined = { $name } ha rechazado la llamada.
 ended-you-declined = Has rechazado la llamada de { $name }.

@@ -97,6 +97,7 @@ call-state-held-remote = Mis en attente par l’autre partie · { $duration }
 ended-local = Appel avec { $name } terminé.
 ended-remote = { $name } a raccroché.
 ended-missed = Appel manqué de { $name }.
+ended-missed-dnd = Appel manqué de { $name } (ne pas déranger).
 ended-busy = { $name } est occupé.
 ended-declined = { $name } a refusé l’appel.
 ended-you-declined = Vous avez refusé l’appel de { $name }.

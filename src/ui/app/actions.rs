@@ -248,6 +248,8 @@ fn ended_notice(name: String, incoming: bool, reason: &EndReason) -> Notice {
         EndReason::Local => Notice::info(k("ended-local"), vec![name]),
         EndReason::Remote => Notice::info(k("ended-remote"), vec![name]),
         EndReason::Cancelled => Notice::info(k("ended-missed"), vec![name]),
+        // We answer 486 only when do not disturb declines a call.
+        EndReason::Busy if incoming => Notice::info(k("ended-missed-dnd"), vec![name]),
         EndReason::Busy => Notice::info(k("ended-busy"), vec![name]),
         EndReason::Declined => Notice::info(k("ended-declined"), vec![name]),
         EndReason::Timeout => Notice::info(k("ended-timeout"), vec![name]),

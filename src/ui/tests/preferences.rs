@@ -214,6 +214,7 @@ fn do_not_disturb_neither_shows_nor_notifies_an_incoming_call_and_records_it_mis
     self::event(&mut app, Event::Ua(UaEvent::Call { call: id, event }));
     assert_eq!(app.history[0].direction, Direction::Missed);
     assert_eq!(app.unseen_missed, 1);
+    assert!(shows(&app, "Missed call from Carol (do not disturb)."));
     // Off again: calls ring.
     click_tall(
         &mut app,
@@ -294,4 +295,10 @@ fn an_account_saved_meanwhile_keeps_the_settings_changed_and_writes_them_again()
         Some("home")
     );
     assert!(app.settings_saving.0, "the settings are written again");
+}
+
+#[test]
+fn the_settings_file_knows_every_language_the_window_speaks() {
+    let codes: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+    assert_eq!(codes, crate::config::LANGUAGES);
 }
