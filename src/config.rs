@@ -162,7 +162,8 @@ pub struct UiSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ThemeChoice {
-    /// Follow the desktop's preference where the toolkit can read it (else light).
+    /// Follow the desktop's preference (the XDG desktop portal's `color-scheme` on Linux;
+    /// light when there is none).
     #[default]
     System,
     /// Light.

@@ -346,8 +346,9 @@ impl App {
         }
     }
 
-    /// Light or dark; `None` lets iced follow the desktop's preference (where it can read
-    /// it: this build has no Linux theme detection, so there it is light).
+    /// Light or dark; `None` lets iced follow the desktop's preference (on Linux the XDG
+    /// desktop portal's `color-scheme`, read and watched by iced's `linux-theme-detection`;
+    /// light when the desktop says nothing).
     pub fn theme(&self) -> Option<Theme> {
         match self.settings.ui.theme {
             ThemeChoice::System => None,
