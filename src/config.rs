@@ -31,6 +31,8 @@ pub struct Config {
     pub general: General,
     /// The `[audio]` table.
     pub audio: AudioSettings,
+    /// The `[ui]` table (the window only).
+    pub ui: UiSettings,
     /// The `[[accounts]]` tables, in file order, names unique.
     pub accounts: Vec<AccountSettings>,
 }
@@ -42,6 +44,9 @@ pub struct General {
     pub listen: Vec<String>,
     /// Answer incoming calls without asking.
     pub auto_answer: bool,
+    /// Do not disturb: incoming calls are declined with 486 Busy Here (and recorded as
+    /// missed), without ringing.
+    pub do_not_disturb: bool,
     /// Log full SIP messages (target `tincan::sip_trace`) when the log level is `trace`.
     pub sip_trace: bool,
     /// One of `error`, `warn`, `info`, `debug`, `trace` (always lower case).
@@ -73,6 +78,7 @@ impl Default for General {
         Self {
             listen: DEFAULT_LISTEN.iter().map(|s| (*s).to_owned()).collect(),
             auto_answer: false,
+            do_not_disturb: false,
             sip_trace: false,
             log_level: "info".to_owned(),
             rtp_port_min: DEFAULT_RTP_PORTS.0,
@@ -142,6 +148,44 @@ impl AudioSettings {
         }
     }
 }
+
+/// The window's own settings (`[ui]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct UiSettings {
+    /// The language's code (`en`, `de`, `fr`, `es`); `None`: the one of the environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Light, dark, or whatever the desktop prefers.
+    pub theme: ThemeChoice,
+    /// The window opens minimized.
+    pub start_minimized: bool,
+}
+
+/// The window's looks (TOML strings `system`, `light`, `dark`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    /// Follow the desktop's preference (the XDG desktop portal's `color-scheme` on Linux;
+    /// light when there is none).
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl ThemeChoice {
+    /// Every choice, with its TOML name.
+    pub const ALL: [(&'static str, ThemeChoice); 3] = [
+        ("system", ThemeChoice::System),
+        ("light", ThemeChoice::Light),
+        ("dark", ThemeChoice::Dark),
+    ];
+}
+
+/// The languages `ui.language` accepts (the window's translations).
+pub const LANGUAGES: [&str; 4] = ["en", "de", "fr", "es"];
 
 /// The default `general.listen`.
 pub const DEFAULT_LISTEN: [&str; 2] = ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"];
@@ -425,7 +469,11 @@ pub fn save(path: &Path, config: &Config) -> Result<(), ConfigError> {
     let name = path
         .file_name()
         .map_or_else(|| "config".into(), |n| n.to_string_lossy());
-    let tmp = path.with_file_name(format!("{name}.tmp-{}", std::process::id()));
+    // Unique per save, so that two saves at once (the accounts, the settings screen) never
+    // write the same temporary file.
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_file_name(format!("{name}.tmp-{}-{n}", std::process::id()));
     let written = write_synced(&tmp, text.as_bytes());
     if let Err(source) = written {
         let _ = fs::remove_file(&tmp);

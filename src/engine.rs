@@ -51,6 +51,8 @@ pub struct EngineConfig {
     pub user_agent: String,
     /// Answer every incoming call at once (for tests and unattended peers).
     pub auto_answer: bool,
+    /// Decline every incoming call with 486 Busy Here, without ringing (do not disturb).
+    pub do_not_disturb: bool,
     /// The RTP ports calls may use (inclusive; even ports are taken).
     pub rtp_ports: (u16, u16),
     /// A WAV file to use as the microphone (looped); `None` sends silence.
@@ -122,6 +124,7 @@ impl EngineConfig {
             listen,
             user_agent: format!("Tincan/{}", env!("CARGO_PKG_VERSION")),
             auto_answer: false,
+            do_not_disturb: false,
             rtp_ports: (16384, 16483),
             audio_in: None,
             audio_out: None,
@@ -203,6 +206,22 @@ pub enum Command {
         /// The digits, sent one after the other.
         digits: String,
     },
+    /// New sound settings (devices, processing, codecs), used from now on: the codecs for
+    /// the next call, the devices at once (reopened if a call has audio). The virtual device
+    /// (WAV files) stays as it is.
+    Audio(crate::config::AudioSettings),
+    /// How incoming calls are handled from now on.
+    Answering {
+        /// Answer them at once.
+        auto_answer: bool,
+        /// Decline them with 486 Busy Here, without ringing (before auto-answer).
+        do_not_disturb: bool,
+    },
+    /// Open the microphone without a call and report its level ([`Event::Levels`], when
+    /// levels are on), or stop doing so.
+    TestMicrophone(bool),
+    /// Play a short test sound (the ringtone's two notes, twice) on the output device.
+    TestSound,
     /// Hang up every call, unregister every account, let that settle (at most
     /// [`EngineConfig::stop_grace`]) and stop.
     Quit,

@@ -125,7 +125,14 @@ pub fn run(options: Options) -> ExitCode {
     for w in &warnings {
         tracing::warn!("{w}");
     }
-    let lang = i18n::Lang::from_env();
+    // The language chosen in the settings, else the environment's.
+    let lang = settings
+        .ui
+        .language
+        .as_deref()
+        .and_then(i18n::Lang::from_locale)
+        .unwrap_or_else(i18n::Lang::from_env);
+    let minimized = settings.ui.start_minimized;
     let database = options.database;
     let dial = options.dial;
     let virtual_audio = options.virtual_audio;
@@ -134,7 +141,12 @@ pub fn run(options: Options) -> ExitCode {
         let store = app.open_store(database.clone());
         app.pending_dial.clone_from(&dial);
         app.virtual_audio.clone_from(&virtual_audio);
-        (app, Task::batch([task, store]))
+        let window = if minimized {
+            iced::window::oldest().and_then(|id| iced::window::minimize::<app::Message>(id, true))
+        } else {
+            Task::none()
+        };
+        (app, Task::batch([task, store, window]))
     };
     let result = iced::application(boot, App::update, App::view)
         .title(App::title)

@@ -7,7 +7,7 @@
 
 use super::{
     AccountSettings, AudioSettings, Config, DEFAULT_EXPIRES, DEFAULT_LISTEN, DEFAULT_RTP_PORTS,
-    EXPIRES_RANGE, General, Transport,
+    EXPIRES_RANGE, General, LANGUAGES, ThemeChoice, Transport, UiSettings,
 };
 use crate::sip::uri::SipUri;
 use std::fmt::Display;
@@ -18,9 +18,10 @@ use toml::{Table, Value};
 /// The log levels `general.log_level` accepts.
 const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
-const GENERAL_KEYS: [&str; 12] = [
+const GENERAL_KEYS: [&str; 13] = [
     "listen",
     "auto_answer",
+    "do_not_disturb",
     "sip_trace",
     "log_level",
     "rtp_port_min",
@@ -42,6 +43,8 @@ const AUDIO_KEYS: [&str; 7] = [
     "noise_suppression",
     "gain_control",
 ];
+
+const UI_KEYS: [&str; 3] = ["language", "theme", "start_minimized"];
 
 const ACCOUNT_KEYS: [&str; 12] = [
     "name",
@@ -69,7 +72,7 @@ pub(super) fn config(table: &Table, warnings: &mut Vec<String>) -> Config {
         path: String::new(),
         warnings,
     };
-    top.unknown_keys(&["general", "audio", "accounts"]);
+    top.unknown_keys(&["general", "audio", "ui", "accounts"]);
     let empty = Table::new();
     let general = top
         .take("general", "using the defaults", |v| as_table(v))
@@ -77,12 +80,16 @@ pub(super) fn config(table: &Table, warnings: &mut Vec<String>) -> Config {
     let audio = top
         .take("audio", "using the defaults", |v| as_table(v))
         .unwrap_or(&empty);
+    let ui = top
+        .take("ui", "using the defaults", |v| as_table(v))
+        .unwrap_or(&empty);
     let accounts = top.take("accounts", "no accounts", |v| {
         v.as_array()
             .ok_or_else(|| expected("an array of tables", v))
     });
     let mut general = self::general(general, warnings);
     let audio = self::audio(audio, warnings);
+    let ui = self::ui(ui, warnings);
     let accounts = self::accounts(accounts.map_or(&[][..], Vec::as_slice), warnings);
     if let Some(name) = &general.default_account {
         if !accounts.iter().any(|a| &a.name == name) {
@@ -95,7 +102,24 @@ pub(super) fn config(table: &Table, warnings: &mut Vec<String>) -> Config {
     Config {
         general,
         audio,
+        ui,
         accounts,
+    }
+}
+
+/// Reads `[ui]`.
+fn ui(table: &Table, warnings: &mut Vec<String>) -> UiSettings {
+    let d = UiSettings::default();
+    let mut f = Fields {
+        table,
+        path: "ui".to_owned(),
+        warnings,
+    };
+    f.unknown_keys(&UI_KEYS);
+    UiSettings {
+        language: f.take("language", "using the environment's", language),
+        theme: f.take("theme", "using system", theme).unwrap_or(d.theme),
+        start_minimized: f.or("start_minimized", d.start_minimized, boolean),
     }
 }
 
@@ -133,6 +157,7 @@ fn general(table: &Table, warnings: &mut Vec<String>) -> General {
     let mut general = General {
         listen: listen(&mut f).unwrap_or(d.listen),
         auto_answer: f.or("auto_answer", d.auto_answer, boolean),
+        do_not_disturb: f.or("do_not_disturb", d.do_not_disturb, boolean),
         sip_trace: f.or("sip_trace", d.sip_trace, boolean),
         log_level: f.or("log_level", d.log_level, log_level),
         rtp_port_min: f.or("rtp_port_min", d.rtp_port_min, port),
@@ -458,6 +483,30 @@ fn handle(v: &Value) -> Result<String, String> {
         return Ok(s);
     }
     Err("expected 1 to 64 letters, digits or -_.!~*'()+".to_owned())
+}
+
+fn language(v: &Value) -> Result<String, String> {
+    let s = string(v)?;
+    let lower = s.to_ascii_lowercase();
+    if LANGUAGES.contains(&lower.as_str()) {
+        return Ok(lower);
+    }
+    Err(format!(
+        "expected one of {}, found {s:?}",
+        LANGUAGES.join(", ")
+    ))
+}
+
+fn theme(v: &Value) -> Result<ThemeChoice, String> {
+    let s = string(v)?;
+    if let Some((_, t)) = ThemeChoice::ALL
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&s))
+    {
+        return Ok(*t);
+    }
+    let names: Vec<&str> = ThemeChoice::ALL.iter().map(|(name, _)| *name).collect();
+    Err(format!("expected one of {}, found {s:?}", names.join(", ")))
 }
 
 fn transport(v: &Value) -> Result<Transport, String> {

@@ -48,6 +48,7 @@ fn full_config() -> Config {
     let general = General {
         listen: vec!["udp:[::]:5070".into()],
         auto_answer: true,
+        do_not_disturb: true,
         sip_trace: true,
         log_level: "trace".into(),
         rtp_port_min: 20000,
@@ -68,9 +69,15 @@ fn full_config() -> Config {
         gain_control: false,
         codecs: vec!["g722".into(), "pcma".into()],
     };
+    let ui = UiSettings {
+        language: Some("fr".into()),
+        theme: ThemeChoice::Dark,
+        start_minimized: true,
+    };
     Config {
         general,
         audio,
+        ui,
         accounts: vec![work, home],
     }
 }
@@ -445,4 +452,28 @@ fn codecs_are_read_in_order_and_a_bad_list_keeps_the_default() {
             loaded.warnings
         );
     }
+}
+
+/// `[ui]` round-trips; a theme or language Tincan does not know falls back to its default
+/// with a warning naming the key and the choices, the rest of the table is kept.
+#[test]
+fn ui_settings_load_tolerantly() {
+    let loaded = load_str(
+        "ui",
+        "[general]\ndo_not_disturb = true\n[ui]\ntheme = \"purple\"\nlanguage = \"DE\"\n\
+         start_minimized = true\n",
+    );
+    assert_eq!(loaded.config.ui.theme, ThemeChoice::System);
+    assert_eq!(loaded.config.ui.language.as_deref(), Some("de"));
+    assert!(loaded.config.ui.start_minimized);
+    assert!(loaded.config.general.do_not_disturb);
+    assert_eq!(
+        loaded.warnings,
+        ["ui.theme: expected one of system, light, dark, found \"purple\"; using system"]
+    );
+    let loaded = load_str("ui-lang", "[ui]\nlanguage = \"xx\"\ntheme = \"dark\"\n");
+    assert_eq!(loaded.config.ui.language, None);
+    assert_eq!(loaded.config.ui.theme, ThemeChoice::Dark);
+    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+    assert!(loaded.warnings[0].starts_with("ui.language: expected one of en, de, fr, es"));
 }

@@ -28,6 +28,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 mod secure;
+mod settings;
 use secure::{Arrival, hide_keys, offers_srtp, p2p_key};
 
 /// One input to the core, as the `select!` saw it.
@@ -567,6 +568,22 @@ impl Engine {
                     Err(message) => self.error(Some(call), message).await,
                 };
             }
+            Command::Audio(settings) => return self.apply_audio(&settings).await,
+            Command::Answering {
+                auto_answer,
+                do_not_disturb,
+            } => {
+                self.set_answering(auto_answer, do_not_disturb);
+                return Ok(());
+            }
+            Command::TestMicrophone(on) => {
+                self.media.set_monitor(now, on);
+                return Ok(());
+            }
+            Command::TestSound => {
+                self.media.play_test_sound(now);
+                return Ok(());
+            }
             Command::Quit => return self.begin_stop(now).await,
         };
         match result {
@@ -811,7 +828,10 @@ impl Engine {
             }
             return self.emit(Event::Warning { message }).await;
         }
-        if let UaEvent::Call { call, event } = &event {
+        let declined = self.declined_for_dnd(&event);
+        if let UaEvent::Call { call, event } = &event
+            && declined.is_none()
+        {
             self.media.call_event(Instant::now(), *call, event);
         }
         let incoming = match &event {
@@ -894,6 +914,9 @@ impl Engine {
         let result = if self.stop_deadline.is_some() {
             // RFC 3261 §21.4.18: we are going away, so temporarily unavailable.
             self.ua.reject(now, call, 480)
+        } else if declined.is_some() {
+            // Do not disturb: RFC 3261 §21.4.24, busy here (the user is, for us).
+            self.ua.reject(now, call, 486)
         } else if self.config.auto_answer {
             match self.local_media(call) {
                 Ok(media) => self.ua.answer(now, call, media),

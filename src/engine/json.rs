@@ -15,6 +15,10 @@
 //! | `{"cmd":"hold","call":N}` / `{"cmd":"resume","call":N}` | re-INVITE to hold or resume |
 //! | `{"cmd":"dtmf","call":N,"digits":"123#"}` | send DTMF (RFC 4733 telephone events) |
 //! | `{"cmd":"mute","call":N}` / `{"cmd":"unmute","call":N}` | microphone off (silence is sent) or on again for one call |
+//! | `{"cmd":"audio","codecs":["pcma","pcmu"],"input_device":"…","echo_cancellation":false}` | new `[audio]` settings, used from now on (codecs for the next call, devices at once); fields left out take their defaults |
+//! | `{"cmd":"answering","auto_answer":true,"do_not_disturb":false}` | auto-answer, and do not disturb (decline incoming calls with 486, without ringing), from now on |
+//! | `{"cmd":"test_microphone","on":true}` | open the microphone without a call and report `levels` (with `--levels`); `false` stops |
+//! | `{"cmd":"test_sound"}` | play a short test sound (two notes, twice) on the speaker |
 //! | `{"cmd":"quit"}` | hang up everything and stop (end of input means the same) |
 //!
 //! Events:
@@ -153,7 +157,54 @@ enum WireCommand {
     Unmute {
         call: u64,
     },
+    Audio(WireAudio),
+    Answering {
+        auto_answer: bool,
+        do_not_disturb: bool,
+    },
+    TestMicrophone {
+        on: bool,
+    },
+    TestSound,
     Quit,
+}
+
+/// `[audio]` on the wire: fields left out take their defaults.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireAudio {
+    #[serde(default)]
+    input_device: Option<String>,
+    #[serde(default)]
+    output_device: Option<String>,
+    #[serde(default)]
+    ringer_device: Option<String>,
+    #[serde(default)]
+    echo_cancellation: Option<bool>,
+    #[serde(default)]
+    noise_suppression: Option<bool>,
+    #[serde(default)]
+    gain_control: Option<bool>,
+    #[serde(default)]
+    codecs: Option<Vec<String>>,
+}
+
+impl From<WireAudio> for crate::config::AudioSettings {
+    fn from(wire: WireAudio) -> Self {
+        let d = crate::config::AudioSettings::default();
+        crate::config::AudioSettings {
+            input_device: wire.input_device,
+            output_device: wire.output_device,
+            ringer_device: wire.ringer_device,
+            echo_cancellation: wire.echo_cancellation.unwrap_or(d.echo_cancellation),
+            noise_suppression: wire.noise_suppression.unwrap_or(d.noise_suppression),
+            gain_control: wire.gain_control.unwrap_or(d.gain_control),
+            codecs: wire
+                .codecs
+                .map(|c| c.iter().map(|n| n.to_ascii_lowercase()).collect())
+                .unwrap_or(d.codecs),
+        }
+    }
 }
 
 /// RFC 3261 §21.6.4: the user does not want the call.
@@ -193,6 +244,16 @@ impl From<WireCommand> for Command {
                 call: CallId(call),
                 mute: false,
             },
+            WireCommand::Audio(audio) => Command::Audio(audio.into()),
+            WireCommand::Answering {
+                auto_answer,
+                do_not_disturb,
+            } => Command::Answering {
+                auto_answer,
+                do_not_disturb,
+            },
+            WireCommand::TestMicrophone { on } => Command::TestMicrophone(on),
+            WireCommand::TestSound => Command::TestSound,
             WireCommand::Quit => Command::Quit,
         }
     }
@@ -702,6 +763,30 @@ mod tests {
                     mute: false,
                 },
             ),
+            (
+                r#"{"cmd":"audio","codecs":["PCMA","g722"],"echo_cancellation":false}"#,
+                Command::Audio(crate::config::AudioSettings {
+                    codecs: vec!["pcma".into(), "g722".into()],
+                    echo_cancellation: false,
+                    ..crate::config::AudioSettings::default()
+                }),
+            ),
+            (
+                r#"{"cmd":"audio"}"#,
+                Command::Audio(crate::config::AudioSettings::default()),
+            ),
+            (
+                r#"{"cmd":"answering","auto_answer":false,"do_not_disturb":true}"#,
+                Command::Answering {
+                    auto_answer: false,
+                    do_not_disturb: true,
+                },
+            ),
+            (
+                r#"{"cmd":"test_microphone","on":true}"#,
+                Command::TestMicrophone(true),
+            ),
+            (r#"{"cmd":"test_sound"}"#, Command::TestSound),
             (r#"{"cmd":"quit"}"#, Command::Quit),
         ];
         for (line, want) in table {

@@ -83,6 +83,8 @@ pub(super) struct Media {
     /// the clock runs with its cadence anchored (see [`anchor`]).
     played: u64,
     anchored: bool,
+    /// The microphone is tested: the clock runs without a call and its level is reported.
+    monitor: bool,
 }
 
 impl Media {
@@ -110,6 +112,7 @@ impl Media {
             meters: Meters::new(false),
             played: 0,
             anchored: false,
+            monitor: false,
         }
     }
 
@@ -312,7 +315,8 @@ impl Media {
                 flush(&entry.socket, entry.rtcp.as_ref(), session);
             }
         }
-        if self.calls.values().all(|c| c.session.is_none()) && !self.tones.active() {
+        if self.calls.values().all(|c| c.session.is_none()) && !self.tones.active() && !self.monitor
+        {
             self.stop_clock();
         }
     }
@@ -397,7 +401,7 @@ impl Media {
                 *m += i32::from(s);
             }
         }
-        if captured.is_none() && !self.tones.active() {
+        if captured.is_none() && !self.tones.active() && !self.monitor {
             self.stop_clock();
             self.anchored = false;
             return;
@@ -405,7 +409,12 @@ impl Media {
         match &captured {
             Some(frame) => self.meters.microphone(frame),
             // The microphone runs whenever the speaker does: their timelines stay one.
-            None => drop(self.device.capture(samples_in(device_rate, ptime))),
+            None => {
+                let frame = self.device.capture(samples_in(device_rate, ptime));
+                if self.monitor {
+                    self.meters.microphone(&frame);
+                }
+            }
         }
         mixed.resize(samples_in(device_rate, ptime), 0);
         self.tones.mix_progress(&mut mixed);
@@ -465,6 +474,33 @@ impl Media {
             ringer.stop();
             self.ringing = false;
         }
+    }
+
+    /// New sound settings: the device (and ringer) are replaced, and opened at once when
+    /// the clock runs (a call has audio, a tone plays, the microphone is tested).
+    pub(super) fn replace_device(&mut self, device: AudioDevice) {
+        self.stop_ringer();
+        self.device.stop();
+        self.ringer = device.ringer();
+        self.device = device;
+        if self.next_tick.is_some() {
+            self.device.start();
+        }
+    }
+
+    /// Tests the microphone (or stops): the clock runs without a call, and the microphone's
+    /// level is reported as with a call.
+    pub(super) fn set_monitor(&mut self, now: Instant, on: bool) {
+        self.monitor = on;
+        if on {
+            self.start_clock(now);
+        }
+    }
+
+    /// Plays the test sound on the output device.
+    pub(super) fn play_test_sound(&mut self, now: Instant) {
+        self.tones.start_test();
+        self.start_clock(now);
     }
 
     /// What the user should know about the sound devices.

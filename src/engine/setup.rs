@@ -84,6 +84,7 @@ pub fn engine_config(
     let mut engine = EngineConfig::new(listen_from(settings, warnings));
     engine.accounts = accounts_from(settings, passwords, warnings);
     engine.auto_answer = settings.general.auto_answer;
+    engine.do_not_disturb = settings.general.do_not_disturb;
     engine.rtp_ports = (settings.general.rtp_port_min, settings.general.rtp_port_max);
     engine.sound = Some(settings.audio.sound());
     engine.codecs = codecs(&settings.audio.codecs);

@@ -14,6 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// How long the busy or error tone plays after a failed call.
 pub(super) const END_TONE_MS: u64 = 3000;
 
+/// How long the test sound plays (the ringtone's notes, without its pause).
+pub(super) const TEST_SOUND_MS: u64 = 1200;
+
 /// The tones in play.
 #[derive(Debug, Default)]
 pub(super) struct Tones {
@@ -25,6 +28,8 @@ pub(super) struct Tones {
     ringtone: Option<TonePlayer>,
     /// Outgoing calls that got early media (no ringback for them).
     early: BTreeSet<CallId>,
+    /// The test sound, while it plays.
+    test: Option<TonePlayer>,
     /// The rate the tones are made at.
     rate: u32,
 }
@@ -88,9 +93,14 @@ impl Tones {
         self.ringing.remove(&call);
     }
 
+    /// Starts (or restarts) the test sound: the ringtone's notes, on the speaker.
+    pub(super) fn start_test(&mut self) {
+        self.test = Some(TonePlayer::new(ToneKind::Ringtone, self.rate));
+    }
+
     /// Whether any tone plays (the media clock must run for it).
     pub(super) fn active(&self) -> bool {
-        !self.progress.is_empty() || self.ringtone.is_some()
+        !self.progress.is_empty() || self.ringtone.is_some() || self.test.is_some()
     }
 
     /// Adds the next `out.len()` samples of every call-progress tone to `out`; tones whose
@@ -103,6 +113,14 @@ impl Tones {
             }
             until.is_none_or(|ms| player.elapsed_ms() < ms)
         });
+        if let Some(player) = self.test.as_mut() {
+            for (o, s) in out.iter_mut().zip(player.samples(n)) {
+                *o += i32::from(s);
+            }
+            if player.elapsed_ms() >= TEST_SOUND_MS {
+                self.test = None;
+            }
+        }
     }
 
     /// The ringtone's next `n` samples, while a call rings: the ringer's own source.
@@ -148,6 +166,24 @@ mod tests {
         // An incoming call ends: no tone of ours.
         tones.on_call_event(CallId(CallId::INCOMING | 9), &ended(EndReason::Busy), false);
         assert!(!tones.active());
+    }
+
+    #[test]
+    fn the_test_sound_plays_its_notes_then_stops() {
+        let mut tones = Tones::new(8000);
+        tones.start_test();
+        let mut heard = Vec::new();
+        while tones.active() {
+            let mut frame = vec![0i32; 160];
+            tones.mix_progress(&mut frame);
+            heard.extend(frame.iter().map(|s| *s as i16));
+        }
+        assert_eq!(heard.len(), 8 * TEST_SOUND_MS as usize, "1.2 s at 8 kHz");
+        // G5 (784 Hz) first, then E5 (659 Hz).
+        let first = &heard[400..2000];
+        assert!(crate::media::tone::power_share(first, 784.0, 8000) > 0.8);
+        let second = &heard[2800..4400];
+        assert!(crate::media::tone::power_share(second, 659.0, 8000) > 0.8);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod actions;
 mod engine;
 mod frame;
+mod preferences;
 mod records;
 mod save;
 
@@ -23,14 +24,15 @@ use super::screen::history::{self, History};
 use super::screen::settings;
 use super::screen::{Tab, help, home, incoming};
 use super::status::RegStatus;
-use crate::config::{Config, Secret};
+use crate::config::{Config, Secret, ThemeChoice};
+use crate::engine::Level;
 use crate::sip::call::CallId;
 use crate::sip::ua::AccountId;
 use crate::store::{Contact, HistoryEntry, worker::OpenReport, worker::Worker};
 use iced::keyboard;
 use iced::widget::{column, container, scrollable, text};
 use iced::{Element, Fill, Subscription, Task, Theme, window};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -93,6 +95,10 @@ pub enum Message {
     DismissNotice,
     /// Start the engine again after it failed.
     RetryEngine,
+    /// The sound devices were listed (`None`: the listing thread failed).
+    DevicesListed(Option<Result<settings::Devices, String>>),
+    /// The settings were written (or not: why, in English).
+    SettingsSaved(Option<Result<(), String>>),
 }
 
 /// A line shown above the screens, translated when shown.
@@ -141,7 +147,6 @@ pub(crate) struct EngineLink {
 #[derive(Debug)]
 pub struct App {
     pub(crate) i18n: I18n,
-    pub(crate) dark: bool,
     pub(crate) tab: Tab,
     pub(crate) path: Option<PathBuf>,
     pub(crate) settings: Config,
@@ -188,6 +193,14 @@ pub struct App {
     pub(crate) focused: bool,
     /// The keyboard help is shown.
     pub(crate) help: bool,
+    /// The settings screen.
+    pub(crate) settings_screen: settings::Settings,
+    /// The last levels the engine measured (microphone, and per call what was played).
+    pub(crate) levels: Option<(Level, Vec<(CallId, Level)>)>,
+    /// Incoming calls that do not disturb declined (never shown as ringing).
+    pub(crate) declined: HashSet<CallId>,
+    /// A settings save runs; `.1`: the settings changed meanwhile, save again after it.
+    pub(crate) settings_saving: (bool, bool),
 }
 
 /// How long closing waits for the engine (its own grace, plus a margin).
@@ -203,7 +216,6 @@ impl App {
     ) -> (App, Task<Message>) {
         let mut app = App {
             i18n: I18n::new(lang),
-            dark: false,
             tab: Tab::Home,
             path,
             settings,
@@ -240,6 +252,10 @@ impl App {
             virtual_audio: None,
             focused: true,
             help: false,
+            settings_screen: settings::Settings::default(),
+            levels: None,
+            declined: HashSet::new(),
+            settings_saving: (false, false),
         };
         if let Some(w) = warnings.last() {
             app.notice = Some(Notice::warning(w));
@@ -281,7 +297,10 @@ impl App {
                     None => Task::none(),
                 }
             }
-            Message::Settings(m) => self.on_settings(settings::update(m)),
+            Message::Settings(m) => match self.settings_screen.update(m, &self.settings) {
+                Some(event) => self.on_settings(event),
+                None => Task::none(),
+            },
             Message::Contacts(m) => match self.contacts_screen.update(m, &self.contacts) {
                 Some(event) => self.on_contacts(event),
                 None => Task::none(),
@@ -319,12 +338,21 @@ impl App {
                 Task::none()
             }
             Message::RetryEngine => self.restart(),
+            Message::DevicesListed(listed) => {
+                let result = listed.unwrap_or_else(|| Err("the listing thread failed".into()));
+                if let Err(problem) = &result {
+                    tracing::warn!("sound devices: {problem}");
+                }
+                self.settings_screen.listed(result);
+                Task::none()
+            }
+            Message::SettingsSaved(saved) => self.on_settings_saved(saved),
         }
     }
 
     /// The window's title.
     pub fn title(&self) -> String {
-        match self.calls.ringing() {
+        match self.ringing() {
             Some(call) => self
                 .i18n
                 .tr("title-incoming", &[("name", self.caller_name(call).into())]),
@@ -332,9 +360,15 @@ impl App {
         }
     }
 
-    /// Light or dark.
-    pub fn theme(&self) -> Theme {
-        if self.dark { Theme::Dark } else { Theme::Light }
+    /// Light or dark; `None` lets iced follow the desktop's preference (on Linux the XDG
+    /// desktop portal's `color-scheme`, read and watched by iced's `linux-theme-detection`;
+    /// light when the desktop says nothing).
+    pub fn theme(&self) -> Option<Theme> {
+        match self.settings.ui.theme {
+            ThemeChoice::System => None,
+            ThemeChoice::Light => Some(Theme::Light),
+            ThemeChoice::Dark => Some(Theme::Dark),
+        }
     }
 
     /// What the window listens to.
@@ -368,7 +402,7 @@ impl App {
                 .center(Fill)
                 .into();
         }
-        if let Some(call) = self.calls.ringing() {
+        if let Some(call) = self.ringing() {
             let account = call.account.and_then(|id| self.account_name(id));
             let others = self.calls.all().len() - 1;
             let known = crate::store::contact_for(&self.contacts, &call.address);
@@ -390,7 +424,7 @@ impl App {
                 .map(Message::Dialpad),
             Tab::Call => self
                 .in_call
-                .view(i18n, &self.calls, self.now)
+                .view(i18n, &self.calls, self.now, self.levels.as_ref())
                 .map(Message::Call),
             Tab::Accounts => self
                 .accounts
@@ -404,7 +438,10 @@ impl App {
                     },
                 )
                 .map(Message::Accounts),
-            Tab::Settings => settings::view(i18n, self.dark).map(Message::Settings),
+            Tab::Settings => self
+                .settings_screen
+                .view(i18n, &self.settings, self.levels.as_ref().map(|l| l.0))
+                .map(Message::Settings),
             Tab::Contacts => self
                 .contacts_screen
                 .view(i18n, &self.contacts, &self.history, self.utc_offset)
@@ -425,6 +462,13 @@ impl App {
         }
         page.push(scrollable(container(screen).padding(20)).height(Fill))
             .into()
+    }
+
+    /// The incoming call to show, unless do not disturb declined it.
+    pub(crate) fn ringing(&self) -> Option<&super::calls::Call> {
+        self.calls
+            .ringing()
+            .filter(|c| !self.declined.contains(&c.id))
     }
 
     /// The name of a running engine's account.

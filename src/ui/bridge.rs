@@ -244,7 +244,9 @@ fn prepare_with(
     let mut keyring_warnings = Vec::new();
     lookup(settings, &mut passwords, &mut keyring_warnings);
     let mut warnings = Vec::new();
-    let config = setup::engine_config(settings, &passwords, &mut warnings);
+    let mut config = setup::engine_config(settings, &passwords, &mut warnings);
+    // The window shows level meters (the call view, the microphone test).
+    config.levels = true;
     for w in keyring_warnings.iter().chain(&warnings) {
         tracing::warn!("{w}");
     }

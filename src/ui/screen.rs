@@ -32,7 +32,7 @@ pub enum Tab {
     Call,
     /// The SIP accounts.
     Accounts,
-    /// Language and looks.
+    /// Sound devices, codecs, incoming calls, language and looks.
     Settings,
 }
 
@@ -94,4 +94,32 @@ pub fn card<'a, M: 'a>(content: impl Into<Element<'a, M>>) -> Element<'a, M> {
 /// A heading.
 pub fn heading<'a, M: 'a>(title: String) -> Element<'a, M> {
     text(title).size(24).into()
+}
+
+/// The share of a level meter that lights up for `level` (its RMS; -60 dBFS and below show
+/// nothing, 0 dBFS everything).
+pub fn meter_fill(level: Option<crate::engine::Level>) -> f32 {
+    let Some(level) = level else { return 0.0 };
+    ((f32::from(level.rms_dbfs) + 60.0) / 60.0).clamp(0.0, 1.0)
+}
+
+/// A level meter: a bar, and the level in dB next to it (nothing measured yet: empty).
+pub fn level_meter<'a, M: 'a>(
+    i18n: &crate::ui::i18n::I18n,
+    level: Option<crate::engine::Level>,
+) -> Element<'a, M> {
+    let words = match level {
+        Some(level) => i18n.tr("level-db", &[("db", i64::from(level.rms_dbfs).into())]),
+        None => i18n.t("level-none"),
+    };
+    row![
+        iced::widget::progress_bar(0.0..=1.0, meter_fill(level))
+            .length(Fill)
+            .girth(10),
+        text(words).size(13).width(64),
+    ]
+    .spacing(8)
+    .align_y(Center)
+    .width(Fill)
+    .into()
 }

@@ -740,4 +740,5 @@ fn people_nearby_are_listed_on_home_with_a_call_button() {
     assert!(!shows(&app, "People nearby"));
 }
 
+mod preferences;
 mod records;

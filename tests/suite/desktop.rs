@@ -177,6 +177,49 @@ fn the_window_calls_a_baresip_contact_and_answers_its_call_from_the_incoming_vie
     );
 }
 
+/// The window started from settings that say do not disturb, start minimized, German and
+/// dark: its engine declines a real call with 486 Busy Here, and the window records it as
+/// missed in its database.
+#[test]
+fn the_window_applies_its_saved_settings_at_start_and_dnd_declines_a_call_as_missed() {
+    let dir = Scratch::new("window-settings");
+    let tail = "do_not_disturb = true\n\
+                [ui]\nlanguage = \"de\"\ntheme = \"dark\"\nstart_minimized = true\n";
+    let mut window = Window::start_config(&dir, tail, &[], &[]);
+    let window_port = window.port;
+    let caller_port = free_port();
+    let args = vec![
+        "--listen".to_owned(),
+        format!("udp:127.0.0.1:{caller_port}"),
+    ];
+    let mut caller = Node::serve("caller", &args, &dir.0);
+    caller.expect("started", |_| true);
+    caller.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:alice@127.0.0.1:{window_port}"}}"#
+    ));
+    let ended = caller.expect_within(Duration::from_secs(30), "ended", |v| v["call"] == 1);
+    let log = || std::fs::read_to_string(dir.path("window.log")).unwrap_or_default();
+    assert_eq!(ended["reason"], "busy", "{ended}\n{}", log());
+    // The history is written on the database's thread: wait for it, then close.
+    let until = Instant::now() + Duration::from_secs(10);
+    let missed = loop {
+        let history = tincan::store::Store::open(&dir.path("tincan.sqlite3"))
+            .and_then(|opened| opened.store.history(10))
+            .unwrap_or_default();
+        if !history.is_empty() || Instant::now() > until {
+            break history;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    window.close();
+    caller.quit();
+    assert_eq!(missed.len(), 1, "{missed:?}\n{}", log());
+    assert_eq!(missed[0].direction, tincan::store::Direction::Missed);
+    let log = log();
+    assert!(!log.contains("no window to minimize"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}
+
 /// Width and height of a PNG file (its IHDR chunk).
 fn png_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

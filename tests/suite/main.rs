@@ -7,6 +7,7 @@ mod cli_call;
 mod desktop;
 mod dns_locate;
 mod engine;
+mod engine_settings;
 mod framing;
 mod interop_baresip;
 mod interop_kamailio;

@@ -8,16 +8,22 @@ use crate::sip::call::{CallEvent, CallId, EndReason};
 use crate::ui::bridge::SendError;
 use crate::ui::calls::{CallState, Change};
 use crate::ui::i18n::k;
-use crate::ui::screen::{Tab, call, contacts, dialpad, help, home, incoming, settings};
+use crate::ui::screen::{Tab, call, contacts, dialpad, help, home, incoming};
 use iced::{Task, keyboard};
 use std::time::Instant;
 
 impl App {
     /// Shows a screen (the dialpad with its field focused).
     pub(crate) fn show(&mut self, tab: Tab) -> Task<Message> {
+        if tab != Tab::Settings && self.settings_screen.mic_test {
+            // The microphone test ends with the screen.
+            self.settings_screen.mic_test = false;
+            self.send(Command::TestMicrophone(false));
+        }
         self.tab = tab;
         self.help = false;
         match tab {
+            Tab::Settings => self.list_devices(),
             Tab::Dialpad => iced::widget::operation::focus(dialpad::input_id()),
             Tab::Contacts => iced::widget::operation::focus(contacts::search_id()),
             Tab::History => self.history_viewed(),
@@ -180,6 +186,11 @@ impl App {
         let mut task = Task::none();
         match self.calls.apply(call, event, now) {
             Change::None => {}
+            // Do not disturb: the engine declines it; it neither shows nor notifies.
+            Change::Incoming(id) if self.settings.general.do_not_disturb => {
+                self.call_started.insert(id, super::records::unix_now());
+                self.declined.insert(id);
+            }
             Change::Incoming(id) => task = self.call_came_in(id),
             Change::Answered(_) => self.tab = Tab::Call,
             Change::Ended {
@@ -188,6 +199,7 @@ impl App {
                 reason,
             } => {
                 if let Some(ended) = &before {
+                    self.declined.remove(&ended.id);
                     task = self.record_call(ended, &reason, now);
                 }
                 self.notice = Some(ended_notice(title, incoming, &reason));
@@ -204,14 +216,6 @@ impl App {
         task
     }
 
-    pub(crate) fn on_settings(&mut self, event: settings::Event) -> Task<Message> {
-        match event {
-            settings::Event::Language(lang) => self.i18n.set_lang(lang),
-            settings::Event::Dark(dark) => self.dark = dark,
-        }
-        Task::none()
-    }
-
     /// A key no widget took goes to the screen in front.
     pub(crate) fn on_key(&mut self, event: &keyboard::Event) -> Task<Message> {
         if help::toggles(event) || (self.help && help::closes(event)) {
@@ -219,7 +223,7 @@ impl App {
             return Task::none();
         }
         // Ringing takes the keyboard for Answer/Decline; otherwise the window-wide shortcuts.
-        if self.calls.ringing().is_none() {
+        if self.ringing().is_none() {
             match help::jump(event) {
                 Some(help::Jump::Search) => return self.show(Tab::Contacts),
                 Some(help::Jump::Dial) => return self.show(Tab::Dialpad),
@@ -228,7 +232,7 @@ impl App {
                 None => {}
             }
         }
-        let message = match self.calls.ringing() {
+        let message = match self.ringing() {
             Some(call) => incoming::key(event, call.id).map(Message::Incoming),
             None => match self.tab {
                 Tab::Dialpad => dialpad::key(event).map(Message::Dialpad),
@@ -255,6 +259,8 @@ fn ended_notice(name: String, incoming: bool, reason: &EndReason) -> Notice {
         EndReason::Local => Notice::info(k("ended-local"), vec![name]),
         EndReason::Remote => Notice::info(k("ended-remote"), vec![name]),
         EndReason::Cancelled => Notice::info(k("ended-missed"), vec![name]),
+        // We answer 486 only when do not disturb declines a call.
+        EndReason::Busy if incoming => Notice::info(k("ended-missed-dnd"), vec![name]),
         EndReason::Busy => Notice::info(k("ended-busy"), vec![name]),
         EndReason::Declined => Notice::info(k("ended-declined"), vec![name]),
         EndReason::Timeout => Notice::info(k("ended-timeout"), vec![name]),

@@ -74,6 +74,9 @@ impl App {
             config,
         });
         self.engine.phase = Phase::Starting;
+        // A new engine has no microphone test running.
+        self.settings_screen.mic_test = false;
+        self.levels = None;
         self.registrations.clear();
         self.own_address = None;
         self.p2p_address = None;
@@ -137,8 +140,8 @@ impl App {
             Event::NearbyGone { key } => self.nearby.retain(|n| !n.has_key(&key)),
             // Where our records went and what STUN saw are for the log and the CLI.
             Event::Published { .. } | Event::PublicAddress { .. } => {}
-            // The call view shows no meters yet.
-            Event::Levels { .. } => {}
+            // The call view's meters and the microphone test's.
+            Event::Levels { microphone, calls } => self.levels = Some((microphone, calls)),
             Event::CallStats { call, stats } => self.calls.stats(call, &stats),
             // The engine logs the core's warnings; what matters to the user shows elsewhere
             // (a failed registration on the accounts screen, an ended call).

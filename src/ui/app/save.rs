@@ -101,7 +101,19 @@ impl App {
                 session_password,
             }) => {
                 let default_only = settings.accounts == self.settings.accounts;
-                self.settings = *settings;
+                // Only the accounts (and the default one) came from this save: settings
+                // changed meanwhile on the settings screen stay, and are written again.
+                let written = *settings;
+                self.settings.accounts.clone_from(&written.accounts);
+                self.settings
+                    .general
+                    .default_account
+                    .clone_from(&written.general.default_account);
+                let resave = if self.settings == written {
+                    Task::none()
+                } else {
+                    self.save_settings()
+                };
                 if let Some((name, secret)) = session_password {
                     self.session_passwords.insert(name, secret);
                 }
@@ -115,9 +127,9 @@ impl App {
                     let default = self.settings.general.default_account.clone();
                     self.dialpad.account = None;
                     self.dialpad.preselect(&names, default.as_deref());
-                    return Task::none();
+                    return resave;
                 }
-                self.reconfigure()
+                Task::batch([resave, self.reconfigure()])
             }
             Some(Saved::CaFileMissing) => {
                 self.accounts.save_failed(true, None);

@@ -117,7 +117,7 @@ fn every_used_id_is_in_english_and_every_file_parses() {
             let mut args = FluentArgs::new();
             for name in [
                 "count", "name", "code", "reason", "account", "address", "seconds", "message",
-                "duration", "digits", "language", "port", "file", "skipped",
+                "duration", "digits", "language", "port", "file", "skipped", "db",
             ] {
                 args.set(name, 2);
             }

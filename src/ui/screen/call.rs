@@ -2,7 +2,8 @@
 //! a DTMF keypad (typed digits are sent too), hang up (Escape). With several calls, a list
 //! to switch between them; the parent holds the call switched away from.
 
-use super::{card, keypad, labelled};
+use super::{card, keypad, labelled, level_meter};
+use crate::engine::Level;
 use crate::sip::call::CallId;
 use crate::ui::calls::{Call, CallState, Calls, Quality};
 use crate::ui::i18n::I18n;
@@ -72,7 +73,14 @@ impl InCall {
     }
 
     /// The call view at `now`.
-    pub fn view<'a>(&'a self, i18n: &I18n, calls: &'a Calls, now: Instant) -> Element<'a, Message> {
+    /// `levels` are the engine's last: the microphone's, and what each call played.
+    pub fn view<'a>(
+        &'a self,
+        i18n: &I18n,
+        calls: &'a Calls,
+        now: Instant,
+        levels: Option<&(Level, Vec<(CallId, Level)>)>,
+    ) -> Element<'a, Message> {
         let Some(active) = calls.active() else {
             return column![text(i18n.t("call-none")).size(18)].into();
         };
@@ -82,6 +90,9 @@ impl InCall {
         }
         col = col.push(details(i18n, active, now));
         if active.state == CallState::Up {
+            let microphone = levels.map(|l| l.0);
+            let speaker = levels.and_then(|l| l.1.iter().find(|(c, _)| *c == active.id));
+            col = col.push(meters(i18n, microphone, speaker.map(|(_, l)| *l)));
             col = col.push(container(keypad(move |d| Message::Dtmf(active.id, d))).center_x(Fill));
             if let Some((_, digits)) = self.sent.as_ref().filter(|(id, _)| *id == active.id) {
                 col = col.push(text(
@@ -91,6 +102,25 @@ impl InCall {
         }
         col.push(controls(i18n, active)).into()
     }
+}
+
+/// The microphone's and the speaker's level meters.
+fn meters<'a>(
+    i18n: &I18n,
+    microphone: Option<Level>,
+    speaker: Option<Level>,
+) -> Element<'a, Message> {
+    let line = |label: String, level| {
+        row![text(label).size(13).width(110), level_meter(i18n, level)]
+            .spacing(8)
+            .align_y(Center)
+    };
+    column![
+        line(i18n.t("call-meter-microphone"), microphone),
+        line(i18n.t("call-meter-speaker"), speaker),
+    ]
+    .spacing(4)
+    .into()
 }
 
 /// The list of live calls, with a Switch button on each one not shown.

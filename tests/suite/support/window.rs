@@ -72,10 +72,23 @@ impl Window {
 
     /// [`Window::start`] with more environment variables (e.g. a keyring's D-Bus session).
     pub fn start_with(dir: &Scratch, extra: &[String], env: &[(String, String)]) -> Window {
+        Window::start_config(dir, "", extra, env)
+    }
+
+    /// [`Window::start_with`] with more settings: `tail` follows the `[general]` lines of
+    /// the settings file (more of them, then other tables).
+    pub fn start_config(
+        dir: &Scratch,
+        tail: &str,
+        extra: &[String],
+        env: &[(String, String)],
+    ) -> Window {
         let port = free_port();
         std::fs::write(
             dir.path("config.toml"),
-            format!("[general]\nlisten = [\"udp:127.0.0.1:{port}\"]\nmdns = false\ndht = false\n"),
+            format!(
+                "[general]\nlisten = [\"udp:127.0.0.1:{port}\"]\nmdns = false\ndht = false\n{tail}"
+            ),
         )
         .unwrap();
         let xvfb = Xvfb::start();
