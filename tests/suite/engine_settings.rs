@@ -213,3 +213,55 @@ fn a_new_speaker_is_opened_at_once_and_the_test_sound_plays_there() {
     );
     assert!(notes(&after) <= 2, "nothing of it on the old speaker");
 }
+
+#[test]
+fn a_ringer_chosen_while_running_rings_the_next_call() {
+    let dir = Scratch::new("settings-ringer");
+    let pulse = crate::support::pulse::Pulse::start(&dir.0);
+    let home = dir.path("home");
+    std::fs::create_dir_all(&home).expect("create home");
+    std::fs::write(
+        home.join(".asoundrc"),
+        "pcm.ringer {\n  type pulse\n  device ringer\n  hint { show on description \"Ringer\" }\n}\n",
+    )
+    .expect("write .asoundrc");
+    let mut env = pulse.env();
+    env.push(("HOME".to_owned(), home.display().to_string()));
+    let ports = free_ports(2);
+    let args = ["--listen".to_owned(), format!("udp:127.0.0.1:{}", ports[0])];
+    let mut a = Node::serve_env("A", &args, &dir.0, &env);
+    a.expect("started", |_| true);
+    let mut b = serve("B", ports[1], &dir, &[]);
+    // Started without a ringer: the ringtone would join the speaker. Now one is chosen.
+    a.send(r#"{"cmd":"audio","ringer_device":"ringer"}"#);
+    barrier(&mut a);
+    let ringer = pulse.record_monitor("ringer", &dir.path("ringer.raw"));
+    b.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:alice@127.0.0.1:{}"}}"#,
+        ports[0]
+    ));
+    let incoming = a.expect("incoming", |_| true);
+    let call = incoming["call"].as_u64().expect("call id");
+    a.expect_any_order("audio_device", |v| {
+        v["state"] == "opened" && v["direction"] == "output" && v["message"] == "ringer"
+    });
+    // Two periods of the ringtone (3.35 s each; the first samples of a stream through ALSA's
+    // pulse plugin come after about 1.5 s).
+    std::thread::sleep(Duration::from_millis(5500));
+    a.send(&format!(r#"{{"cmd":"hangup","call":{call}}}"#));
+    a.expect("ended", |v| v["call"] == call);
+    b.expect("ended", |v| v["call"] == 1);
+    let on_ringer = wav::Mono {
+        rate: 8000,
+        samples: ringer.finish(),
+    };
+    a.quit();
+    b.quit();
+    assert!(a.wait_success() && b.wait_success(), "exit status");
+    let heard = notes(&on_ringer);
+    println!("ringtone frames on the new ringer: {heard}");
+    assert!(
+        heard >= 30,
+        "the ringtone on the ringer chosen live: {heard} frames"
+    );
+}
