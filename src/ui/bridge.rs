@@ -135,6 +135,10 @@ fn run(spec: &Spec) -> impl Stream<Item = Output> + use<> {
             })
             .await;
         while let Some(event) = event_rx.recv().await {
+            if event == Event::Stopped {
+                // Said now: the window may close as soon as it hears of it.
+                tracing::info!("the engine stopped");
+            }
             if output
                 .send(Output::Event { generation, event })
                 .await
@@ -145,7 +149,7 @@ fn run(spec: &Spec) -> impl Stream<Item = Output> + use<> {
         }
         let (error, bind_failed) = match done_rx.await {
             Ok(Ok(())) => {
-                tracing::info!("the engine stopped");
+                tracing::debug!("the engine's thread ended");
                 (None, false)
             }
             Ok(Err(e)) => {

@@ -309,3 +309,44 @@ impl<Message> std::fmt::Debug for Button<'_, Message> {
         f.write_str("Button")
     }
 }
+
+/// A checkbox (iced's), reachable with Tab once it becomes an [`Element`]; Space or Enter
+/// toggles it.
+pub fn checkbox<'a, Message: 'a>(is_checked: bool) -> Checkbox<'a, Message> {
+    Checkbox(iced::widget::checkbox(is_checked))
+}
+
+/// iced's checkbox builder, wrapped in a [`TabStop`] when it becomes an [`Element`].
+pub struct Checkbox<'a, Message>(iced::widget::Checkbox<'a, Message>);
+
+impl<'a, Message: 'a> Checkbox<'a, Message> {
+    /// The words beside the box.
+    #[must_use]
+    pub fn label(self, label: impl iced::widget::text::IntoFragment<'a>) -> Self {
+        Checkbox(self.0.label(label))
+    }
+
+    /// The message of a toggle.
+    #[must_use]
+    pub fn on_toggle(self, f: impl Fn(bool) -> Message + 'a) -> Self {
+        Checkbox(self.0.on_toggle(f))
+    }
+
+    /// The width.
+    #[must_use]
+    pub fn width(self, width: impl Into<Length>) -> Self {
+        Checkbox(self.0.width(width))
+    }
+}
+
+impl<'a, Message: 'a> From<Checkbox<'a, Message>> for Element<'a, Message> {
+    fn from(checkbox: Checkbox<'a, Message>) -> Self {
+        tab_stop(checkbox.0).into()
+    }
+}
+
+impl<Message> std::fmt::Debug for Checkbox<'_, Message> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Checkbox")
+    }
+}

@@ -7,8 +7,8 @@ use super::{card, field, heading};
 use crate::sip::uri::Uri;
 use crate::store::{Contact, ContactId, HistoryEntry};
 use crate::ui::i18n::{I18n, k};
-use crate::ui::tab_stop::{button, tab_stop};
-use iced::widget::{Id, checkbox, column, row, text, text_input};
+use crate::ui::tab_stop::{button, checkbox};
+use iced::widget::{Id, column, row, text, text_input};
 use iced::{Center, Element, Fill};
 use std::path::PathBuf;
 
@@ -341,11 +341,9 @@ impl Form {
                 self.name_error.map(|e| i18n.t(e))
             ),
             field(i18n.t("contacts-addresses"), uris, uris_error),
-            tab_stop(
-                checkbox(self.favourite)
-                    .label(i18n.t("contacts-favourite"))
-                    .on_toggle(Message::Favourite)
-            ),
+            checkbox(self.favourite)
+                .label(i18n.t("contacts-favourite"))
+                .on_toggle(Message::Favourite),
             actions,
         ]
         .spacing(14)

@@ -8,7 +8,8 @@ use crate::config::{Config, ThemeChoice};
 use crate::engine::Level;
 use crate::sip::offer_answer::Codec;
 use crate::ui::i18n::{I18n, Lang, k};
-use iced::widget::{button, checkbox, column, pick_list, row, text};
+use crate::ui::tab_stop::{button, checkbox};
+use iced::widget::{column, pick_list, row, text};
 use iced::{Center, Element, Fill};
 
 mod choices;

@@ -6,8 +6,8 @@ use crate::config::{AccountSettings, Secret, Transport};
 use crate::sip::uri::SipUri;
 use crate::ui::i18n::{I18n, k};
 use crate::ui::screen::{field, heading};
-use crate::ui::tab_stop::{button, tab_stop};
-use iced::widget::{TextInput, checkbox, column, pick_list, row, space, text, text_input};
+use crate::ui::tab_stop::{button, checkbox};
+use iced::widget::{TextInput, column, pick_list, row, space, text, text_input};
 use iced::{Center, Element, Fill};
 use std::fmt;
 use std::path::PathBuf;
@@ -294,16 +294,16 @@ impl Form {
         }
         col.extend(self.identity_fields(i18n))
             .extend(self.server_fields(i18n))
-            .push(tab_stop(
+            .push(
                 checkbox(self.register)
                     .label(i18n.t("form-register"))
                     .on_toggle(Message::Register),
-            ))
-            .push(tab_stop(
+            )
+            .push(
                 checkbox(self.enabled)
                     .label(i18n.t("form-enabled"))
                     .on_toggle(Message::Enabled),
-            ))
+            )
             .into()
     }
 
