@@ -175,6 +175,8 @@ struct Playback {
     /// Reused buffers (no allocation per frame).
     floats: Vec<f32>,
     out: Vec<f32>,
+    /// Frames played, for a periodic report of the fill and the ratio.
+    frames: u64,
 }
 
 /// The sound card as the engine sees it: 48 kHz mono frames in and out.
@@ -285,6 +287,7 @@ impl SoundDevice {
                             catching_up: false,
                             floats: Vec::new(),
                             out: Vec::new(),
+                            frames: 0,
                         });
                     }
                     Err(e) => tracing::warn!("speaker: {e}"),
@@ -357,6 +360,14 @@ impl Playback {
         }
         self.out.clear();
         self.drift.process(&converted, queued, &mut self.out);
+        self.frames += 1;
+        if self.frames % 500 == 0 {
+            tracing::debug!(
+                "speaker: {} ms queued, drift ratio {:.5}",
+                queued * 1000 / rate,
+                self.drift.ratio()
+            );
+        }
         let mut dropped = 0;
         for &s in &self.out {
             if self.ring.push(s).is_err() {
