@@ -24,6 +24,7 @@
 # Usage: scripts/bench-media.sh        (SECONDS=10 scripts/bench-media.sh for a shorter run)
 #   TINCAN=path   the tincan binary (default: target/release/tincan, built if missing)
 #   NO_BARESIP=1  skip baresip;  KEEP=1  keep the work directory (recordings, logs)
+#   ONLY=cpu      skip the latency part (1): CPU and memory only
 # Needs: python3, baresip (baresip-core). Every process is bounded by `timeout` and stopped
 # by its PID.
 set -euo pipefail
@@ -203,7 +204,9 @@ EOF
 }
 
 # --- 1. latency ---------------------------------------------------------------------------
-for ptime in 20 10; do
+ptimes="20 10"
+if [[ ${ONLY:-} == cpu ]]; then ptimes=""; fi
+for ptime in $ptimes; do
     start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
         --audio-in "$work/clicks.wav" --ptime "$ptime"
     bport=$(free_port)

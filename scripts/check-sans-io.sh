@@ -32,6 +32,7 @@ PURE_PATHS_IF_PRESENT=(
   'src/store/address*'
   'src/audio/resample*'
   'src/audio/processing*'
+  'src/audio/drift*'
   'src/p2p/nearby*'
   'src/p2p/stun*'
   'src/p2p/certificate*'

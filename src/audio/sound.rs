@@ -10,6 +10,7 @@
 //! retries now and then while something is missing. The call never depends on it: without a
 //! device the engine captures silence and plays into the void.
 
+use super::drift::DriftCompensator;
 use super::processing::{PROCESSING_RATE, Processing, ProcessingSettings};
 use super::resample::{Converter, to_f32, to_i16};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
@@ -26,7 +27,10 @@ const RETRY: Duration = Duration::from_secs(3);
 const RING_MS: usize = 250;
 /// Playback starts (and restarts after running dry) once this much is queued.
 const PRIME_MS: usize = 40;
-/// More than this queued for playback and new frames are dropped (keeps latency bounded).
+/// What the speaker's ring holds on average: the drift compensator steers towards it.
+const TARGET_QUEUED_MS: usize = 50;
+/// More than this queued for playback (the card stalled, not drift) and new frames are
+/// dropped until the ring is back at the target (one gap instead of lasting latency).
 const MAX_QUEUED_MS: usize = 150;
 
 /// Which sound devices to use and how to process the microphone.
@@ -159,12 +163,28 @@ enum Control {
     Failed(u64, Direction, String, bool),
 }
 
+/// The speaker's side of the engine: the ring to the card, the conversion to the card's
+/// rate and the compensation of the two clocks' drift.
+struct Playback {
+    ring: rtrb::Producer<f32>,
+    converter: Converter,
+    drift: DriftCompensator,
+    rate: u32,
+    /// After a stall: frames are dropped until the ring is back at the target.
+    catching_up: bool,
+    /// Reused buffers (no allocation per frame).
+    floats: Vec<f32>,
+    out: Vec<f32>,
+    /// Frames played, for a periodic report of the fill and the ratio.
+    frames: u64,
+}
+
 /// The sound card as the engine sees it: 48 kHz mono frames in and out.
 pub struct SoundDevice {
     settings: SoundSettings,
     thread: Option<(mpsc::Sender<Control>, mpsc::Receiver<Message>)>,
     capture: Option<(rtrb::Consumer<f32>, Converter)>,
-    playback: Option<(rtrb::Producer<f32>, Converter, u32)>,
+    playback: Option<Playback>,
     processing: Processing,
     notices: VecDeque<DeviceNotice>,
 }
@@ -257,7 +277,19 @@ impl SoundDevice {
                     Err(e) => tracing::warn!("microphone: {e}"),
                 },
                 Message::Playback(ring, rate) => match Converter::new(PROCESSING_RATE, rate) {
-                    Ok(c) => self.playback = Some((ring, c, rate)),
+                    Ok(converter) => {
+                        let target = rate as usize * TARGET_QUEUED_MS / 1000;
+                        self.playback = Some(Playback {
+                            ring,
+                            converter,
+                            drift: DriftCompensator::new(rate, target),
+                            rate,
+                            catching_up: false,
+                            floats: Vec::new(),
+                            out: Vec::new(),
+                            frames: 0,
+                        });
+                    }
                     Err(e) => tracing::warn!("speaker: {e}"),
                 },
                 Message::Notice(notice) => self.notices.push_back(notice),
@@ -288,22 +320,8 @@ impl SoundDevice {
     pub fn play(&mut self, samples: &[i16]) {
         self.receive();
         self.processing.render(samples);
-        let Some((ring, converter, rate)) = self.playback.as_mut() else {
-            return;
-        };
-        let floats: Vec<f32> = samples.iter().map(|&s| to_f32(s)).collect();
-        converter.push(&floats);
-        let ready = converter.available();
-        let out = converter.pull(ready);
-        let queued = ring.buffer().capacity() - ring.slots();
-        if queued > *rate as usize * MAX_QUEUED_MS / 1000 {
-            tracing::debug!("speaker is behind: dropped {} samples", out.len());
-            return;
-        }
-        for s in out {
-            if ring.push(s).is_err() {
-                break;
-            }
+        if let Some(playback) = self.playback.as_mut() {
+            playback.play(samples);
         }
     }
 
@@ -311,6 +329,54 @@ impl SoundDevice {
     pub fn poll_notice(&mut self) -> Option<DeviceNotice> {
         self.receive();
         self.notices.pop_front()
+    }
+}
+
+impl Playback {
+    /// Converts `samples` (48 kHz) to the card's rate, compensates the drift and queues
+    /// them.
+    fn play(&mut self, samples: &[i16]) {
+        self.floats.clear();
+        self.floats.extend(samples.iter().map(|&s| to_f32(s)));
+        self.converter.push(&self.floats);
+        let ready = self.converter.available();
+        let converted = self.converter.pull(ready);
+        let queued = self.ring.buffer().capacity() - self.ring.slots();
+        let rate = self.rate as usize;
+        if queued > rate * MAX_QUEUED_MS / 1000 && !self.catching_up {
+            tracing::debug!(
+                "speaker is behind by {} ms: catching up",
+                queued * 1000 / rate
+            );
+            self.catching_up = true;
+        }
+        if self.catching_up {
+            if queued > rate * TARGET_QUEUED_MS / 1000 {
+                tracing::trace!("speaker catching up: dropped {} samples", converted.len());
+                return;
+            }
+            self.catching_up = false;
+            self.drift.reset_fill();
+        }
+        self.out.clear();
+        self.drift.process(&converted, queued, &mut self.out);
+        self.frames += 1;
+        if self.frames % 500 == 0 {
+            tracing::debug!(
+                "speaker: {} ms queued, drift ratio {:.5}",
+                queued * 1000 / rate,
+                self.drift.ratio()
+            );
+        }
+        let mut dropped = 0;
+        for &s in &self.out {
+            if self.ring.push(s).is_err() {
+                dropped += 1;
+            }
+        }
+        if dropped > 0 {
+            tracing::debug!("speaker ring full: dropped {dropped} samples");
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! mid-call, and then there is none at all: the call stays up and an `audio_device` event
 //! says why.
 
-use crate::audio::{frames_with, tone_file};
+use crate::audio::{count, frames_with, tone_file};
 use crate::support::pulse::{Pulse, cpu_time};
 use crate::support::{Node, Scratch, free_ports};
 use serde_json::Value;
@@ -63,6 +63,18 @@ fn hang_up(mut a: Node, mut b: Node, dir: &Scratch) -> wav::Mono {
     wav::read(&dir.path("b-heard.wav")).expect("B's recording")
 }
 
+/// The index of the 20 ms frame of a recording started at `start` that holds `at`.
+fn frame_at(start: Instant, at: Instant) -> usize {
+    (at.saturating_duration_since(start).as_millis() / 20) as usize
+}
+
+/// How long after `at` the first frame with the tone came (`None`: never).
+fn onset_after(frames: &[bool], start: Instant, at: Instant) -> Option<Duration> {
+    let first = frame_at(start, at);
+    let index = frames.iter().skip(first).position(|f| *f)?;
+    Some(Duration::from_millis(index as u64 * 20))
+}
+
 fn audio_device(state: &'static str, direction: &'static str) -> impl Fn(&Value) -> bool {
     move |v| v["state"] == state && v["direction"] == direction
 }
@@ -92,7 +104,9 @@ fn the_sound_card_carries_a_call_both_ways() {
     ];
     let mut a = serve("A", ports[0], &dir, &extra, &pulse.env());
     let speaker = pulse.record_speaker(&dir.path("speaker.raw"));
+    let recording_start = speaker.wait_flowing();
     dial(&mut a, ports[1]);
+    let answered = Instant::now();
     a.expect_any_order("audio_device", audio_device("fallback", "input"));
     let fallback = a.expect_any_order("audio_device", audio_device("fallback", "output"));
     println!("A said: {fallback}");
@@ -130,7 +144,27 @@ fn the_sound_card_carries_a_call_both_ways() {
         "B heard A at {level:.1} dBFS"
     );
 
-    // B's 440 Hz played on A's speaker (recorded from the null sink's monitor).
+    // B's 440 Hz played on A's speaker (recorded from the null sink's monitor): from at most
+    // half a second after the answer on, steadily.
+    let speaker_frames = frames_with(
+        &wav::Mono {
+            rate: 8000,
+            samples: heard_on_speaker.clone(),
+        },
+        440.0,
+    );
+    let onset = onset_after(&speaker_frames, recording_start, answered);
+    println!("the speaker played 440 Hz from {onset:?} after the answer");
+    assert!(
+        onset.is_some_and(|d| d <= Duration::from_millis(500)),
+        "the speaker played 440 Hz only {onset:?} after the answer"
+    );
+    let at = frame_at(recording_start, answered);
+    let early = count(&speaker_frames, at + 25..at + 75);
+    assert!(
+        early >= 45,
+        "the speaker played 440 Hz in {early} of the 50 frames 0.5-1.5 s after the answer"
+    );
     let settled = &heard_on_speaker[8000 * 4..heard_on_speaker.len().min(8000 * 11)];
     let chunks: Vec<bool> = settled
         .chunks(160)
@@ -289,20 +323,21 @@ fn an_incoming_call_rings_on_the_ringer_device_not_on_the_speaker() {
     let mut b = serve("B", ports[1], &dir, &["--no-sound-card".to_owned()], &[]);
     let ringer = pulse.record_monitor("ringer", &dir.path("ringer.raw"));
     let speaker = pulse.record_speaker(&dir.path("speaker.raw"));
+    let ringer_start = ringer.wait_flowing();
+    speaker.wait_flowing();
 
     b.send(&format!(
         r#"{{"cmd":"dial","call":1,"target":"sip:alice@127.0.0.1:{}"}}"#,
         ports[0]
     ));
     let incoming = a.expect("incoming", |_| true);
+    let rang = Instant::now();
     let call = incoming["call"].as_u64().expect("call id");
     let opened = a.expect_any_order("audio_device", |v| {
         v["state"] == "opened" && v["direction"] == "output" && v["message"] == "ringer"
     });
     println!("A said: {opened}");
-    // Two periods of the ringtone (3.35 s each). (A PulseAudio output stream opened through
-    // ALSA's pulse plugin takes its first samples only after about 1.5 s here; the second
-    // period is heard whole.)
+    // Two periods of the ringtone (3.35 s each).
     std::thread::sleep(Duration::from_millis(5500));
     a.send(&format!(r#"{{"cmd":"hangup","call":{call}}}"#));
     a.expect("ended", |v| v["call"] == call);
@@ -339,6 +374,18 @@ fn an_incoming_call_rings_on_the_ringer_device_not_on_the_speaker() {
         high >= 15 && low >= 15,
         "ringer: 784 Hz in {high} frames, 659 Hz in {low} (of {}): {pattern}",
         on_ringer.samples.len() / 160
+    );
+    // It rings at once: the first note within half a second of the incoming call.
+    let notes: Vec<bool> = high_frames
+        .iter()
+        .zip(&low_frames)
+        .map(|(h, l)| *h || *l)
+        .collect();
+    let onset = onset_after(&notes, ringer_start, rang);
+    println!("the ringer rang from {onset:?} after the incoming call");
+    assert!(
+        onset.is_some_and(|d| d <= Duration::from_millis(500)),
+        "the ringer rang only {onset:?} after the incoming call: {pattern}"
     );
     let (high, low) = (count(&on_speaker, 784.0), count(&on_speaker, 659.25));
     assert!(

@@ -139,7 +139,40 @@ pub struct Recorder {
     path: PathBuf,
 }
 
+/// How long a monitor may take to hand out its first samples.
+const FLOW_DEADLINE: Duration = Duration::from_secs(5);
+
 impl Recorder {
+    /// Waits until samples arrive and returns when the recording's first sample was taken.
+    ///
+    /// Why wait: PulseAudio 16's null sink, while no stream asks it for a low latency,
+    /// renders two seconds ahead and sleeps; a stream that connects then (this recorder,
+    /// or a phone's speaker) gets nothing through until the sink wakes, up to two seconds
+    /// later. Any client stalls so, `pacat --playback` as much as cpal through ALSA's
+    /// pulse plugin; a sound card's sink (timer-scheduled, with rewinds) does not. Once
+    /// this low-latency recorder runs the sink is awake, and a sample's index maps to time:
+    /// `returned + index / 8000` s.
+    pub fn wait_flowing(&self) -> Instant {
+        let until = Instant::now() + FLOW_DEADLINE;
+        loop {
+            let size = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+            if size > 0 {
+                // The first samples may come as a burst; once they flow steadily, two bytes
+                // a sample at 8 kHz tell how long ago the first one was taken (late by
+                // pacat's own latency, which makes audio look later, not earlier).
+                std::thread::sleep(Duration::from_millis(300));
+                let size = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+                return Instant::now() - Duration::from_micros(size * 1_000_000 / 16_000);
+            }
+            assert!(
+                Instant::now() < until,
+                "no samples from the recorder of {} within {FLOW_DEADLINE:?}",
+                self.path.display()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Stops recording (by PID) and returns the samples (8 kHz mono).
     pub fn finish(mut self) -> Vec<i16> {
         stop_child(&mut self.child, Duration::from_secs(2));
