@@ -11,6 +11,11 @@ start_xvfb() {
   timeout "$1" Xvfb ":$display" -screen 0 1024x768x24 -nolisten tcp >"$2/xvfb.log" 2>&1 &
   xvfb_pid=$!
   for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
+  # The socket can exist before the server answers: wait until it does.
+  for _ in $(seq 50); do
+    DISPLAY=":$display" xdotool getdisplaygeometry >/dev/null 2>&1 && break
+    sleep 0.1
+  done
 }
 
 isolate_window_env() {

@@ -103,6 +103,14 @@ pub fn run(options: Options) -> ExitCode {
             }
         }
     }
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        // Without a graphical session the windowing library would only panic.
+        eprintln!(
+            "tincan: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY \
+             is set); `tincan serve` and `tincan call` run without one"
+        );
+        return ExitCode::FAILURE;
+    }
     let path = options.config.or_else(config::default_path);
     // The settings file is small and read once, before the first frame; the keyring is
     // asked later, off the window's thread.

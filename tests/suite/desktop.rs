@@ -220,6 +220,26 @@ fn the_window_applies_its_saved_settings_at_start_and_dnd_declines_a_call_as_mis
     assert!(!log.contains("ERROR"), "{log}");
 }
 
+#[test]
+fn without_a_display_the_window_says_so_instead_of_crashing() {
+    let dir = Scratch::new("no-display");
+    let out = Command::new("timeout")
+        .arg("20")
+        .arg(env!("CARGO_BIN_EXE_tincan"))
+        .arg("--config")
+        .arg(dir.path("config.toml"))
+        .env("XDG_RUNTIME_DIR", &dir.0)
+        .env("HOME", dir.path("home"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run tincan");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("no display to open the window on"), "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+}
+
 /// Width and height of a PNG file (its IHDR chunk).
 fn png_size(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
