@@ -306,17 +306,8 @@ fn devices_are_listed_with_the_defaults() {
 fn an_incoming_call_rings_on_the_ringer_device_not_on_the_speaker() {
     let dir = Scratch::new("devices-ringer");
     let pulse = Pulse::start(&dir.0);
-    // An ALSA device `ringer` playing into the daemon's `ringer` sink (the ALSA pulse plugin),
-    // found through HOME's .asoundrc.
-    let home = dir.path("home");
-    std::fs::create_dir_all(&home).expect("create home");
-    std::fs::write(
-        home.join(".asoundrc"),
-        "pcm.ringer {\n  type pulse\n  device ringer\n  hint { show on description \"Ringer\" }\n}\n",
-    )
-    .expect("write .asoundrc");
-    let mut env = pulse.env();
-    env.push(("HOME".to_owned(), home.display().to_string()));
+    // An ALSA device `ringer` playing into the daemon's `ringer` sink.
+    let env = pulse.env_with_ringer(&dir.0);
     let ports = free_ports(2);
     let extra = ["--ringer-device".to_owned(), "ringer".into()];
     let mut a = serve("A", ports[0], &dir, &extra, &env);

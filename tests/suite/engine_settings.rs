@@ -141,17 +141,8 @@ fn notes(m: &wav::Mono) -> usize {
 fn a_new_speaker_is_opened_at_once_and_the_test_sound_plays_there() {
     let dir = Scratch::new("settings-switch");
     let pulse = crate::support::pulse::Pulse::start(&dir.0);
-    // An ALSA device `ringer` playing into the daemon's `ringer` sink, through HOME's
-    // .asoundrc (as in audio_devices).
-    let home = dir.path("home");
-    std::fs::create_dir_all(&home).expect("create home");
-    std::fs::write(
-        home.join(".asoundrc"),
-        "pcm.ringer {\n  type pulse\n  device ringer\n  hint { show on description \"Ringer\" }\n}\n",
-    )
-    .expect("write .asoundrc");
-    let mut env = pulse.env();
-    env.push(("HOME".to_owned(), home.display().to_string()));
+    // An ALSA device `ringer` playing into the daemon's `ringer` sink.
+    let env = pulse.env_with_ringer(&dir.0);
     let args = [
         "--listen".to_owned(),
         format!("udp:127.0.0.1:{}", free_ports(1)[0]),
@@ -218,15 +209,8 @@ fn a_new_speaker_is_opened_at_once_and_the_test_sound_plays_there() {
 fn a_ringer_chosen_while_running_rings_the_next_call() {
     let dir = Scratch::new("settings-ringer");
     let pulse = crate::support::pulse::Pulse::start(&dir.0);
-    let home = dir.path("home");
-    std::fs::create_dir_all(&home).expect("create home");
-    std::fs::write(
-        home.join(".asoundrc"),
-        "pcm.ringer {\n  type pulse\n  device ringer\n  hint { show on description \"Ringer\" }\n}\n",
-    )
-    .expect("write .asoundrc");
-    let mut env = pulse.env();
-    env.push(("HOME".to_owned(), home.display().to_string()));
+    // An ALSA device `ringer` playing into the daemon's `ringer` sink.
+    let env = pulse.env_with_ringer(&dir.0);
     let ports = free_ports(2);
     let args = ["--listen".to_owned(), format!("udp:127.0.0.1:{}", ports[0])];
     let mut a = Node::serve_env("A", &args, &dir.0, &env);

@@ -84,6 +84,21 @@ impl Pulse {
         vec![("PULSE_SERVER".to_owned(), self.server())]
     }
 
+    /// [`Pulse::env`] plus a HOME (under `dir`) whose `.asoundrc` names an ALSA device
+    /// `ringer` playing into the daemon's `ringer` sink (through ALSA's pulse plugin).
+    pub fn env_with_ringer(&self, dir: &Path) -> Vec<(String, String)> {
+        let home = dir.join("home");
+        std::fs::create_dir_all(&home).expect("create home");
+        std::fs::write(
+            home.join(".asoundrc"),
+            "pcm.ringer {\n  type pulse\n  device ringer\n  hint { show on description \"Ringer\" }\n}\n",
+        )
+        .expect("write .asoundrc");
+        let mut env = self.env();
+        env.push(("HOME".to_owned(), home.display().to_string()));
+        env
+    }
+
     /// Kills the daemon at once (SIGKILL, as a crash would), by its PID.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
