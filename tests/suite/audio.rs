@@ -37,7 +37,8 @@ pub fn frames_with(recording: &Mono, hz: f64) -> Vec<bool> {
         .collect()
 }
 
-fn serve(name: &'static str, port: u16, dir: &Scratch, extra: &[String]) -> Node {
+/// `tincan serve` on 127.0.0.1:`port` with `extra` options, once it has started.
+pub fn serve(name: &'static str, port: u16, dir: &Scratch, extra: &[String]) -> Node {
     let mut args = vec!["--listen".to_owned(), format!("udp:127.0.0.1:{port}")];
     args.extend(extra.iter().cloned());
     let mut node = Node::serve(name, &args, &dir.0);

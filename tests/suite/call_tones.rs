@@ -2,19 +2,12 @@
 //! speakers recorded: two `tincan serve` processes, the callee answering late or refusing,
 //! and SIPp sending early media.
 
+use crate::audio::serve;
 use crate::audio::{count, frames_with, tone_file};
 use crate::support::sipp::Sipp;
 use crate::support::{Node, Scratch, free_ports};
 use std::time::Duration;
 use tincan::audio::wav::{self, Mono};
-
-fn serve(name: &'static str, port: u16, dir: &Scratch, extra: &[String]) -> Node {
-    let mut args = vec!["--listen".to_owned(), format!("udp:127.0.0.1:{port}")];
-    args.extend(extra.iter().cloned());
-    let mut node = Node::serve(name, &args, &dir.0);
-    node.expect("started", |_| true);
-    node
-}
 
 /// Quits both and reads their recordings.
 fn finish(a: &mut Node, b: &mut Node, dir: &Scratch) -> (Mono, Mono) {

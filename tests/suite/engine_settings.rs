@@ -3,6 +3,7 @@
 //! a new codec order is used for the next call, and the microphone test and the test sound
 //! work without a call (judged by the level reported and by what the speaker played).
 
+use crate::audio::serve;
 use crate::audio::{count, frames_with, tone_file};
 use crate::support::{Node, Scratch, free_ports};
 use std::time::Duration;
@@ -13,14 +14,6 @@ use tincan::audio::wav;
 fn barrier(node: &mut Node) {
     node.send(r#"{"cmd":"hangup","call":424242}"#);
     node.expect("error", |v| v["call"] == 424242);
-}
-
-fn serve(name: &'static str, port: u16, dir: &Scratch, extra: &[String]) -> Node {
-    let mut args = vec!["--listen".to_owned(), format!("udp:127.0.0.1:{port}")];
-    args.extend(extra.iter().cloned());
-    let mut node = Node::serve(name, &args, &dir.0);
-    node.expect("started", |_| true);
-    node
 }
 
 #[test]

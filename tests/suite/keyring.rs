@@ -126,6 +126,18 @@ fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Fails if any file under `dir` holds `secret`.
+fn assert_in_no_file(dir: &std::path::Path, secret: &[u8]) {
+    for file in files(dir) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret),
+            "the password is in {}",
+            file.display()
+        );
+    }
+}
+
 #[test]
 fn a_password_in_the_keyring_registers_and_is_in_no_file() {
     let kamailio = Kamailio::start(&Options::default());
@@ -162,14 +174,7 @@ fn a_password_in_the_keyring_registers_and_is_in_no_file() {
     node.expect("registration", |v| v["state"] == "registered");
     node.quit();
     assert!(node.wait_success());
-    for file in files(&work.0) {
-        let bytes = std::fs::read(&file).unwrap_or_default();
-        assert!(
-            !bytes.windows(7).any(|w| w == b"alicepw"),
-            "the password is in {}",
-            file.display()
-        );
-    }
+    assert_in_no_file(&work.0, b"alicepw");
 
     assert!(
         session.password(&["delete", "alice"], ""),
@@ -346,14 +351,7 @@ fn a_password_typed_in_the_window_goes_to_the_keyring_and_registers() {
     }
     window.close();
     // No file under the window's config, data and runtime directories has the password.
-    for file in files(&work.0) {
-        let bytes = std::fs::read(&file).unwrap_or_default();
-        assert!(
-            !bytes.windows(7).any(|w| w == b"alicepw"),
-            "the password is in {}",
-            file.display()
-        );
-    }
+    assert_in_no_file(&work.0, b"alicepw");
     let mut node = serve("after", &work.path("copy.toml"));
     node.expect("warning", |v| {
         v["message"]
