@@ -472,17 +472,16 @@ fn hex(b: u8) -> Option<u8> {
 /// Parses a decimal number with optional leading zeros into `u64`, rejecting overflow and
 /// anything that is not a digit (RFC 4475 §3.1.2.4 overlarge values).
 pub fn parse_u64(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() {
         return None;
     }
-    let digits = s.trim_start_matches('0');
-    if digits.len() > 20 {
-        return None;
-    }
-    if digits.is_empty() {
-        return Some(0);
-    }
-    digits.parse().ok()
+    s.bytes().try_fold(0u64, |v, c| {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v.checked_mul(10)?.checked_add(u64::from(d))
+    })
 }
 
 /// Parses a decimal number that must fit `u32`.

@@ -101,6 +101,18 @@ pub enum Scheme {
     Sips,
 }
 
+/// `hostname` characters (RFC 3261 §25.1) and `_`.
+static HOST_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 /// The host part of a SIP URI or Via.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Host {
@@ -128,17 +140,19 @@ impl Host {
         if b.is_empty() {
             return Err(SyntaxError::new(ErrorKind::BadHost, 0));
         }
-        if b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+        // One pass: hostname characters (alphanum, '-', '.'; '_' tolerated, seen in the wild
+        // in SRV-derived names), and whether it could be an IPv4 address.
+        let mut dotted = true;
+        for (i, &c) in b.iter().enumerate() {
+            if !HOST_CHAR[c as usize] {
+                return Err(SyntaxError::new(ErrorKind::UnexpectedChar(c as char), i));
+            }
+            dotted &= c.is_ascii_digit() || c == b'.';
+        }
+        if dotted {
             if let Ok(ip) = s.parse() {
                 return Ok(Host::V4(ip));
             }
-        }
-        // hostname: alphanum, '-', '.'; '_' tolerated (seen in the wild in SRV-derived names).
-        if let Some(i) = b
-            .iter()
-            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_')))
-        {
-            return Err(SyntaxError::new(ErrorKind::UnexpectedChar(b[i] as char), i));
         }
         Ok(Host::Name(src.slice_ref(s)))
     }
