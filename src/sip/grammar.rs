@@ -410,7 +410,16 @@ fn parse_one_param(
             start.saturating_sub(1),
         ));
     }
-    let name = src.slice_ref(&s[name_start..i]);
+    const COMMON: [&str; 7] = [
+        "tag",
+        "branch",
+        "rport",
+        "received",
+        "transport",
+        "lr",
+        "expires",
+    ];
+    let name = src.slice_or_static(&s[name_start..i], &COMMON);
     let mut j = if header { skip_wsp(b, i) } else { i };
     if j >= b.len() || b[j] != b'=' {
         return Ok((Param { name, value: None }, i));

@@ -88,6 +88,19 @@ impl Text {
     }
 }
 
+impl Text {
+    /// Like [`Text::slice_ref`], but when `sub` is one of `common` (compared exactly) the
+    /// result borrows that static string instead: no reference count to bump and drop for
+    /// the words nearly every message repeats (`SIP`, `2.0`, `UDP`, `branch`, `tag`...).
+    #[inline]
+    pub fn slice_or_static(&self, sub: &str, common: &[&'static str]) -> Text {
+        match common.iter().find(|c| **c == sub) {
+            Some(c) => Text::from_static(c),
+            None => self.slice_ref(sub),
+        }
+    }
+}
+
 impl Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {

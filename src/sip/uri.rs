@@ -140,16 +140,13 @@ impl Host {
         if b.is_empty() {
             return Err(SyntaxError::new(ErrorKind::BadHost, 0));
         }
-        // One pass: hostname characters (alphanum, '-', '.'; '_' tolerated, seen in the wild
-        // in SRV-derived names), and whether it could be an IPv4 address.
-        let mut dotted = true;
-        for (i, &c) in b.iter().enumerate() {
-            if !HOST_CHAR[c as usize] {
-                return Err(SyntaxError::new(ErrorKind::UnexpectedChar(c as char), i));
-            }
-            dotted &= c.is_ascii_digit() || c == b'.';
+        // hostname characters: alphanum, '-', '.'; '_' tolerated (seen in the wild in
+        // SRV-derived names).
+        if let Some(i) = b.iter().position(|&c| !HOST_CHAR[c as usize]) {
+            return Err(SyntaxError::new(ErrorKind::UnexpectedChar(b[i] as char), i));
         }
-        if dotted {
+        // An IPv4 address starts with a digit (a host name may too: `1and1.example`).
+        if b[0].is_ascii_digit() && b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
             if let Ok(ip) = s.parse() {
                 return Ok(Host::V4(ip));
             }

@@ -144,7 +144,8 @@ fn token_at(src: &Text, s: &str, from: usize) -> Result<(Text, usize), SyntaxErr
             None => SyntaxError::new(ErrorKind::UnexpectedEnd, i),
         });
     }
-    Ok((src.slice_ref(&s[start..i]), i))
+    const COMMON: [&str; 6] = ["SIP", "2.0", "UDP", "TCP", "TLS", "WS"];
+    Ok((src.slice_or_static(&s[start..i], &COMMON), i))
 }
 
 /// `SLASH = SWS "/" SWS`
