@@ -305,8 +305,20 @@ fn flush_folded(headers: &mut [Header], folded: &mut Option<String>) {
     }
 }
 
+/// Parses `name HCOLON value`; `line` holds no CR.
 fn parse_header_line(src: &Text, line: &str, at: usize) -> Result<Header, ParseError> {
     let b = line.as_bytes();
+    // Fast path: a known name right before the colon (it is a token then, so nothing more
+    // to check).
+    if let Some(colon) = find_byte(line, b':') {
+        if let Some(name) = HeaderName::known(&b[..colon]) {
+            let value = trim_wsp(&line[colon + 1..]);
+            return Ok(Header {
+                name,
+                value: src.slice_ref(value),
+            });
+        }
+    }
     let name_end = b.iter().position(|&c| !is_token_char(c)).unwrap_or(b.len());
     // HCOLON = *( SP / HTAB ) ":" SWS
     let colon = name_end
