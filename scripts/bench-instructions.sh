@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 iters=${1:-200}
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 cargo bench --bench sip_parse --no-run >/dev/null 2>&1
-bin=$(ls -t target/release/deps/sip_parse-* | grep -v '\.d$' | head -1)
+bin=$(ls -t "${CARGO_TARGET_DIR:-target}"/release/deps/sip_parse-* | grep -v '\.d$' | head -1)
 out=$(mktemp -d)
 printf '%-18s%14s%14s%8s%16s%16s\n' message tincan_typed rsip_typed ratio tincan_untyped rsip_untyped
 for message in invite register ok; do

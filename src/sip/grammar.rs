@@ -53,10 +53,29 @@ pub fn is_wsp(b: u8) -> bool {
 pub fn find_byte(s: &str, b: u8) -> Option<usize> {
     // memchr's vector set-up costs more than it saves on the short strings of a header.
     if s.len() < 64 {
-        s.bytes().position(|c| c == b)
+        find_byte_swar(s.as_bytes(), b)
     } else {
         memchr::memchr(b, s.as_bytes())
     }
+}
+
+/// `find_byte` eight bytes at a time: the lowest byte flagged by the zero-byte test is exact
+/// (borrows only run towards higher bytes).
+#[inline]
+fn find_byte_swar(s: &[u8], b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(b);
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ pattern;
+        let hit = w.wrapping_sub(LO) & !w & HI;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..].iter().position(|&c| c == b).map(|k| i + k)
 }
 
 /// Trims `SP`/`HTAB` from both ends.
@@ -170,6 +189,10 @@ pub fn for_each_element<'a>(
     mut f: impl FnMut(usize, &'a str) -> Result<(), SyntaxError>,
 ) -> Result<(), SyntaxError> {
     let b = s.as_bytes();
+    // Most values are a single element: with no comma at all there is nothing to split.
+    if find_byte(s, b',').is_none() {
+        return emit(s, 0, b.len(), &mut f);
+    }
     let mut start = 0;
     let mut i = 0;
     let mut in_quote = false;
@@ -387,7 +410,16 @@ fn parse_one_param(
             start.saturating_sub(1),
         ));
     }
-    let name = src.slice_ref(&s[name_start..i]);
+    const COMMON: [&str; 7] = [
+        "tag",
+        "branch",
+        "rport",
+        "received",
+        "transport",
+        "lr",
+        "expires",
+    ];
+    let name = src.slice_or_static(&s[name_start..i], &COMMON);
     let mut j = if header { skip_wsp(b, i) } else { i };
     if j >= b.len() || b[j] != b'=' {
         return Ok((Param { name, value: None }, i));
@@ -472,17 +504,16 @@ fn hex(b: u8) -> Option<u8> {
 /// Parses a decimal number with optional leading zeros into `u64`, rejecting overflow and
 /// anything that is not a digit (RFC 4475 §3.1.2.4 overlarge values).
 pub fn parse_u64(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() {
         return None;
     }
-    let digits = s.trim_start_matches('0');
-    if digits.len() > 20 {
-        return None;
-    }
-    if digits.is_empty() {
-        return Some(0);
-    }
-    digits.parse().ok()
+    s.bytes().try_fold(0u64, |v, c| {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v.checked_mul(10)?.checked_add(u64::from(d))
+    })
 }
 
 /// Parses a decimal number that must fit `u32`.

@@ -27,21 +27,13 @@ macro_rules! header_names {
                 }
             }
 
-            /// `lower` is the name in lower case; a `match` on byte strings compiles to a
-            /// dispatch on length and then a few comparisons.
-            fn known_long(lower: &[u8]) -> Option<HeaderName> {
-                match lower {
-                    $( $lower => Some(HeaderName::$variant), )*
-                    _ => None,
-                }
-            }
-
-            fn known_compact(c: u8) -> Option<HeaderName> {
-                match c.to_ascii_lowercase() {
-                    $( $( x if x == $compact => Some(HeaderName::$variant), )? )*
-                    _ => None,
-                }
-            }
+            /// Every known name in lower case (long and compact forms), with its variant.
+            const KNOWN: &'static [(&'static [u8], HeaderName)] = &[
+                $(
+                    ($lower, HeaderName::$variant),
+                    $( (&[$compact], HeaderName::$variant), )?
+                )*
+            ];
         }
     };
 }
@@ -107,29 +99,91 @@ header_names! {
     WwwAuthenticate => "WWW-Authenticate", b"www-authenticate";
 }
 
-impl HeaderName {
-    /// Looks up `name` (a slice of `src`): compact forms and any casing map to the known
-    /// variant; anything else is kept verbatim.
-    pub fn parse_in(src: &Text, name: &str) -> HeaderName {
-        let b = name.as_bytes();
-        if b.len() == 1 {
-            if let Some(h) = HeaderName::known_compact(b[0]) {
-                return h;
-            }
-        } else if b.len() <= 24 {
-            let mut buf = [0u8; 24];
-            for (d, s) in buf.iter_mut().zip(b) {
-                *d = s.to_ascii_lowercase();
-            }
-            if let Some(h) = HeaderName::known_long(&buf[..b.len()]) {
-                return h;
-            }
+/// Slots of the name lookup table (a power of two, well above the number of known names so
+/// probe chains stay short).
+const SLOTS: usize = 256;
+
+/// The lookup key of a name: its length and its first and last bytes, case-folded. Known
+/// names hold only letters and `-`, and `c | 0x20` maps no other token character onto those.
+#[inline]
+const fn slot(len: usize, first: u8, last: u8) -> usize {
+    (len.wrapping_mul(37) ^ ((first | 0x20) as usize).wrapping_mul(7) ^ (last | 0x20) as usize)
+        % SLOTS
+}
+
+/// Open-addressing table: `index + 1` into [`HeaderName::KNOWN`], 0 for an empty slot.
+static TABLE: [u8; SLOTS] = {
+    let mut t = [0u8; SLOTS];
+    let mut i = 0;
+    while i < HeaderName::KNOWN.len() {
+        let name = HeaderName::KNOWN[i].0;
+        let mut at = slot(name.len(), name[0], name[name.len() - 1]);
+        while t[at] != 0 {
+            at = (at + 1) % SLOTS;
         }
-        HeaderName::Other(src.slice_ref(name))
+        t[at] = (i + 1) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Case-insensitive equality of a token against a known name (lower-case letters and `-`):
+/// for a token character `c`, `c | 0x20` is a lower-case letter only for that letter in
+/// either case, and `-` only for `-`. Eight bytes at a time.
+#[inline]
+fn eq_folded(name: &[u8], known: &[u8]) -> bool {
+    const FOLD: u64 = 0x2020_2020_2020_2020;
+    let n = name.len();
+    if n != known.len() {
+        return false;
+    }
+    if n < 8 {
+        return name.iter().zip(known).all(|(&a, &b)| a | 0x20 == b);
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap());
+    let mut i = 0;
+    while i + 8 < n {
+        if word(name, i) | FOLD != word(known, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last (possibly overlapping) eight bytes.
+    word(name, n - 8) | FOLD == word(known, n - 8)
+}
+
+impl HeaderName {
+    /// Looks up `name` (a `token`, slice of `src`): compact forms and any casing map to the
+    /// known variant; anything else is kept verbatim. One table probe on length and first and
+    /// last byte, then one comparison, for a known name.
+    pub fn parse_in(src: &Text, name: &str) -> HeaderName {
+        match Self::known(name.as_bytes()) {
+            Some(h) => h,
+            None => HeaderName::Other(src.slice_ref(name)),
+        }
+    }
+
+    /// The known header called `b` (any casing, compact forms too), if any. `b` must hold no
+    /// CR (`-` is matched by folding case, and CR folds onto it); every other byte is fine,
+    /// and a match means `b` is a token.
+    pub(crate) fn known(b: &[u8]) -> Option<HeaderName> {
+        let (&first, &last) = (b.first()?, b.last()?);
+        let mut at = slot(b.len(), first, last);
+        loop {
+            let i = TABLE[at] as usize;
+            let (known, h) = Self::KNOWN.get(i.checked_sub(1)?)?;
+            if eq_folded(b, known) {
+                return Some(h.clone());
+            }
+            at = (at + 1) % SLOTS;
+        }
     }
 
     /// Looks up a standalone name.
     pub fn from_name(name: &str) -> HeaderName {
+        if !super::grammar::is_token(name) {
+            return HeaderName::Other(Text::from(name));
+        }
         HeaderName::parse_in(&Text::from(name), name)
     }
 
@@ -166,12 +220,14 @@ impl HeaderName {
 }
 
 impl PartialEq for HeaderName {
-    #[inline]
+    #[inline(always)]
     fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (HeaderName::Other(a), HeaderName::Other(b)) => a.eq_ignore_ascii_case(b),
-            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
-        }
+        // Known names differ by variant alone; only two unknown ones compare their text.
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+            && match (self, other) {
+                (HeaderName::Other(a), HeaderName::Other(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            }
     }
 }
 impl Eq for HeaderName {}

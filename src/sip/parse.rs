@@ -50,9 +50,11 @@ pub fn parse_datagram(data: &[u8]) -> Result<Message, ParseError> {
     if data.len() > MAX_MESSAGE_SIZE {
         return Err(ParseError::framing(ErrorKind::TooLarge, 0));
     }
-    let (head_len, body_start) =
-        find_head_end(data).ok_or(ParseError::framing(ErrorKind::Incomplete, data.len()))?;
-    let head = parse_head(&data[..head_len])?;
+    let mut lines = Lines::default();
+    let (head_len, body_start) = lines
+        .scan(data)
+        .ok_or(ParseError::framing(ErrorKind::Incomplete, data.len()))?;
+    let head = parse_head(&data[..head_len], &lines)?;
     let available = data.len() - body_start;
     let body_len = match content_length(&head.0)? {
         Some(cl) if cl > available => {
@@ -82,13 +84,14 @@ pub fn parse_stream(buf: &[u8]) -> Result<Framed, ParseError> {
         return Ok(Framed::NeedMore);
     }
     let data = &buf[start..];
-    let Some((head_len, body_start)) = find_head_end(data) else {
+    let mut lines = Lines::default();
+    let Some((head_len, body_start)) = lines.scan(data) else {
         if data.len() > MAX_MESSAGE_SIZE {
             return Err(ParseError::framing(ErrorKind::TooLarge, 0));
         }
         return Ok(Framed::NeedMore);
     };
-    let head = parse_head(&data[..head_len])?;
+    let head = parse_head(&data[..head_len], &lines)?;
     let cl =
         content_length(&head.0)?.ok_or(ParseError::framing(ErrorKind::MissingContentLength, 0))?;
     let end = body_start
@@ -116,17 +119,104 @@ fn skip_crlf(b: &[u8]) -> usize {
         .unwrap_or(b.len())
 }
 
-/// Finds the blank line ending the head: returns (head length without the blank line,
-/// index where the body starts). Bare LF line ends are tolerated.
-fn find_head_end(b: &[u8]) -> Option<(usize, usize)> {
-    for nl in memchr::memchr_iter(b'\n', b) {
-        match b.get(nl + 1) {
-            Some(b'\n') => return Some((nl + 1, nl + 2)),
-            Some(b'\r') if b.get(nl + 2) == Some(&b'\n') => return Some((nl + 1, nl + 3)),
-            _ => {}
+/// The lines of a head, found by one scan of the buffer (before any of it is parsed): where
+/// each line's content ends and where the next line starts, and the first CR that does not
+/// end a line.
+struct Lines {
+    /// `(content end, next line start)` of the first lines, without allocating.
+    inline: [(u32, u32); INLINE_LINES],
+    /// The rest, for heads of many lines.
+    spill: Vec<(u32, u32)>,
+    len: usize,
+    /// The first CR not followed by LF: no line end the grammar knows (RFC 3261 §7.3.1).
+    lone_cr: Option<usize>,
+}
+
+const INLINE_LINES: usize = 40;
+
+impl Default for Lines {
+    fn default() -> Self {
+        Lines {
+            inline: [(0, 0); INLINE_LINES],
+            spill: Vec::new(),
+            len: 0,
+            lone_cr: None,
         }
     }
-    None
+}
+
+impl Lines {
+    fn push(&mut self, end: usize, next: usize) {
+        // MAX_MESSAGE_SIZE keeps offsets far below u32::MAX.
+        let e = (end as u32, next as u32);
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = e,
+            None => self.spill.push(e),
+        }
+        self.len += 1;
+    }
+
+    fn get(&self, i: usize) -> (usize, usize) {
+        let (e, n) = match self.inline.get(i) {
+            Some(e) => *e,
+            None => self.spill[i - INLINE_LINES],
+        };
+        (e as usize, n as usize)
+    }
+
+    /// Scans `b` up to the blank line ending the head; returns (head length without the
+    /// blank line, index where the body starts), or `None` when there is no blank line yet.
+    /// Line ends are CRLF or a bare LF (tolerated).
+    fn scan(&mut self, b: &[u8]) -> Option<(usize, usize)> {
+        let mut line_start = 0;
+        let mut i = 0;
+        loop {
+            i = find_cr_or_lf(b, i)?;
+            let next = if b[i] == b'\n' {
+                i + 1
+            } else if b.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                if i + 1 >= b.len() {
+                    return None;
+                }
+                self.lone_cr.get_or_insert(i);
+                i += 1;
+                continue;
+            };
+            if i == line_start && line_start > 0 {
+                return Some((line_start, next));
+            }
+            self.push(i, next);
+            line_start = next;
+            i = next;
+        }
+    }
+}
+
+/// The index of the first CR or LF at or after `from`, eight bytes at a time (lines are too
+/// short for a vector search's set-up to pay off).
+#[inline]
+fn find_cr_or_lf(b: &[u8], from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let lf = w ^ (LO * u64::from(b'\n'));
+        let cr = w ^ (LO * u64::from(b'\r'));
+        // The lowest byte flagged is exactly the first zero byte of `lf` or `cr` (borrows
+        // only run towards higher bytes).
+        let hit = ((lf.wrapping_sub(LO) & !lf) | (cr.wrapping_sub(LO) & !cr)) & HI;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?
+        .iter()
+        .position(|&c| c == b'\n' || c == b'\r')
+        .map(|k| i + k)
 }
 
 enum StartLine {
@@ -162,29 +252,28 @@ fn content_length(h: &Headers) -> Result<Option<usize>, ParseError> {
     Ok(h.content_length()?.map(|v| v as usize))
 }
 
-/// Parses the start line and the header lines (everything before the blank line).
-fn parse_head(head: &[u8]) -> Result<Head, ParseError> {
+/// Parses the start line and the header lines (everything before the blank line), whose
+/// ends `lines` has found.
+fn parse_head(head: &[u8], lines: &Lines) -> Result<Head, ParseError> {
     let text = std::str::from_utf8(head)
         .map_err(|e| ParseError::framing(ErrorKind::InvalidUtf8, e.valid_up_to()))?;
     let src = Text::from_shared(Arc::from(text));
     let s: &str = &src;
-    let first_end = memchr::memchr(b'\n', s.as_bytes()).unwrap_or(s.len());
-    let first = &s[..first_end];
-    let start = parse_start_line(&src, first.strip_suffix('\r').unwrap_or(first))?;
-    let mut headers: Vec<Header> = Vec::with_capacity(16);
+    let (first_end, mut pos) = lines.get(0);
+    if let Some(cr) = lines.lone_cr.filter(|&cr| cr < first_end) {
+        return Err(ParseError::start_line(ErrorKind::UnexpectedChar('\r'), cr));
+    }
+    let start = parse_start_line(&src, &s[..first_end])?;
+    let mut headers: Vec<Header> = Vec::with_capacity(lines.len.max(16));
     // The value of the header being folded, built once (not re-copied per continuation line).
     let mut folded: Option<String> = None;
-    let mut pos = first_end + 1;
-    while pos < s.len() {
-        let end = memchr::memchr(b'\n', &s.as_bytes()[pos..]).map_or(s.len(), |i| pos + i);
-        let line = s[pos..end].strip_suffix('\r').unwrap_or(&s[pos..end]);
+    for n in 1..lines.len {
+        let (end, next) = lines.get(n);
+        let line = &s[pos..end];
         // A CR anywhere but before the LF is no line end the grammar knows (RFC 3261 §7.3.1);
         // keeping it would let the value break the line when printed.
-        if let Some(i) = find_byte(line, b'\r') {
-            return Err(ParseError::framing(
-                ErrorKind::UnexpectedChar('\r'),
-                pos + i,
-            ));
+        if let Some(cr) = lines.lone_cr.filter(|&cr| cr < end) {
+            return Err(ParseError::framing(ErrorKind::UnexpectedChar('\r'), cr));
         }
         if line.starts_with([' ', '\t']) {
             // RFC 3261 §7.3.1: a line starting with whitespace continues the previous one;
@@ -204,7 +293,7 @@ fn parse_head(head: &[u8]) -> Result<Head, ParseError> {
             flush_folded(&mut headers, &mut folded);
             headers.push(parse_header_line(&src, line, pos)?);
         }
-        pos = end + 1;
+        pos = next;
     }
     flush_folded(&mut headers, &mut folded);
     Ok(Head(Headers(headers), start))
@@ -216,8 +305,20 @@ fn flush_folded(headers: &mut [Header], folded: &mut Option<String>) {
     }
 }
 
+/// Parses `name HCOLON value`; `line` holds no CR.
 fn parse_header_line(src: &Text, line: &str, at: usize) -> Result<Header, ParseError> {
     let b = line.as_bytes();
+    // Fast path: a known name right before the colon (it is a token then, so nothing more
+    // to check).
+    if let Some(colon) = find_byte(line, b':') {
+        if let Some(name) = HeaderName::known(&b[..colon]) {
+            let value = trim_wsp(&line[colon + 1..]);
+            return Ok(Header {
+                name,
+                value: src.slice_ref(value),
+            });
+        }
+    }
     let name_end = b.iter().position(|&c| !is_token_char(c)).unwrap_or(b.len());
     // HCOLON = *( SP / HTAB ) ":" SWS
     let colon = name_end
@@ -241,32 +342,35 @@ fn parse_header_line(src: &Text, line: &str, at: usize) -> Result<Header, ParseE
 /// elements (RFC 4475 §3.1.2.9, §3.1.2.10 are rejected).
 fn parse_start_line(src: &Text, line: &str) -> Result<StartLine, ParseError> {
     let bad = |kind, at| Err(ParseError::start_line(kind, at));
-    if let Some(i) = find_byte(line, b'\r') {
-        return bad(ErrorKind::UnexpectedChar('\r'), i);
-    }
     if line.len() > 4 && line.as_bytes()[..4].eq_ignore_ascii_case(b"SIP/") {
-        let mut parts = line.splitn(3, ' ');
-        let version = parse_version(src, parts.next().unwrap_or(""));
-        let code = parts.next().unwrap_or("");
-        let reason = parts.next().unwrap_or("");
+        let (v, rest) = split_sp(line);
+        let version = parse_version(src, v);
+        let (code, reason) = split_sp(rest.unwrap_or(""));
+        let reason = reason.unwrap_or("");
         let status = (code.len() == 3)
             .then(|| parse_u32(code))
             .flatten()
             .and_then(|c| StatusCode::new(c as u16));
         let Some(status) = status else {
-            return bad(ErrorKind::BadStatusCode, line.find(' ').unwrap_or(0) + 1);
+            return bad(
+                ErrorKind::BadStatusCode,
+                find_byte(line, b' ').unwrap_or(0) + 1,
+            );
         };
         if let Some(i) = reason.bytes().position(|c| c < 0x20 && c != b'\t') {
             return bad(ErrorKind::UnexpectedChar(reason.as_bytes()[i] as char), i);
         }
         return Ok(StartLine::Response(version, status, src.slice_ref(reason)));
     }
-    let mut parts = line.split(' ');
-    let (Some(m), Some(u), Some(v), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (m, rest) = split_sp(line);
+    let (u, v) = split_sp(rest.unwrap_or(""));
+    // Exactly one SP between the three elements.
+    let (Some(_), Some(v)) = (rest, v) else {
         return bad(ErrorKind::BadStartLine, 0);
     };
+    if find_byte(v, b' ').is_some() {
+        return bad(ErrorKind::BadStartLine, 0);
+    }
     let Some(method) = Method::parse_in(src, m) else {
         return bad(ErrorKind::BadMethod, 0);
     };
@@ -276,6 +380,14 @@ fn parse_start_line(src: &Text, line: &str) -> Result<StartLine, ParseError> {
         return bad(ErrorKind::BadStartLine, m.len() + u.len() + 2);
     }
     Ok(StartLine::Request(method, uri, parse_version(src, v)))
+}
+
+/// Splits at the first SP: what comes before, and what comes after (if there is an SP).
+fn split_sp(s: &str) -> (&str, Option<&str>) {
+    match find_byte(s, b' ') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    }
 }
 
 fn parse_version(src: &Text, v: &str) -> Version {

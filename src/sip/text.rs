@@ -55,27 +55,48 @@ impl Text {
 
     /// A `Text` for `sub`, which should be a slice of `self` (then it shares the buffer).
     /// Falls back to a copy when `sub` is not inside `self` (never wrong, only slower).
+    #[inline]
     pub fn slice_ref(&self, sub: &str) -> Text {
-        if sub.is_empty() {
-            return Text::new();
-        }
-        let me = self.as_str();
-        let base = me.as_ptr() as usize;
         let p = sub.as_ptr() as usize;
-        if p < base || p + sub.len() > base + me.len() {
-            return Text::from(sub);
-        }
-        let off = p - base;
         match &self.0 {
-            Repr::Static(s) => Text(Repr::Static(&s[off..off + sub.len()])),
-            Repr::Shared { buf, start, .. } => {
-                let s = *start as usize + off;
-                Text(Repr::Shared {
-                    buf: Arc::clone(buf),
-                    start: s as u32,
-                    end: (s + sub.len()) as u32,
-                })
+            Repr::Shared { buf, start, end } => {
+                // Offsets into the whole buffer: no re-slicing (and its bounds checks) needed.
+                let base = buf.as_ptr() as usize;
+                let (start, end) = (*start as usize, *end as usize);
+                if p >= base + start && p + sub.len() <= base + end && !sub.is_empty() {
+                    let s = p - base;
+                    return Text(Repr::Shared {
+                        buf: Arc::clone(buf),
+                        start: s as u32,
+                        end: (s + sub.len()) as u32,
+                    });
+                }
             }
+            Repr::Static(s) => {
+                let base = s.as_ptr() as usize;
+                if p >= base && p + sub.len() <= base + s.len() {
+                    let off = p - base;
+                    return Text(Repr::Static(&s[off..off + sub.len()]));
+                }
+            }
+        }
+        if sub.is_empty() {
+            Text::new()
+        } else {
+            Text::from(sub)
+        }
+    }
+}
+
+impl Text {
+    /// Like [`Text::slice_ref`], but when `sub` is one of `common` (compared exactly) the
+    /// result borrows that static string instead: no reference count to bump and drop for
+    /// the words nearly every message repeats (`SIP`, `2.0`, `UDP`, `branch`, `tag`...).
+    #[inline]
+    pub fn slice_or_static(&self, sub: &str, common: &[&'static str]) -> Text {
+        match common.iter().find(|c| **c == sub) {
+            Some(c) => Text::from_static(c),
+            None => self.slice_ref(sub),
         }
     }
 }

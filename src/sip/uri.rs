@@ -101,6 +101,25 @@ pub enum Scheme {
     Sips,
 }
 
+/// `hostname` characters (RFC 3261 §25.1) and `_`.
+static HOST_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
+        c += 1;
+    }
+    t
+};
+
+/// The index of the first byte of `b` that is no hostname character (alphanum, `-`, `.`;
+/// `_` tolerated, seen in the wild in SRV-derived names).
+#[inline]
+pub(crate) fn host_chars(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| !HOST_CHAR[c as usize])
+}
+
 /// The host part of a SIP URI or Via.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Host {
@@ -128,19 +147,23 @@ impl Host {
         if b.is_empty() {
             return Err(SyntaxError::new(ErrorKind::BadHost, 0));
         }
-        if b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
-            if let Ok(ip) = s.parse() {
-                return Ok(Host::V4(ip));
-            }
-        }
-        // hostname: alphanum, '-', '.'; '_' tolerated (seen in the wild in SRV-derived names).
-        if let Some(i) = b
-            .iter()
-            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_')))
-        {
+        if let Some(i) = host_chars(b) {
             return Err(SyntaxError::new(ErrorKind::UnexpectedChar(b[i] as char), i));
         }
-        Ok(Host::Name(src.slice_ref(s)))
+        Ok(Host::from_host_chars(src, s))
+    }
+
+    /// The host `s` (a slice of `src`), non-empty and of hostname characters only: an IPv4
+    /// address or a name.
+    pub(crate) fn from_host_chars(src: &Text, s: &str) -> Host {
+        let b = s.as_bytes();
+        // An IPv4 address starts with a digit (a host name may too: `1and1.example`).
+        if b[0].is_ascii_digit() && b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+            if let Ok(ip) = s.parse() {
+                return Host::V4(ip);
+            }
+        }
+        Host::Name(src.slice_ref(s))
     }
 
     /// The IP address, when the host is one.
@@ -336,17 +359,24 @@ fn parse_hostport(
     base: usize,
 ) -> Result<(Host, Option<u16>, usize), SyntaxError> {
     let b = s.as_bytes();
-    let host_end = if b.first() == Some(&b'[') {
-        find_byte(s, b']')
-            .map(|i| i + 1)
-            .ok_or(SyntaxError::new(ErrorKind::BadHost, base))?
+    // Fast path: hostname characters up to a delimiter (or the end), checked in one scan.
+    let k = host_chars(b).unwrap_or(b.len());
+    let (host, host_end) = if k > 0 && b.get(k).is_none_or(|c| matches!(c, b':' | b';' | b'?')) {
+        (Host::from_host_chars(src, &s[..k]), k)
     } else {
-        b.iter()
-            .position(|&c| matches!(c, b':' | b';' | b'?'))
-            .unwrap_or(b.len())
+        let host_end = if b.first() == Some(&b'[') {
+            find_byte(s, b']')
+                .map(|i| i + 1)
+                .ok_or(SyntaxError::new(ErrorKind::BadHost, base))?
+        } else {
+            b.iter()
+                .position(|&c| matches!(c, b':' | b';' | b'?'))
+                .unwrap_or(b.len())
+        };
+        let host = Host::parse_in(src, &s[..host_end])
+            .map_err(|e| SyntaxError::new(e.kind, base + e.at))?;
+        (host, host_end)
     };
-    let host =
-        Host::parse_in(src, &s[..host_end]).map_err(|e| SyntaxError::new(e.kind, base + e.at))?;
     if b.get(host_end) != Some(&b':') {
         return Ok((host, None, host_end));
     }

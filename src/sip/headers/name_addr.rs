@@ -50,10 +50,9 @@ impl NameAddr {
             }
             return Self::parse_angle(src, s, lt, Some(display));
         }
-        let lt = b.iter().position(|&c| c == b'<');
-        let semi = b.iter().position(|&c| c == b';');
-        match lt {
-            Some(lt) if semi.is_none_or(|semi| lt < semi) => {
+        // A `<` before any `;` starts a name-addr; otherwise it is an addr-spec.
+        match b.iter().position(|&c| c == b'<' || c == b';') {
+            Some(lt) if b[lt] == b'<' => {
                 let name = trim_wsp(&s[..lt]);
                 if let Some(i) = name.bytes().position(|c| !(is_token_char(c) || is_wsp(c))) {
                     return Err(SyntaxError::new(ErrorKind::BadDisplayName, i));
@@ -71,8 +70,7 @@ impl NameAddr {
         lt: usize,
         display: Option<Text>,
     ) -> Result<NameAddr, SyntaxError> {
-        let gt = s[lt..]
-            .find('>')
+        let gt = find_byte(&s[lt..], b'>')
             .map(|i| lt + i)
             .ok_or(SyntaxError::new(ErrorKind::UnterminatedAngle, lt))?;
         let uri = Uri::parse_in(src, &s[lt + 1..gt])
@@ -90,7 +88,10 @@ impl NameAddr {
     fn parse_addr_spec(src: &Text, s: &str) -> Result<NameAddr, SyntaxError> {
         let end = find_byte(s, b';').unwrap_or(s.len());
         let spec = trim_wsp(&s[..end]);
-        if let Some(i) = spec.find(['?', ' ', '\t', '>', '"']) {
+        if let Some(i) = spec
+            .bytes()
+            .position(|c| matches!(c, b'?' | b' ' | b'\t' | b'>' | b'"'))
+        {
             let c = spec.as_bytes()[i] as char;
             return Err(SyntaxError::new(ErrorKind::UnexpectedChar(c), i));
         }

@@ -3,7 +3,7 @@
 use crate::sip::error::{ErrorKind, SyntaxError};
 use crate::sip::grammar::{ParamSyntax, Params, is_token_char, parse_params, parse_u32, skip_wsp};
 use crate::sip::text::Text;
-use crate::sip::uri::Host;
+use crate::sip::uri::{Host, host_chars};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -144,7 +144,8 @@ fn token_at(src: &Text, s: &str, from: usize) -> Result<(Text, usize), SyntaxErr
             None => SyntaxError::new(ErrorKind::UnexpectedEnd, i),
         });
     }
-    Ok((src.slice_ref(&s[start..i]), i))
+    const COMMON: [&str; 6] = ["SIP", "2.0", "UDP", "TCP", "TLS", "WS"];
+    Ok((src.slice_or_static(&s[start..i], &COMMON), i))
 }
 
 /// `SLASH = SWS "/" SWS`
@@ -160,7 +161,14 @@ fn slash(b: &[u8], i: usize) -> Result<usize, SyntaxError> {
 /// `sent-by = host [ COLON port ]`, `COLON = SWS ":" SWS`.
 fn sent_by(src: &Text, s: &str, from: usize) -> Result<(Host, Option<u16>, usize), SyntaxError> {
     let b = s.as_bytes();
-    let end = if b.get(from) == Some(&b'[') {
+    // Fast path: hostname characters up to a delimiter (or the end), checked in one scan.
+    let k = host_chars(&b[from..]).map_or(b.len(), |k| from + k);
+    let fast = k > from
+        && b.get(k)
+            .is_none_or(|c| matches!(c, b':' | b';' | b' ' | b'\t' | b','));
+    let end = if fast {
+        k
+    } else if b.get(from) == Some(&b'[') {
         s[from..]
             .find(']')
             .map(|i| from + i + 1)
@@ -171,8 +179,11 @@ fn sent_by(src: &Text, s: &str, from: usize) -> Result<(Host, Option<u16>, usize
             .position(|&c| matches!(c, b':' | b';' | b' ' | b'\t' | b','))
             .map_or(b.len(), |i| from + i)
     };
-    let host =
-        Host::parse_in(src, &s[from..end]).map_err(|e| SyntaxError::new(e.kind, from + e.at))?;
+    let host = if fast {
+        Host::from_host_chars(src, &s[from..end])
+    } else {
+        Host::parse_in(src, &s[from..end]).map_err(|e| SyntaxError::new(e.kind, from + e.at))?
+    };
     let i = skip_wsp(b, end);
     if b.get(i) != Some(&b':') {
         return Ok((host, None, end));
