@@ -86,8 +86,13 @@ fn simulator(app: &App) -> Simulator<'_, Message> {
 
 /// Clicks the widget showing `label` and runs the messages through `update`.
 fn click(app: &mut App, label: &str) {
+    click_in(app, label, super::WINDOW_SIZE);
+}
+
+/// [`click`] in a window of `size`.
+fn click_in(app: &mut App, label: &str, size: (f32, f32)) {
     let messages: Vec<Message> = {
-        let mut ui = simulator(app);
+        let mut ui = Simulator::with_size(iced::Settings::default(), size, app.view());
         if let Err(e) = ui.click(label) {
             panic!("cannot click {label:?}: {e:?}");
         }

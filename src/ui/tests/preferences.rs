@@ -16,17 +16,7 @@ fn tall(app: &App) -> Simulator<'_, Message> {
 
 /// Clicks `label` on the whole settings page.
 fn click_tall(app: &mut App, label: &str) {
-    let messages: Vec<Message> = {
-        let mut ui = tall(app);
-        if let Err(e) = ui.click(label) {
-            panic!("cannot click {label:?}: {e:?}");
-        }
-        ui.into_messages().collect()
-    };
-    assert!(!messages.is_empty(), "clicking {label:?} did nothing");
-    for message in messages {
-        let _ = app.update(message);
-    }
+    click_in(app, label, TALL);
 }
 
 fn shows_tall(app: &App, text: &str) -> bool {
