@@ -223,7 +223,7 @@ pub struct Prepared {
 /// this session when no keyring could keep them), else from the keyring (blocking: run it
 /// through [`background`]).
 pub fn prepare(settings: &Config, session: &HashMap<String, Secret>) -> Prepared {
-    let mut prepared = prepare_with(settings, session, setup::keyring_passwords);
+    let mut prepared = prepare_accounts(settings, session);
     // Serverless calling is the default: our identity (from the keyring, made on first
     // start) published on the DHT and announced nearby, as `[general]` dht and mdns say.
     let mut warnings = Vec::new();
@@ -234,6 +234,12 @@ pub fn prepare(settings: &Config, session: &HashMap<String, Secret>) -> Prepared
     Arc::make_mut(&mut prepared.config).p2p = p2p;
     prepared.warnings.extend(warnings);
     prepared
+}
+
+/// The accounts part of [`prepare`] (passwords from the keyring), without the P2P identity:
+/// what a running engine needs when only the accounts changed.
+pub fn prepare_accounts(settings: &Config, session: &HashMap<String, Secret>) -> Prepared {
+    prepare_with(settings, session, setup::keyring_passwords)
 }
 
 /// [`prepare`] with another password lookup than the OS keyring (tests).

@@ -151,6 +151,17 @@ fn answered(app: &mut App, id: CallId) {
     self::event(app, Event::Ua(UaEvent::Call { call: id, event }));
 }
 
+/// An incoming call (id `INCOMING | 1`) answered with Enter: the answer command is checked
+/// and the call is up.
+fn call_up(app: &mut App, rx: &mut mpsc::Receiver<Command>) -> CallId {
+    let id = CallId(CallId::INCOMING | 1);
+    incoming_call(app, id);
+    key(app, Named::Enter);
+    assert_eq!(rx.try_recv(), Ok(Command::Answer { call: id }));
+    answered(app, id);
+    id
+}
+
 #[test]
 fn first_run_shows_our_address_and_the_way_to_add_an_account() {
     let (mut app, _rx) = running_app();
@@ -473,11 +484,7 @@ fn closing_the_window_quits_the_engine_and_waits_for_it() {
 #[test]
 fn saved_accounts_go_to_the_running_engine_and_calls_stay_up() {
     let (mut app, mut rx) = running_app();
-    let id = CallId(CallId::INCOMING | 1);
-    incoming_call(&mut app, id);
-    key(&mut app, Named::Enter);
-    assert_eq!(rx.try_recv(), Ok(Command::Answer { call: id }));
-    answered(&mut app, id);
+    let id = call_up(&mut app, &mut rx);
     let registered = RegistrationEvent::Registered { expires: 600 };
     let home = AccountId(0);
     event(
@@ -529,11 +536,7 @@ fn saved_accounts_go_to_the_running_engine_and_calls_stay_up() {
 #[test]
 fn mute_button_and_m_key_send_mute_and_help_lists_m() {
     let (mut app, mut rx) = running_app();
-    let id = CallId(CallId::INCOMING | 1);
-    incoming_call(&mut app, id);
-    key(&mut app, Named::Enter);
-    assert_eq!(rx.try_recv(), Ok(Command::Answer { call: id }));
-    answered(&mut app, id);
+    let id = call_up(&mut app, &mut rx);
     click(&mut app, "Mute");
     assert_eq!(
         rx.try_recv(),

@@ -261,7 +261,7 @@ impl App {
         let session = self.session_passwords.clone();
         let generation = self.engine.generation;
         Task::perform(
-            background(move || bridge::prepare(&settings, &session)),
+            background(move || bridge::prepare_accounts(&settings, &session)),
             move |prepared| Message::Reconfigured(generation, prepared),
         )
     }
