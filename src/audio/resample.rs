@@ -149,6 +149,9 @@ pub fn to_i16(s: f32) -> i16 {
 /// remade, when the rates changed) as needed. The result has exactly the length `frame`
 /// has in time at `to` Hz. Without a usable converter the frame is silence.
 pub fn convert_frame(slot: &mut Option<Converter>, frame: &[i16], from: u32, to: u32) -> Vec<i16> {
+    if from == to {
+        return frame.to_vec();
+    }
     let n = frame.len() * to as usize / from.max(1) as usize;
     if slot
         .as_ref()

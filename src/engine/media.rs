@@ -276,6 +276,7 @@ impl Media {
             send: sends && media.remote_rtp.is_some() && !entry.held,
             receive: receives,
             srtp: media.srtp.clone(),
+            device_rate: self.device.rate(),
         };
         let started = match &mut entry.session {
             Some(session) => session.update(config),
@@ -386,21 +387,21 @@ impl Media {
                 continue;
             };
             ptime = session.ptime();
-            // The device runs at its rate; the session at its codec's rate.
-            let rate = session.sample_rate();
+            // The device runs at its rate; the session at its codec's rates.
             let n = samples_in(device_rate, ptime);
             let frame = captured.get_or_insert_with(|| self.device.capture(n));
             frame.resize(n, 0);
             let mut input = if call.muted {
                 Vec::new()
             } else {
-                convert_frame(&mut call.to_codec, frame, device_rate, rate)
+                convert_frame(&mut call.to_codec, frame, device_rate, session.send_rate())
             };
-            input.resize(session.frame_samples(), 0);
+            input.resize(session.send_samples(), 0);
             session.send_frame(now, &input);
             session.handle_timeout(now, wall);
             flush(&call.socket, call.rtcp.as_ref(), session);
             let received = session.play_frame();
+            let rate = session.play_rate();
             let mut played = convert_frame(&mut call.from_codec, &received, rate, device_rate);
             played.resize(n, 0);
             self.meters.played(*id, &played);

@@ -2,8 +2,11 @@
 //! encoder and a decoder over libopus (through `audiopus`). libopus is C, but it does no I/O
 //! and reads no clock, so this module stays with the pure media code.
 //!
-//! - Always 48 kHz, mono, `OPUS_APPLICATION_VOIP` (RFC 7587 §4.1: the RTP clock is 48 kHz
-//!   whatever the audio bandwidth). We encode mono even when the far end says `stereo=1`:
+//! - Mono, `OPUS_APPLICATION_VOIP`. The RTP clock is 48 kHz whatever the audio bandwidth
+//!   (RFC 7587 §4.1), but libopus takes and gives samples at 8, 12, 16, 24 or 48 kHz
+//!   (RFC 6716 §2): the encoder takes the lowest rate that carries the bandwidth sent
+//!   ([`OpusParams::encode_rate`]) and the decoder gives the rate the caller plays at, so no
+//!   audio is resampled up to 48 kHz and back down again. We encode mono even when the far end says `stereo=1`:
 //!   the parameter is a preference, and mono is always allowed (RFC 7587 §7.1).
 //! - Bitrate: the far end's `maxaveragebitrate` (RFC 7587 §6.1), else 32 kbit/s (the
 //!   full-band speech sweet spot, §3.1.1), clamped to Opus's 6-510 kbit/s (§3.1).
@@ -18,8 +21,28 @@
 use audiopus::coder::{Decoder, Encoder};
 use audiopus::{Application, Bandwidth, Bitrate, Channels, SampleRate, Signal};
 
-/// The Opus RTP clock and the rate we encode and decode at (RFC 7587 §4.1).
+/// The Opus RTP clock (RFC 7587 §4.1), and its highest audio sampling rate.
 pub const SAMPLE_RATE: u32 = 48_000;
+/// The audio sampling rates libopus encodes from and decodes to (RFC 6716 §2).
+const RATES: [u32; 5] = [8_000, 12_000, 16_000, 24_000, SAMPLE_RATE];
+
+/// The lowest Opus sampling rate at or above `rate` (48 kHz above it).
+pub fn rate_at_least(rate: u32) -> u32 {
+    RATES
+        .into_iter()
+        .find(|r| *r >= rate)
+        .unwrap_or(SAMPLE_RATE)
+}
+
+fn sample_rate(rate: u32) -> SampleRate {
+    match rate_at_least(rate) {
+        8_000 => SampleRate::Hz8000,
+        12_000 => SampleRate::Hz12000,
+        16_000 => SampleRate::Hz16000,
+        24_000 => SampleRate::Hz24000,
+        _ => SampleRate::Hz48000,
+    }
+}
 /// The bitrate when the far end names none (RFC 7587 §3.1.1: 28-40 kbit/s for FB speech).
 pub const DEFAULT_BITRATE: u32 = 32_000;
 /// The expected loss (percent) the encoder assumes until an RTCP report says better.
@@ -101,6 +124,12 @@ impl OpusParams {
             _ => Bandwidth::Fullband,
         }
     }
+
+    /// The sampling rate the encoder takes: the lowest Opus rate at or above the far end's
+    /// `maxplaybackrate`, which carries the widest bandwidth worth sending (RFC 7587 §7.1).
+    pub fn encode_rate(self) -> u32 {
+        rate_at_least(self.max_playback_rate)
+    }
 }
 
 /// What went wrong inside libopus.
@@ -155,11 +184,12 @@ pub struct OpusEncoder {
 }
 
 impl OpusEncoder {
-    /// A mono 48 kHz VoIP encoder for `params`.
+    /// A mono VoIP encoder for `params`, taking samples at [`OpusParams::encode_rate`].
     pub fn new(params: OpusParams) -> Result<OpusEncoder, OpusError> {
         let e = "encoder";
-        let mut encoder = Encoder::new(SampleRate::Hz48000, Channels::Mono, Application::Voip)
-            .map_err(setup(e, "create"))?;
+        let rate = sample_rate(params.encode_rate());
+        let mut encoder =
+            Encoder::new(rate, Channels::Mono, Application::Voip).map_err(setup(e, "create"))?;
         let bitrate = i32::try_from(params.bitrate).unwrap_or(i32::MAX);
         encoder
             .set_bitrate(Bitrate::BitsPerSecond(bitrate))
@@ -216,7 +246,13 @@ impl OpusEncoder {
         self.loss
     }
 
-    /// Encodes one frame (2.5, 5, 10, 20, 40 or 60 ms at 48 kHz) into `out` (cleared first).
+    /// The rate of the samples [`OpusEncoder::encode`] takes.
+    pub fn rate(&self) -> u32 {
+        self.params.encode_rate()
+    }
+
+    /// Encodes one frame (2.5, 5, 10, 20, 40 or 60 ms at [`OpusEncoder::rate`]) into `out`
+    /// (cleared first).
     /// With DTX on, a frame of silence may come out as 1-2 bytes: not worth sending
     /// (RFC 7587 §3.1.3).
     pub fn encode(&mut self, samples: &[i16], out: &mut Vec<u8>) -> Result<(), OpusError> {
@@ -233,22 +269,31 @@ impl OpusEncoder {
     }
 }
 
-/// A mono 48 kHz Opus decoder (a stereo stream is downmixed by libopus, RFC 7587 §3.4).
+/// A mono Opus decoder (a stereo stream is downmixed by libopus, RFC 7587 §3.4).
 #[derive(Debug)]
 pub struct OpusDecoder {
     decoder: Decoder,
+    rate: u32,
     buffer: Vec<i16>,
 }
 
 impl OpusDecoder {
-    /// A decoder.
-    pub fn new() -> Result<OpusDecoder, OpusError> {
-        let decoder = Decoder::new(SampleRate::Hz48000, Channels::Mono)
-            .map_err(setup("decoder", "create"))?;
+    /// A decoder giving samples at the lowest Opus rate at or above `rate`. Whatever the
+    /// far end encoded from, any stream decodes at any of the rates (RFC 6716 §2).
+    pub fn new(rate: u32) -> Result<OpusDecoder, OpusError> {
+        let rate = rate_at_least(rate);
+        let decoder =
+            Decoder::new(sample_rate(rate), Channels::Mono).map_err(setup("decoder", "create"))?;
         Ok(OpusDecoder {
             decoder,
+            rate,
             buffer: vec![0; MAX_FRAME],
         })
+    }
+
+    /// The rate of the samples it gives.
+    pub fn rate(&self) -> u32 {
+        self.rate
     }
 
     /// Decodes a packet, appending its samples to `out`.
@@ -323,7 +368,7 @@ mod tests {
         };
         let mut encoder = OpusEncoder::new(params).unwrap();
         encoder.set_expected_loss(20).unwrap();
-        let mut decoder = OpusDecoder::new().unwrap();
+        let mut decoder = OpusDecoder::new(SAMPLE_RATE).unwrap();
         let mut tone = Sine::new(1000.0, SAMPLE_RATE, 8000);
         let packets: Vec<Vec<u8>> = (0..50)
             .map(|_| {
@@ -365,7 +410,7 @@ mod tests {
             encoder.encode(&[0; 1000], &mut out),
             Err(OpusError::Encode { samples: 1000, .. })
         ));
-        let mut decoder = OpusDecoder::new().unwrap();
+        let mut decoder = OpusDecoder::new(SAMPLE_RATE).unwrap();
         let mut samples = Vec::new();
         // A TOC byte announcing a code-3 packet with no frame count: corrupt.
         assert!(decoder.decode(&[0x03], &mut samples).is_err());

@@ -4,8 +4,9 @@
 //! time, [`MediaSession::handle_timeout`] at least as often as [`MediaSession::poll_timeout`]
 //! asks, and drains [`MediaSession::poll_transmit`] after each.
 //!
-//! Audio goes in and out at the codec's [`MediaSession::sample_rate`] (8 kHz for G.711,
-//! 16 kHz for G.722, 48 kHz for Opus), [`MediaSession::frame_samples`] samples a frame, mono.
+//! Audio goes in at [`MediaSession::send_rate`] and comes out at [`MediaSession::play_rate`]
+//! (8 kHz for G.711, 16 kHz for G.722; for Opus the rates that suit the device and the far
+//! end, see [`StreamConfig::device_rate`]), one packet time a frame, mono.
 //!
 //! - RTP (RFC 3550): a random SSRC, sequence number and timestamp start (§5.1); the marker bit
 //!   on the first packet of a talkspurt (RFC 3551 §4.1), that is the first after the start,
@@ -74,6 +75,11 @@ pub struct StreamConfig {
     /// SRTP keys (RFC 3711, keyed by SDES): every packet out is protected, every packet in
     /// must authenticate. `None`: plain RTP.
     pub srtp: Option<crate::sip::offer_answer::SrtpKeys>,
+    /// The rate the audio device plays at. Opus decodes straight to the lowest of its rates
+    /// at or above it (8, 12, 16, 24 or 48 kHz), and encodes from the lowest that carries
+    /// the far end's `maxplaybackrate`: an 8 kHz device costs no resampling to 48 kHz and
+    /// back. G.711 and G.722 have one rate each.
+    pub device_rate: u32,
 }
 
 /// Counters for call statistics.
@@ -225,7 +231,7 @@ impl MediaSession {
         let rate = config.codec.clock_rate();
         let remote = config.remote;
         Ok(MediaSession {
-            coder: Coder::new(config.codec)?,
+            coder: Coder::new(config.codec, config.device_rate)?,
             ssrc: Ssrc(rng.next_u64() as u32),
             sequence: rng.next_u64() as u16,
             timestamp: rng.next_u64() as u32,
@@ -253,15 +259,24 @@ impl MediaSession {
         })
     }
 
-    /// The audio sampling rate of [`MediaSession::send_frame`] and
-    /// [`MediaSession::play_frame`] (the codec's: 8000, 16000 or 48000 Hz).
-    pub fn sample_rate(&self) -> u32 {
-        self.config.codec.sample_rate()
+    /// The sampling rate of what [`MediaSession::send_frame`] takes.
+    pub fn send_rate(&self) -> u32 {
+        self.coder.send_rate()
     }
 
-    /// Samples in one frame (one packet), at [`MediaSession::sample_rate`].
-    pub fn frame_samples(&self) -> usize {
-        samples_in(self.config.codec.sample_rate(), self.config.ptime)
+    /// The sampling rate of what [`MediaSession::play_frame`] gives.
+    pub fn play_rate(&self) -> u32 {
+        self.coder.play_rate()
+    }
+
+    /// Samples in one frame (one packet) sent, at [`MediaSession::send_rate`].
+    pub fn send_samples(&self) -> usize {
+        samples_in(self.send_rate(), self.config.ptime)
+    }
+
+    /// Samples in one frame played, at [`MediaSession::play_rate`].
+    pub fn play_samples(&self) -> usize {
+        samples_in(self.play_rate(), self.config.ptime)
     }
 
     /// RTP timestamp units in one frame.
@@ -283,8 +298,8 @@ impl MediaSession {
     /// go on; sending again after a pause starts a talkspurt.
     pub fn update(&mut self, mut config: StreamConfig) -> Result<(), MediaError> {
         config.ptime = usable_ptime(config.codec, config.ptime);
-        if config.codec != self.config.codec {
-            self.coder = Coder::new(config.codec)?;
+        if config.codec != self.config.codec || config.device_rate != self.config.device_rate {
+            self.coder = Coder::new(config.codec, config.device_rate)?;
         }
         if config.remote != self.config.remote {
             self.remote = config.remote;
@@ -386,7 +401,7 @@ impl MediaSession {
         Ok(())
     }
 
-    /// One frame of [`MediaSession::frame_samples`] samples captured at `now`: sent as one
+    /// One frame of [`MediaSession::send_samples`] samples captured at `now`: sent as one
     /// packet when sending, else a keep-alive now and then. The timestamp advances either
     /// way (RFC 3550 §5.1: it follows the sampling clock, also when nothing is sent).
     pub fn send_frame(&mut self, now: Instant, samples: &[i16]) {
@@ -397,7 +412,7 @@ impl MediaSession {
         let keepalive_due = self
             .last_sent
             .is_none_or(|t| now.saturating_duration_since(t) >= KEEPALIVE);
-        let frame = self.frame_samples();
+        let frame = self.send_samples();
         if let Some(to) = self.remote.filter(|_| self.config.send || keepalive_due) {
             let mut input = if self.config.send {
                 samples.to_vec()
@@ -503,10 +518,10 @@ impl MediaSession {
         sent
     }
 
-    /// The frame to play now, [`MediaSession::frame_samples`] samples at
-    /// [`MediaSession::sample_rate`] (silence when nothing is received or playing is off).
+    /// The frame to play now, [`MediaSession::play_samples`] samples at
+    /// [`MediaSession::play_rate`] (silence when nothing is received or playing is off).
     pub fn play_frame(&mut self) -> Vec<i16> {
-        let frame = self.frame_samples();
+        let frame = self.play_samples();
         if !self.config.receive {
             return vec![0; frame];
         }

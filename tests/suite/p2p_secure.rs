@@ -297,7 +297,7 @@ fn rtp_payloads(file: &Path, port: u16) -> Vec<Vec<u8>> {
 /// How many of `payloads`, decoded as `codec`, carry the 1 kHz tone.
 fn tone_packets(payloads: &[Vec<u8>], codec: &str) -> usize {
     use tincan::media::{g711, opus::OpusDecoder, tone::power_share};
-    let mut opus = OpusDecoder::new().expect("opus decoder");
+    let mut opus = OpusDecoder::new(48_000).expect("opus decoder");
     payloads
         .iter()
         .filter(|p| {

@@ -68,8 +68,8 @@ impl AudioCodec {
         }
     }
 
-    /// The audio sampling rate: what [`super::MediaSession::send_frame`] takes and
-    /// [`super::MediaSession::play_frame`] gives.
+    /// The codec's own audio sampling rate (Opus: its highest; a session may encode and
+    /// decode Opus at lower ones, see [`super::MediaSession::send_rate`]).
     pub fn sample_rate(self) -> u32 {
         match self {
             AudioCodec::Pcmu | AudioCodec::Pcma => 8000,
@@ -97,15 +97,34 @@ pub(super) enum Coder {
 }
 
 impl Coder {
-    pub(super) fn new(codec: AudioCodec) -> Result<Coder, OpusError> {
+    /// The coder for `codec`; Opus decodes at the Opus rate nearest above `device_rate`.
+    pub(super) fn new(codec: AudioCodec, device_rate: u32) -> Result<Coder, OpusError> {
         Ok(match codec {
             AudioCodec::Pcmu | AudioCodec::Pcma => Coder::G711(codec),
             AudioCodec::G722 => Coder::G722(Box::default()),
             AudioCodec::Opus(params) => Coder::Opus {
                 encoder: Box::new(OpusEncoder::new(params)?),
-                decoder: Box::new(OpusDecoder::new()?),
+                decoder: Box::new(OpusDecoder::new(device_rate)?),
             },
         })
+    }
+
+    /// The rate of the samples [`Coder::encode`] takes.
+    pub(super) fn send_rate(&self) -> u32 {
+        match self {
+            Coder::G711(_) => 8000,
+            Coder::G722(_) => g722::SAMPLE_RATE,
+            Coder::Opus { encoder, .. } => encoder.rate(),
+        }
+    }
+
+    /// The rate of the samples [`Coder::decode`] gives.
+    pub(super) fn play_rate(&self) -> u32 {
+        match self {
+            Coder::G711(_) => 8000,
+            Coder::G722(_) => g722::SAMPLE_RATE,
+            Coder::Opus { decoder, .. } => decoder.rate(),
+        }
     }
 
     /// Encodes one frame into `out` (cleared first).

@@ -23,6 +23,7 @@ fn config(codec: AudioCodec, pt: u8, remote: &str) -> StreamConfig {
         send: true,
         receive: true,
         srtp: None,
+        device_rate: 48_000,
     }
 }
 
@@ -257,7 +258,7 @@ fn dtmf_durations_follow_the_event_clock() {
         let start = test_clock::origin();
         let mut last = 0;
         for i in 0..10u32 {
-            a.send_frame(start + PTIME * i, &vec![0; a.frame_samples()]);
+            a.send_frame(start + PTIME * i, &vec![0; a.send_samples()]);
             while let Some(t) = a.poll_transmit() {
                 let p = RtpPacket::parse(&t.data).unwrap();
                 if p.payload_type == PayloadType(101) {

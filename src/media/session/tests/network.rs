@@ -91,12 +91,33 @@ fn wall(start: Instant, now: Instant) -> SystemTime {
 impl Call {
     /// A calls B with `codec` (payload type `pt`); A sends 1 kHz, B 440 Hz.
     fn new(codec: AudioCodec, pt: u8, ab: Impairment, ba: Impairment, seed: u8) -> Call {
+        Call::with_devices_at(48_000, codec, pt, ab, ba, seed)
+    }
+
+    /// The same, both sides' audio devices running at `device_rate`.
+    fn with_devices_at(
+        device_rate: u32,
+        codec: AudioCodec,
+        pt: u8,
+        ab: Impairment,
+        ba: Impairment,
+        seed: u8,
+    ) -> Call {
         let mut rng = Rng::from_seed([seed; 32]);
         let start = test_clock::origin();
-        let side = |remote: &str, hz: f64, rng: &mut Rng| Side {
-            session: session(config(codec, pt, remote), rng),
-            tone: Sine::new(hz, codec.sample_rate(), 8000),
-            played: Vec::new(),
+        let side = |remote: &str, hz: f64, rng: &mut Rng| {
+            let session = session(
+                StreamConfig {
+                    device_rate,
+                    ..config(codec, pt, remote)
+                },
+                rng,
+            );
+            Side {
+                tone: Sine::new(hz, session.send_rate(), 8000),
+                session,
+                played: Vec::new(),
+            }
         };
         Call {
             a: side(B, 1000.0, &mut rng),
@@ -123,7 +144,7 @@ impl Call {
             let ptime = self.a.session.ptime().as_millis();
             if (now - start).as_millis() % ptime == 0 {
                 for (side, path) in [(&mut self.a, &mut self.ab), (&mut self.b, &mut self.ba)] {
-                    let n = side.session.frame_samples();
+                    let n = side.session.send_samples();
                     side.session.send_frame(now, &side.tone.samples(n));
                     side.session.handle_timeout(now, wall(start, now));
                     while let Some(t) = side.session.poll_transmit() {
@@ -155,8 +176,9 @@ fn opus(fmtp: &str) -> AudioCodec {
 #[test]
 fn opus_carries_a_tone_each_way_at_48_khz() {
     let mut call = Call::new(opus("useinbandfec=1"), 111, CLEAN, CLEAN, 1);
-    assert_eq!(call.a.session.sample_rate(), 48_000);
-    assert_eq!(call.a.session.frame_samples(), 960);
+    assert_eq!(call.a.session.send_rate(), 48_000);
+    assert_eq!(call.a.session.play_rate(), 48_000);
+    assert_eq!(call.a.session.send_samples(), 960);
     call.run(Duration::from_secs(2));
     assert!(call.a.played.iter().all(|f| f.len() == 960));
     assert_eq!(tone_presence(&call.b.played, 5, 1000.0, 48_000), 1.0);
@@ -166,6 +188,45 @@ fn opus_carries_a_tone_each_way_at_48_khz() {
     // 32 kbit/s by default: 80 bytes a packet on average, give or take VBR.
     let average = stats.bytes_sent / stats.packets_sent;
     assert!((50..=110).contains(&average), "{average} bytes a packet");
+}
+
+#[test]
+fn opus_codes_at_the_rates_the_device_and_the_far_end_need_on_the_48_khz_clock() {
+    // An 8 kHz device, a far end that plays up to 16 kHz: the encoder takes 16 kHz (what
+    // wideband needs), the decoder gives 8 kHz (what the device plays), and the RTP clock
+    // still counts 960 a packet (RFC 7587 §4.1).
+    let codec = opus("maxplaybackrate=16000");
+    let mut call = Call::with_devices_at(8000, codec, 111, CLEAN, CLEAN, 7);
+    assert_eq!(call.a.session.send_rate(), 16_000);
+    assert_eq!(call.a.session.send_samples(), 320);
+    assert_eq!(call.a.session.play_rate(), 8000);
+    assert_eq!(call.a.session.play_samples(), 160);
+    call.run(Duration::from_secs(2));
+    assert!(call.a.played.iter().all(|f| f.len() == 160));
+    assert_eq!(tone_presence(&call.b.played, 5, 1000.0, 8000), 1.0);
+    assert_eq!(tone_presence(&call.a.played, 5, 440.0, 8000), 1.0);
+    // A 44.1 kHz card decodes at 48 kHz, the nearest Opus rate above it.
+    let card = Call::with_devices_at(44_100, opus(""), 111, CLEAN, CLEAN, 8);
+    assert_eq!(
+        (card.a.session.send_rate(), card.a.session.play_rate()),
+        (48_000, 48_000)
+    );
+    let mut rng = Rng::from_seed([3; 32]);
+    let narrow = StreamConfig {
+        device_rate: 8000,
+        ..config(codec, 111, B)
+    };
+    let mut a = session(narrow, &mut rng);
+    let start = test_clock::origin();
+    let stamps: Vec<u32> = (0..2u32)
+        .map(|i| {
+            a.send_frame(start + PTIME * i, &[0; 320]);
+            RtpPacket::parse(&a.poll_transmit().unwrap().data)
+                .unwrap()
+                .timestamp
+        })
+        .collect();
+    assert_eq!(stamps[1], stamps[0].wrapping_add(960));
 }
 
 #[test]
@@ -200,7 +261,7 @@ const IMPAIRED: Impairment = Impairment {
 impl Call {
     /// Both tones at peak `amplitude` instead of 8000.
     fn at_level(mut self, amplitude: i16) -> Call {
-        let rate = self.a.session.sample_rate();
+        let rate = self.a.session.send_rate();
         self.a.tone = Sine::new(1000.0, rate, amplitude);
         self.b.tone = Sine::new(440.0, rate, amplitude);
         self
@@ -361,8 +422,8 @@ fn a_side_that_does_not_send_still_reports_what_it_receives() {
 #[test]
 fn g722_carries_16_khz_audio_on_an_8_khz_clock() {
     let mut call = Call::new(AudioCodec::G722, 9, CLEAN, CLEAN, 7);
-    assert_eq!(call.a.session.sample_rate(), 16_000);
-    assert_eq!(call.a.session.frame_samples(), 320);
+    assert_eq!(call.a.session.send_rate(), 16_000);
+    assert_eq!(call.a.session.play_samples(), 320);
     call.run(Duration::from_secs(1));
     assert_eq!(tone_presence(&call.b.played, 5, 1000.0, 16_000), 1.0);
     assert_eq!(tone_presence(&call.a.played, 5, 440.0, 16_000), 1.0);
