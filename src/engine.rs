@@ -20,6 +20,7 @@ pub mod json;
 mod media;
 mod meters;
 pub mod net;
+mod rtp_socket;
 pub mod setup;
 mod stun;
 mod tones;
@@ -495,7 +496,7 @@ pub async fn run(
         .or_else(|| net.local().first().map(|(_, a)| a.ip()))
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
     getrandom::fill(&mut seed).map_err(EngineError::Seed)?;
-    let mut media = media::Media::new(media_ip, config.rtp_ports, device, seed, net.inputs());
+    let mut media = media::Media::new(media_ip, config.rtp_ports, device, seed);
     media.set_levels(config.levels);
     let (nearby_tx, nearby_rx) = mpsc::channel(32);
     let (stun_tx, stun_rx) = mpsc::channel(4);

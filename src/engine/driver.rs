@@ -378,11 +378,6 @@ impl Engine {
                 });
                 self.ua.handle_message(now, *message, peer);
             }
-            NetInput::Media { call, from, data } => {
-                for digit in self.media.packet(now, call, &data, from) {
-                    self.emit(Event::Dtmf { call, digit }).await?;
-                }
-            }
             NetInput::Accepted {
                 peer,
                 queue,

@@ -1,12 +1,12 @@
 //! The engine's media side: one RTP socket per call (bound before the offer or answer names
-//! its port), a reader task per socket feeding the engine's input channel, a
-//! [`MediaSession`] per call once offer/answer settled, and the media clock: every packet time
-//! the engine captures a frame from the audio device, sends it on every call and plays what
-//! every call received (mixed).
+//! its port), a [`MediaSession`] per call once offer/answer settled, and the media clock:
+//! every packet time the engine reads what arrived on every call's socket, captures a frame
+//! from the audio device, sends it on every call and plays what every call received (mixed).
+//! Sockets are read at the tick, not on each packet ([`RtpSocket`]): half the wake-ups.
 
 use super::Event;
 use super::meters::Meters;
-use super::net::NetInput;
+use super::rtp_socket::RtpSocket;
 use super::tones::Tones;
 use crate::audio::resample::{Converter, convert_frame};
 use crate::audio::{AudioDevice, DeviceNotice};
@@ -16,28 +16,21 @@ use crate::sip::call::{CallEvent, CallId};
 use crate::sip::offer_answer::Negotiated;
 use crate::sip::rng::Rng;
 use crate::sip::sdp::Direction;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 /// The packet time when the far end asks for none (RFC 3551 §4.5: 20 ms for G.711).
 const DEFAULT_PTIME: Duration = Duration::from_millis(20);
-/// The largest RTP datagram read.
-const MAX_RTP: usize = 2048;
 
 /// One call's media: its socket and, once negotiated, its session.
 #[derive(Debug)]
 struct CallMedia {
-    socket: Arc<UdpSocket>,
-    reader: JoinHandle<()>,
+    socket: RtpSocket,
     /// The RTCP socket on the next (odd) port, for a peer that declines rtcp-mux
     /// (RFC 3550 §11); closed once rtcp-mux is agreed (RFC 5761 §5.1.1).
-    rtcp: Option<(Arc<UdpSocket>, JoinHandle<()>)>,
+    rtcp: Option<RtpSocket>,
     session: Option<MediaSession>,
     /// We put the call on hold: the microphone is not sent (keep-alives only), whatever the
     /// SDP direction allows.
@@ -50,12 +43,23 @@ struct CallMedia {
     muted: bool,
 }
 
-impl Drop for CallMedia {
-    fn drop(&mut self) {
-        self.reader.abort();
-        if let Some((_, reader)) = &self.rtcp {
-            reader.abort();
+impl CallMedia {
+    /// Hands what arrived on the call's sockets to its session (or drops it when there is
+    /// none yet: nothing plays before offer/answer settles); returns the DTMF digits completed.
+    fn receive(&mut self, call: CallId, now: Instant, wall: SystemTime) -> Vec<char> {
+        let mut digits = Vec::new();
+        for socket in std::iter::once(&mut self.socket).chain(self.rtcp.as_mut()) {
+            while let Some(datagram) = socket.recv(now, wall) {
+                let Some(session) = self.session.as_mut() else {
+                    continue;
+                };
+                if let Err(e) = session.handle_packet(datagram.at, datagram.data, datagram.from) {
+                    tracing::debug!("call {}: dropped a media packet: {e}", call.0);
+                }
+                digits.extend(std::iter::from_fn(|| session.poll_dtmf()));
+            }
         }
+        digits
     }
 }
 
@@ -74,7 +78,8 @@ pub(super) struct Media {
     rng: Rng,
     /// The next tick of the media clock, while a session exists.
     next_tick: Option<Instant>,
-    inputs: mpsc::Sender<NetInput>,
+    /// DTMF digits received, for the application.
+    digits: VecDeque<(CallId, char)>,
     /// Ringback, busy, error, call-waiting tones and the ringtone.
     tones: Tones,
     /// Levels and call statistics for the application.
@@ -88,13 +93,7 @@ pub(super) struct Media {
 }
 
 impl Media {
-    pub(super) fn new(
-        ip: IpAddr,
-        ports: (u16, u16),
-        device: AudioDevice,
-        seed: [u8; 32],
-        inputs: mpsc::Sender<NetInput>,
-    ) -> Media {
+    pub(super) fn new(ip: IpAddr, ports: (u16, u16), device: AudioDevice, seed: [u8; 32]) -> Media {
         let rate = device.rate();
         let ringer = device.ringer();
         Media {
@@ -107,7 +106,7 @@ impl Media {
             device,
             rng: Rng::from_seed(seed),
             next_tick: None,
-            inputs,
+            digits: VecDeque::new(),
             tones: Tones::new(rate),
             meters: Meters::new(false),
             played: 0,
@@ -142,8 +141,11 @@ impl Media {
         }
     }
 
-    /// The next level or statistics event.
+    /// The next DTMF digit received, level or statistics event.
     pub(super) fn poll_event(&mut self) -> Option<Event> {
+        if let Some((call, digit)) = self.digits.pop_front() {
+            return Some(Event::Dtmf { call, digit });
+        }
         self.meters.poll_event()
     }
 
@@ -166,17 +168,11 @@ impl Media {
             };
             match bind_pair(self.ip, port) {
                 Ok((rtp, rtcp)) => {
-                    let socket = Arc::new(UdpSocket::from_std(rtp)?);
-                    let rtcp = Arc::new(UdpSocket::from_std(rtcp)?);
-                    let reader = tokio::spawn(read_rtp(call, socket.clone(), self.inputs.clone()));
-                    let rtcp_reader =
-                        tokio::spawn(read_rtp(call, rtcp.clone(), self.inputs.clone()));
                     self.calls.insert(
                         call,
                         CallMedia {
-                            socket,
-                            reader,
-                            rtcp: Some((rtcp, rtcp_reader)),
+                            socket: RtpSocket::new(rtp)?,
+                            rtcp: Some(RtpSocket::new(rtcp)?),
                             session: None,
                             held: false,
                             to_codec: None,
@@ -280,7 +276,11 @@ impl Media {
         };
         let started = match &mut entry.session {
             Some(session) => session.update(config),
-            None => MediaSession::new(config, &mut self.rng).map(|s| entry.session = Some(s)),
+            None => {
+                // Whatever came before has nothing to play into: dropped, as it arrived.
+                entry.receive(call, now, SystemTime::now());
+                MediaSession::new(config, &mut self.rng).map(|s| entry.session = Some(s))
+            }
         };
         if let Err(e) = started {
             entry.session = None;
@@ -324,27 +324,11 @@ impl Media {
                 flush(&entry.socket, entry.rtcp.as_ref(), session);
             }
         }
+        self.digits.retain(|(c, _)| *c != call);
         if self.calls.values().all(|c| c.session.is_none()) && !self.tones.active() && !self.monitor
         {
             self.stop_clock();
         }
-    }
-
-    /// A datagram that arrived on `call`'s RTP socket; returns the DTMF digits it completed.
-    pub(super) fn packet(
-        &mut self,
-        now: Instant,
-        call: CallId,
-        data: &[u8],
-        from: SocketAddr,
-    ) -> Vec<char> {
-        let Some(session) = self.calls.get_mut(&call).and_then(|c| c.session.as_mut()) else {
-            return Vec::new();
-        };
-        if let Err(e) = session.handle_packet(now, data, from) {
-            tracing::debug!("call {}: dropped a media packet: {e}", call.0);
-        }
-        std::iter::from_fn(|| session.poll_dtmf()).collect()
     }
 
     /// Sends DTMF digits on `call` as RFC 4733 telephone events.
@@ -383,6 +367,9 @@ impl Media {
             self.anchored = true;
         }
         for (id, call) in self.calls.iter_mut() {
+            for digit in call.receive(*id, now, wall) {
+                self.digits.push_back((*id, digit));
+            }
             let Some(session) = call.session.as_mut() else {
                 continue;
             };
@@ -553,49 +540,29 @@ pub(super) enum DtmfFailure {
 
 /// Sends what `session` has queued: RTCP from the RTCP socket when there is one (no
 /// rtcp-mux), so that it leaves from the port our SDP implies (RFC 3264 §5.1).
-fn flush(
-    socket: &UdpSocket,
-    rtcp: Option<&(Arc<UdpSocket>, JoinHandle<()>)>,
-    session: &mut MediaSession,
-) {
+fn flush(socket: &RtpSocket, rtcp: Option<&RtpSocket>, session: &mut MediaSession) {
     while let Some(transmit) = session.poll_transmit() {
         let from = match rtcp {
-            Some((rtcp, _)) if transmit.rtcp => rtcp,
+            Some(rtcp) if transmit.rtcp => rtcp,
             _ => socket,
         };
-        if let Err(e) = from.try_send_to(&transmit.data, transmit.to) {
+        if let Err(e) = from.send_to(&transmit.data, transmit.to) {
             tracing::debug!("media send failed: {e}");
         }
     }
 }
 
-/// Binds `port` (even) and `port + 1` on `ip`, both non-blocking.
+/// Binds `port` (even) and `port + 1` on `ip`.
 fn bind_pair(ip: IpAddr, port: u16) -> io::Result<(std::net::UdpSocket, std::net::UdpSocket)> {
     let odd = port
         .checked_add(1)
         .ok_or_else(|| io::Error::other("no odd port above 65535"))?;
     let rtp = std::net::UdpSocket::bind(SocketAddr::new(ip, port))?;
     let rtcp = std::net::UdpSocket::bind(SocketAddr::new(ip, odd))?;
-    rtp.set_nonblocking(true)?;
-    rtcp.set_nonblocking(true)?;
     Ok((rtp, rtcp))
 }
 
 /// Samples in `ptime` at `rate`.
 fn samples_in(rate: u32, ptime: Duration) -> usize {
     (u128::from(rate) * ptime.as_micros() / 1_000_000) as usize
-}
-
-/// Reads one call's RTP socket until it fails or the task is aborted.
-async fn read_rtp(call: CallId, socket: Arc<UdpSocket>, inputs: mpsc::Sender<NetInput>) {
-    let media = |from, data: &[u8]| {
-        Some(NetInput::Media {
-            call,
-            from,
-            data: data.to_vec(),
-        })
-    };
-    if let Some(e) = super::net::read_datagrams(&socket, MAX_RTP, &inputs, media).await {
-        tracing::warn!("call {}: RTP socket failed: {e}", call.0);
-    }
 }

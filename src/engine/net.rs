@@ -72,15 +72,6 @@ pub enum NetInput {
         /// Whether the connection was never established (connect or handshake failed).
         never_opened: bool,
     },
-    /// A datagram on a call's RTP socket.
-    Media {
-        /// The call.
-        call: crate::sip::call::CallId,
-        /// Who sent it.
-        from: SocketAddr,
-        /// The datagram.
-        data: Vec<u8>,
-    },
     /// A UDP socket or TCP listener failed for good.
     Fatal {
         /// Our address.
