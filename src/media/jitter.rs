@@ -7,7 +7,7 @@
 //! codec's concealment) or that nothing is playing yet.
 //!
 //! The target depth follows the measured interarrival jitter (RFC 3550 §6.4.1, Appendix A.8):
-//! about twice the jitter plus one frame. When the buffer holds more than the target (the far
+//! twice the jitter in whole frames (rounded) plus one frame. When the buffer holds more than the target (the far
 //! end's clock is faster than ours, or a burst arrived) one frame is dropped; when it runs dry
 //! (the far end's clock is slower, or a gap) playout pauses until the target is reached again.
 //! That absorbs clock drift between the two ends. A new SSRC starts the buffer afresh.
@@ -221,7 +221,11 @@ impl JitterBuffer {
         self.last_transit = Some(transit);
         let frame_units = self.frame.as_secs_f64() * f64::from(self.clock_rate);
         let jitter_frames = 2.0 * f64::from(self.jitter()) / frame_units.max(1.0);
-        self.target = (jitter_frames.ceil() as usize + 1).clamp(1, MAX_TARGET);
+        // Rounded, not rounded up: a jitter of a fraction of a millisecond (any real
+        // network, loopback too) must not hold a whole extra frame (20 ms of delay). A
+        // packet that then comes too late runs the buffer dry once, and the refill moves
+        // playout a frame later, where it fits.
+        self.target = (jitter_frames.round() as usize + 1).clamp(1, MAX_TARGET);
     }
 }
 
@@ -261,14 +265,16 @@ mod tests {
     #[test]
     fn a_lost_packet_is_concealed_and_a_late_one_discarded() {
         let now = test_clock::origin();
+        let at = |seq: u16| now + FRAME * u32::from(seq);
         let mut b = JitterBuffer::new(8000, FRAME);
-        for seq in [1, 2, 4, 5] {
-            b.push(now, packet(seq, 1));
-        }
+        b.push(at(1), packet(1, 1));
         assert_eq!(b.pop(), Playout::Frame(vec![1]));
+        b.push(at(2), packet(2, 1));
         assert_eq!(b.pop(), Playout::Frame(vec![2]));
+        // 3 is lost on the way; 4 is here on time.
+        b.push(at(4), packet(4, 1));
         assert_eq!(b.pop(), Playout::Missing);
-        b.push(now, packet(3, 1));
+        b.push(at(5), packet(3, 1));
         assert_eq!(b.stats().late, 1);
         assert_eq!(b.pop(), Playout::Frame(vec![4]));
     }
@@ -276,14 +282,16 @@ mod tests {
     #[test]
     fn after_a_missing_frame_the_next_one_can_be_peeked() {
         let now = test_clock::origin();
+        let at = |seq: u16| now + FRAME * u32::from(seq);
         let mut b = JitterBuffer::new(8000, FRAME);
         assert_eq!(b.peek(), None, "not playing yet");
-        for seq in [1, 2, 4, 5] {
-            b.push(now, packet(seq, 1));
-        }
+        b.push(at(1), packet(1, 1));
+        b.push(at(2), packet(2, 1));
         assert_eq!(b.pop(), Playout::Frame(vec![1]));
         assert_eq!(b.peek(), Some(&[2u8][..]));
         assert_eq!(b.pop(), Playout::Frame(vec![2]));
+        // 3 is lost; 4 came early enough to rebuild 3 from its FEC data.
+        b.push(at(3), packet(4, 1));
         assert_eq!(b.pop(), Playout::Missing);
         assert_eq!(b.peek(), Some(&[4u8][..]), "the packet after the lost one");
         assert_eq!(b.pop(), Playout::Frame(vec![4]), "peeking does not consume");
@@ -324,14 +332,21 @@ mod tests {
         let start = test_clock::origin();
         let mut steady = JitterBuffer::new(8000, FRAME);
         let mut jittery = JitterBuffer::new(8000, FRAME);
+        let mut slightly = JitterBuffer::new(8000, FRAME);
         for i in 0..200u16 {
             let on_time = start + FRAME * u32::from(i);
             steady.push(on_time, packet(i, 1));
+            // What loopback or a LAN shows: a fraction of a millisecond.
+            let off = Duration::from_micros(if i % 2 == 0 { 0 } else { 800 });
+            slightly.push(on_time + off, packet(i, 1));
             // ±30 ms of alternating delay.
             let late = on_time + Duration::from_millis(if i % 2 == 0 { 0 } else { 30 });
             jittery.push(late, packet(i, 1));
         }
-        assert!(steady.target() <= 2, "steady target {}", steady.target());
+        assert_eq!(steady.target(), 1);
+        // No extra frame (20 ms more delay) for it.
+        assert!(slightly.jitter() > 0);
+        assert_eq!(slightly.target(), 1, "jitter {}", slightly.jitter());
         assert!(jittery.target() >= 4, "jittery target {}", jittery.target());
         assert!(jittery.jitter() >= 160, "jitter {}", jittery.jitter());
     }
