@@ -171,8 +171,21 @@ fn setup(part: &'static str, setting: &'static str) -> impl Fn(audiopus::Error) 
     }
 }
 
-/// The encoder's complexity (0..=10).
-const COMPLEXITY: u8 = 5;
+/// The encoder's complexity (0..=10) for an encode rate. Measured with
+/// `scripts/bench-opus-quality.py` (PESQ-WB of synthesized speech in four voices, our
+/// settings: 32 kbit/s, FEC, voice):
+///
+/// | encode rate | 1 | 3 | 5 | 6 | 8 | 10 |
+/// |---|---|---|---|---|---|---|
+/// | 16 kHz (SILK) | 3.50, 59 µs | 3.03, 140 µs | 3.55, 171 µs | 3.76, 258 µs | 3.92, 372 µs | 3.92 |
+/// | 48 kHz (hybrid) | 2.96, 90 µs | 3.05, 135 µs | 3.68, 158 µs | 3.87, 200 µs | 3.70, 401 µs | 3.70 |
+///
+/// (µs: encoding one 20 ms frame here.) Wideband SILK at complexity 1 scores as 5 does for a
+/// third of the time, so it is 1 there; full band keeps 5 (PJSIP's default), far better than
+/// 1-3 and close to the best.
+fn complexity(encode_rate: u32) -> u8 {
+    if encode_rate <= 16_000 { 1 } else { 5 }
+}
 
 /// An Opus encoder set up for what the far end asked.
 #[derive(Debug)]
@@ -204,11 +217,8 @@ impl OpusEncoder {
         encoder
             .set_signal(Signal::Voice)
             .map_err(setup(e, "signal"))?;
-        // Complexity 10 (libopus's default) costs about 1.4% of a core for one 20 ms mono
-        // stream here; 5 (PJSIP's default) about half that, still good for speech at these
-        // bitrates (scripts/bench-media.sh).
         encoder
-            .set_complexity(COMPLEXITY)
+            .set_complexity(complexity(params.encode_rate()))
             .map_err(setup(e, "complexity"))?;
         encoder
             .set_encoder_ctl_request(audiopus::ffi::OPUS_SET_DTX_REQUEST, i32::from(params.dtx))
@@ -358,6 +368,23 @@ mod tests {
         assert!(OpusParams::from_fmtp("usedtx=1;cbr=1;x=y;junk").dtx);
         assert_eq!(OpusParams::from_fmtp(""), OpusParams::default());
         assert_eq!(OpusParams::default().bitrate, 32_000);
+    }
+
+    #[test]
+    fn the_encoder_rate_and_complexity_follow_the_far_ends_playback_rate() {
+        let cases = [("", 48_000, 5), ("maxplaybackrate=16000", 16_000, 1)];
+        for (fmtp, rate, complexity) in cases {
+            let params = OpusParams::from_fmtp(fmtp);
+            let encoder = OpusEncoder::new(params).unwrap();
+            assert_eq!(encoder.rate(), rate, "{fmtp}");
+            assert_eq!(encoder.encoder.complexity().unwrap(), complexity, "{fmtp}");
+        }
+        // Between Opus rates, the next one up: 11.025 kHz is coded at 12 kHz.
+        assert_eq!(
+            OpusParams::from_fmtp("maxplaybackrate=11025").encode_rate(),
+            12_000
+        );
+        assert_eq!(rate_at_least(44_100), 48_000);
     }
 
     #[test]
