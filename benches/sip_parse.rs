@@ -27,9 +27,9 @@ fn tincan_typed(data: &[u8]) -> usize {
     let cseq = h.cseq().expect("cseq");
     let call_id = h.call_id().expect("call-id");
     let contact = h.contacts().expect("contact");
-    via.params.0.len()
-        + from.params.0.len()
-        + to.params.0.len()
+    via.params.len()
+        + from.params.len()
+        + to.params.len()
         + cseq.seq as usize
         + call_id.len()
         + matches!(contact, tincan::sip::Contacts::List(ref l) if !l.is_empty()) as usize

@@ -296,6 +296,16 @@ impl Params {
         self.get(name).and_then(Param::unquoted)
     }
 
+    /// Appends a parameter (even when one of that name exists).
+    pub fn push(&mut self, param: Param) {
+        if self.0.capacity() == 0 {
+            // Most values carry one or two parameters: one allocation sized for them, not
+            // the growth path.
+            self.0 = Vec::with_capacity(2);
+        }
+        self.0.push(param);
+    }
+
     /// Sets `name` to `value`, replacing an existing parameter of that name in place.
     pub fn set(&mut self, name: &str, value: Option<Text>) {
         match self
@@ -304,7 +314,7 @@ impl Params {
             .find(|p| p.name.eq_ignore_ascii_case(name))
         {
             Some(p) => p.value = value,
-            None => self.0.push(Param::new(Text::from(name), value)),
+            None => self.push(Param::new(Text::from(name), value)),
         }
     }
 
@@ -318,16 +328,39 @@ impl Params {
         self.0.iter()
     }
 
+    /// The number of parameters.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }
 
+impl FromIterator<Param> for Params {
+    fn from_iter<I: IntoIterator<Item = Param>>(iter: I) -> Self {
+        let mut params = Params::new();
+        for p in iter {
+            params.push(p);
+        }
+        params
+    }
+}
+
+impl<'a> IntoIterator for &'a Params {
+    type Item = &'a Param;
+    type IntoIter = std::slice::Iter<'a, Param>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 impl fmt::Display for Params {
     /// Prints `;name=value` for each parameter.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for p in &self.0 {
+        for p in self {
             write!(f, ";{p}")?;
         }
         Ok(())
@@ -367,7 +400,7 @@ pub fn parse_params(
     syntax: ParamSyntax,
 ) -> Result<(Params, usize), SyntaxError> {
     let b = s.as_bytes();
-    let mut params = Vec::new();
+    let mut params = Params::new();
     let mut i = if syntax == ParamSyntax::Header {
         skip_wsp(b, 0)
     } else {
@@ -381,7 +414,7 @@ pub fn parse_params(
             i = skip_wsp(b, i);
         }
     }
-    Ok((Params(params), i))
+    Ok((params, i))
 }
 
 fn parse_one_param(
@@ -580,7 +613,7 @@ mod tests {
         );
         let t = Text::from(";transport=tcp;lr;maddr=[2001:db8::1]?h=v");
         let (p, n) = parse_params(&t, &t, ParamSyntax::Uri).unwrap();
-        assert_eq!(p.0.len(), 3);
+        assert_eq!(p.len(), 3);
         assert_eq!(&t[n..], "?h=v");
     }
 

@@ -166,6 +166,7 @@ impl HeaderName {
     /// The known header called `b` (any casing, compact forms too), if any. `b` must hold no
     /// CR (`-` is matched by folding case, and CR folds onto it); every other byte is fine,
     /// and a match means `b` is a token.
+    #[inline]
     pub(crate) fn known(b: &[u8]) -> Option<HeaderName> {
         let (&first, &last) = (b.first()?, b.last()?);
         let mut at = slot(b.len(), first, last);

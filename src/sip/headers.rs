@@ -13,7 +13,7 @@ pub use values::{CSeq, MediaType, RetryAfter, Warning};
 pub use via::{BRANCH_MAGIC_COOKIE, Via};
 
 use super::error::{ErrorKind, ParseError, SyntaxError};
-use super::grammar::{for_each_element, parse_u32, trim_wsp};
+use super::grammar::{find_byte, for_each_element, parse_u32, trim_wsp};
 use super::header::{HeaderName, Headers};
 use super::method::Method;
 use super::text::Text;
@@ -24,27 +24,37 @@ impl Headers {
     /// Parses the only `name` header; `Ok(None)` when absent, an error when it appears twice
     /// or does not parse.
     pub fn typed<T>(&self, name: &HeaderName, parse: Parser<T>) -> Result<Option<T>, ParseError> {
-        let mut found = None;
-        for h in self.iter().filter(|h| h.name == *name) {
-            if found.is_some() {
-                return Err(ParseError::header(
-                    name.as_str(),
-                    SyntaxError::new(ErrorKind::DuplicateHeader, 0),
-                ));
-            }
-            found = Some(
-                parse(&h.value, trim_wsp(&h.value))
-                    .map_err(|e| ParseError::header(name.as_str(), e))?,
-            );
-        }
-        Ok(found)
+        self.only(name, parse).map(Some).or_else(|e| match e {
+            Only::Absent => Ok(None),
+            Only::Error(e) => Err(e),
+        })
     }
 
     /// Like [`Headers::typed`], but absence is an error (a mandatory header, §8.1.1).
     pub fn required<T>(&self, name: &HeaderName, parse: Parser<T>) -> Result<T, ParseError> {
-        self.typed(name, parse)?.ok_or_else(|| {
-            ParseError::header(name.as_str(), SyntaxError::new(ErrorKind::MissingHeader, 0))
+        self.only(name, parse).map_err(|e| match e {
+            Only::Absent => {
+                ParseError::header(name.as_str(), SyntaxError::new(ErrorKind::MissingHeader, 0))
+            }
+            Only::Error(e) => e,
         })
+    }
+
+    /// Parses the only `name` header: the value is built in place (no `Option` around it to
+    /// move through), then the remaining headers are checked for a second one.
+    #[inline]
+    fn only<T>(&self, name: &HeaderName, parse: Parser<T>) -> Result<T, Only> {
+        let mut rest = self.iter();
+        let h = rest.find(|h| h.name == *name).ok_or(Only::Absent)?;
+        let value = parse(&h.value, trim_wsp(&h.value))
+            .map_err(|e| Only::Error(ParseError::header(name.as_str(), e)))?;
+        if rest.any(|h| h.name == *name) {
+            return Err(Only::Error(ParseError::header(
+                name.as_str(),
+                SyntaxError::new(ErrorKind::DuplicateHeader, 0),
+            )));
+        }
+        Ok(value)
     }
 
     /// Parses every element of the list header `name`, across all its lines.
@@ -81,6 +91,20 @@ impl Headers {
         let h = self.get(&name).ok_or_else(|| {
             ParseError::header("Via", SyntaxError::new(ErrorKind::MissingHeader, 0))
         })?;
+        // One element (the usual case): parse it directly, as `for_each_element` would hand
+        // it over, without a closure and an `Option` to move the value through.
+        if find_byte(h, b',').is_none() {
+            let lead = h.len() - h.trim_start_matches([' ', '\t']).len();
+            let el = trim_wsp(h);
+            if el.is_empty() {
+                return Err(ParseError::header(
+                    "Via",
+                    SyntaxError::new(ErrorKind::EmptyElement, 0),
+                ));
+            }
+            return Via::parse_in(h, el)
+                .map_err(|e| ParseError::header("Via", SyntaxError::new(e.kind, lead + e.at)));
+        }
         let mut first = None;
         for_each_element(h, |at, el| {
             if first.is_none() {
@@ -258,6 +282,12 @@ impl Headers {
             .map(|v| parse(v, trim_wsp(v)).map_err(|e| ParseError::header(name.as_str(), e)))
             .collect()
     }
+}
+
+/// Why [`Headers::only`] found no value.
+enum Only {
+    Absent,
+    Error(ParseError),
 }
 
 fn number(_: &Text, s: &str) -> Result<u32, SyntaxError> {

@@ -80,6 +80,14 @@ impl Text {
                 }
             }
         }
+        Text::copy_of(sub)
+    }
+
+    /// The fallback of [`Text::slice_ref`], kept out of line so the shared-slice path stays
+    /// small enough to inline into the parsers.
+    #[cold]
+    #[inline(never)]
+    fn copy_of(sub: &str) -> Text {
         if sub.is_empty() {
             Text::new()
         } else {

@@ -28,11 +28,9 @@ fn uri_params() -> impl Strategy<Value = Params> {
         0..4,
     )
     .prop_map(|v| {
-        Params(
-            v.into_iter()
-                .map(|(n, val)| Param::new(n, val.map(Text::from)))
-                .collect(),
-        )
+        v.into_iter()
+            .map(|(n, val)| Param::new(n, val.map(Text::from)))
+            .collect::<Params>()
     })
 }
 
@@ -42,11 +40,9 @@ fn header_params() -> impl Strategy<Value = Params> {
         "[a-zA-Z0-9 ,;:<>@]{0,10}".prop_map(|s| format!("\"{s}\"")),
     ];
     prop::collection::vec((token(), prop::option::of(value)), 0..4).prop_map(|v| {
-        Params(
-            v.into_iter()
-                .map(|(n, val)| Param::new(n, val.map(Text::from)))
-                .collect(),
-        )
+        v.into_iter()
+            .map(|(n, val)| Param::new(n, val.map(Text::from)))
+            .collect::<Params>()
     })
 }
 

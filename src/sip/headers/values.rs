@@ -46,24 +46,6 @@ impl fmt::Display for CSeq {
 
 /// Checks a Call-ID: `word [ "@" word ]` (RFC 3261 §25.1).
 pub fn check_call_id(s: &str) -> Result<(), SyntaxError> {
-    let word = |c: u8| {
-        is_token_char(c)
-            || matches!(
-                c,
-                b'(' | b')'
-                    | b'<'
-                    | b'>'
-                    | b':'
-                    | b'\\'
-                    | b'"'
-                    | b'/'
-                    | b'['
-                    | b']'
-                    | b'?'
-                    | b'{'
-                    | b'}'
-            )
-    };
     if s.is_empty() {
         return Err(SyntaxError::new(ErrorKind::Empty, 0));
     }
@@ -74,12 +56,33 @@ pub fn check_call_id(s: &str) -> Result<(), SyntaxError> {
             if ats > 1 || i == 0 || i + 1 == s.len() {
                 return Err(SyntaxError::new(ErrorKind::UnexpectedChar('@'), i));
             }
-        } else if !word(c) {
+        } else if !WORD[c as usize] {
             return Err(SyntaxError::new(ErrorKind::UnexpectedChar(c as char), i));
         }
     }
     Ok(())
 }
+
+/// `word` characters (RFC 3261 §25.1): alphanum, `-.!%*_+`'~` and `()<>:\"/[]?{}`.
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || {
+            let extra = b"-.!%*_+`'~()<>:\\\"/[]?{}";
+            let mut i = 0;
+            let mut hit = false;
+            while i < extra.len() {
+                hit |= extra[i] == b;
+                i += 1;
+            }
+            hit
+        };
+        c += 1;
+    }
+    t
+};
 
 /// A media type with parameters: `application/sdp`, `multipart/mixed;boundary=x`, or an
 /// Accept media-range such as `*/*` or `text/*;q=0.5`.

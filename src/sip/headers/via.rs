@@ -85,20 +85,27 @@ impl Via {
 
     /// RFC 3261 §25.1: `ttl` is 0..=255, `received` an IP address, `rport` (RFC 3581) a port.
     fn check_params(&self) -> Result<(), SyntaxError> {
-        let bad = |_| SyntaxError::new(ErrorKind::BadNumber, 0);
-        if let Some(ttl) = self.params.value("ttl") {
-            parse_u32(ttl).filter(|t| *t <= 255).ok_or(0).map_err(bad)?;
-        }
-        if let Some(rport) = self.params.value("rport") {
-            parse_u32(rport)
-                .filter(|p| *p <= 65535)
-                .ok_or(0)
-                .map_err(bad)?;
-        }
-        if let Some(received) = self.params.value("received") {
-            let r = received.trim_start_matches('[').trim_end_matches(']');
-            r.parse::<IpAddr>()
-                .map_err(|_| SyntaxError::new(ErrorKind::BadHost, 0))?;
+        // One pass, checking the first parameter of each name (what the getters read).
+        let first = |p: &crate::sip::grammar::Param, name: &str| {
+            p.name.eq_ignore_ascii_case(name)
+                && self.params.get(name).is_some_and(|q| std::ptr::eq(p, q))
+        };
+        for p in self.params.iter() {
+            let Some(v) = p.unquoted() else { continue };
+            let limit = match p.name.len() {
+                3 if first(p, "ttl") => 255,
+                5 if first(p, "rport") => 65535,
+                8 if first(p, "received") => {
+                    let r = v.trim_start_matches('[').trim_end_matches(']');
+                    r.parse::<IpAddr>()
+                        .map_err(|_| SyntaxError::new(ErrorKind::BadHost, 0))?;
+                    continue;
+                }
+                _ => continue,
+            };
+            parse_u32(v)
+                .filter(|n| *n <= limit)
+                .ok_or(SyntaxError::new(ErrorKind::BadNumber, 0))?;
         }
         Ok(())
     }
