@@ -45,9 +45,15 @@ struct CallMedia {
 
 impl CallMedia {
     /// Hands what arrived on the call's sockets to its session (or drops it when there is
-    /// none yet: nothing plays before offer/answer settles); returns the DTMF digits completed.
-    fn receive(&mut self, call: CallId, now: Instant, wall: SystemTime) -> Vec<char> {
-        let mut digits = Vec::new();
+    /// none yet: nothing plays before offer/answer settles); the DTMF digits completed join
+    /// `digits`.
+    fn receive(
+        &mut self,
+        call: CallId,
+        now: Instant,
+        wall: SystemTime,
+        digits: &mut VecDeque<(CallId, char)>,
+    ) {
         for socket in std::iter::once(&mut self.socket).chain(self.rtcp.as_mut()) {
             while let Some(datagram) = socket.recv(now, wall) {
                 let Some(session) = self.session.as_mut() else {
@@ -56,10 +62,9 @@ impl CallMedia {
                 if let Err(e) = session.handle_packet(datagram.at, datagram.data, datagram.from) {
                     tracing::debug!("call {}: dropped a media packet: {e}", call.0);
                 }
-                digits.extend(std::iter::from_fn(|| session.poll_dtmf()));
+                digits.extend(std::iter::from_fn(|| session.poll_dtmf()).map(|d| (call, d)));
             }
         }
-        digits
     }
 }
 
@@ -278,7 +283,7 @@ impl Media {
             Some(session) => session.update(config),
             None => {
                 // Whatever came before has nothing to play into: dropped, as it arrived.
-                entry.receive(call, now, SystemTime::now());
+                entry.receive(call, now, SystemTime::now(), &mut self.digits);
                 MediaSession::new(config, &mut self.rng).map(|s| entry.session = Some(s))
             }
         };
@@ -367,9 +372,7 @@ impl Media {
             self.anchored = true;
         }
         for (id, call) in self.calls.iter_mut() {
-            for digit in call.receive(*id, now, wall) {
-                self.digits.push_back((*id, digit));
-            }
+            call.receive(*id, now, wall, &mut self.digits);
             let Some(session) = call.session.as_mut() else {
                 continue;
             };

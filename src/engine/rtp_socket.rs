@@ -20,8 +20,6 @@ pub(super) struct RtpSocket {
     socket: UdpSocket,
     buffer: Vec<u8>,
     control: Vec<u8>,
-    /// The kernel stamps arrivals (else the time of reading stands in).
-    stamped: bool,
     /// A read failed for good: said once, not at every tick.
     failed: bool,
 }
@@ -38,20 +36,16 @@ impl RtpSocket {
     /// Wraps a bound socket: made non-blocking, arrivals stamped when the kernel can.
     pub(super) fn new(socket: UdpSocket) -> io::Result<RtpSocket> {
         socket.set_nonblocking(true)?;
-        let stamped = match setsockopt(&socket, sockopt::ReceiveTimestampns, &true) {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(
-                    "RTP socket: no kernel arrival times ({e}); the jitter estimate uses read times"
-                );
-                false
-            }
-        };
+        // Without stamps no control message arrives, and the time of reading stands in.
+        if let Err(e) = setsockopt(&socket, sockopt::ReceiveTimestampns, &true) {
+            tracing::warn!(
+                "RTP socket: no kernel arrival times ({e}); the jitter estimate uses read times"
+            );
+        }
         Ok(RtpSocket {
             socket,
             buffer: vec![0; MAX_DATAGRAM],
             control: nix::cmsg_space!(nix::sys::time::TimeSpec),
-            stamped,
             failed: false,
         })
     }
@@ -97,11 +91,9 @@ impl RtpSocket {
                     let Some(from) = address.as_ref().and_then(socket_addr) else {
                         continue;
                     };
-                    let at = stamp
-                        .filter(|_| self.stamped)
-                        .map_or(now, |t| arrival(now, wall, t));
+                    let at = stamp.map_or(now, |t| arrival(now, wall, t));
                     return Some(Datagram {
-                        data: &self.buffer[..len.min(MAX_DATAGRAM)],
+                        data: &self.buffer[..len],
                         from,
                         at,
                     });
