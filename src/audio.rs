@@ -1,8 +1,8 @@
 //! Audio devices, behind one type ([`AudioDevice`]) so that the engine does not care which:
 //! - the virtual device: a WAV file as the microphone (looped) and a WAV file as the speaker,
 //!   paced by the engine's media clock, so that calls can be automated and tests can hear what
-//!   arrives. It works at 8 kHz mono, the G.711 rate; input files of any rate and channel
-//!   count are converted when loaded;
+//!   arrives. It works in mono at a rate of the user's choice (8 kHz, the G.711 rate, unless
+//!   told otherwise); input files of any rate and channel count are converted when loaded;
 //! - the sound card ([`sound`]): cpal streams on their own threads, 48 kHz towards the
 //!   engine, with echo cancellation, noise suppression and gain control ([`processing`]).
 
@@ -16,12 +16,16 @@ pub use sound::{DeviceNotice, SoundDevice, SoundSettings};
 
 use std::path::PathBuf;
 
-/// The rate the virtual device runs at.
+/// The rate the virtual device runs at unless told otherwise.
 pub const VIRTUAL_RATE: u32 = 8000;
 
+/// The rates the virtual device can run at.
+pub const VIRTUAL_RATES: std::ops::RangeInclusive<u32> = 8000..=48000;
+
 /// A WAV microphone and a WAV speaker.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct VirtualDevice {
+    rate: u32,
     input: Vec<i16>,
     position: usize,
     output: Option<(PathBuf, Vec<i16>)>,
@@ -29,19 +33,24 @@ pub struct VirtualDevice {
 
 impl VirtualDevice {
     /// Loads the input file (blocking file I/O: call it off the engine task) and notes where
-    /// the output goes. Either may be absent: no input is silence, no output discards.
+    /// the output goes. Either may be absent: no input is silence, no output discards. The
+    /// device runs at `rate` (clamped to [`VIRTUAL_RATES`]); the input is converted to it
+    /// and the recording is made at it.
     pub fn open(
         input: Option<&std::path::Path>,
         output: Option<PathBuf>,
+        rate: u32,
     ) -> Result<VirtualDevice, wav::WavError> {
+        let rate = rate.clamp(*VIRTUAL_RATES.start(), *VIRTUAL_RATES.end());
         let input = match input {
             Some(path) => {
                 let audio = wav::read(path)?;
-                wav::resample(&audio.samples, audio.rate, VIRTUAL_RATE)
+                wav::resample(&audio.samples, audio.rate, rate)
             }
             None => Vec::new(),
         };
         Ok(VirtualDevice {
+            rate,
             input,
             position: 0,
             output: output.map(|p| (p, Vec::new())),
@@ -75,7 +84,7 @@ impl VirtualDevice {
         Some((
             path.clone(),
             wav::Mono {
-                rate: VIRTUAL_RATE,
+                rate: self.rate,
                 samples: std::mem::take(samples),
             },
         ))
@@ -95,7 +104,7 @@ impl AudioDevice {
     /// The rate of the frames captured and played.
     pub fn rate(&self) -> u32 {
         match self {
-            AudioDevice::Virtual(_) => VIRTUAL_RATE,
+            AudioDevice::Virtual(v) => v.rate,
             AudioDevice::Sound(_) => processing::PROCESSING_RATE,
         }
     }

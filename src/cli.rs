@@ -71,6 +71,7 @@ struct ServeOptions {
     keepalive: Option<u64>,
     audio_in: Option<PathBuf>,
     audio_out: Option<PathBuf>,
+    audio_rate: Option<u32>,
     /// Sound devices: `--input-device` and the like, on top of `[audio]`.
     sound: SoundOptions,
     ptime: Option<u32>,
@@ -135,6 +136,18 @@ impl ServeOptions {
             "--password-stdin" => self.password_stdin = Some(value("an account name")?),
             "--audio-in" => self.audio_in = Some(value("a WAV file")?.into()),
             "--audio-out" => self.audio_out = Some(value("a WAV file")?.into()),
+            "--audio-rate" => {
+                let range = crate::audio::VIRTUAL_RATES;
+                let v = value("a rate in Hz")?;
+                let hz = v.parse::<u32>().ok().filter(|hz| range.contains(hz));
+                self.audio_rate = Some(hz.ok_or_else(|| {
+                    format!(
+                        "--audio-rate {v:?} is not {}..{} Hz",
+                        range.start(),
+                        range.end()
+                    )
+                })?);
+            }
             "--input-device" => self.sound.input = Some(value("a device name")?),
             "--output-device" => self.sound.output = Some(value("a device name")?),
             "--ringer-device" => self.sound.ringer = Some(value("a device name")?),
@@ -238,6 +251,7 @@ impl ServeOptions {
         };
         engine.audio_in = self.audio_in;
         engine.audio_out = self.audio_out;
+        engine.audio_rate = self.audio_rate.unwrap_or(engine.audio_rate);
         engine.ptime = self.ptime.or(engine.ptime);
         if let Some(names) = &self.codecs {
             engine.codecs = crate::engine::setup::codecs(names);
@@ -583,5 +597,17 @@ mod tests {
                 .off
         );
         assert!(ServeOptions::parse(&args(&["--output-device"])).is_err());
+    }
+
+    #[test]
+    fn the_virtual_device_rate_is_checked() {
+        let rate = |v: &str| ServeOptions::parse(&args(&["--audio-rate", v])).map(|o| o.audio_rate);
+        assert_eq!(rate("48000"), Ok(Some(48000)));
+        assert_eq!(rate("8000"), Ok(Some(8000)));
+        for bad in ["7999", "96000", "fast", ""] {
+            let e = rate(bad).unwrap_err();
+            assert!(e.contains("8000..48000 Hz"), "{bad}: {e}");
+        }
+        assert_eq!(ServeOptions::parse(&[]).unwrap().audio_rate, None);
     }
 }

@@ -18,6 +18,7 @@ pub mod dns;
 mod driver;
 pub mod json;
 mod media;
+mod media_timer;
 mod meters;
 pub mod net;
 mod rtp_socket;
@@ -60,6 +61,8 @@ pub struct EngineConfig {
     pub audio_in: Option<std::path::PathBuf>,
     /// A WAV file to record what is played into; `None` discards it.
     pub audio_out: Option<std::path::PathBuf>,
+    /// The rate the virtual device (`audio_in`, `audio_out`) runs at.
+    pub audio_rate: u32,
     /// Use the sound card with these settings instead of the virtual device (`audio_in`
     /// and `audio_out` are then ignored).
     pub sound: Option<crate::audio::SoundSettings>,
@@ -129,6 +132,7 @@ impl EngineConfig {
             rtp_ports: (16384, 16483),
             audio_in: None,
             audio_out: None,
+            audio_rate: crate::audio::VIRTUAL_RATE,
             sound: None,
             ptime: None,
             codecs: vec![
@@ -404,6 +408,7 @@ pub async fn run(
     let dns_server = config.dns_server;
     let (dns_tx, dns_rx) = mpsc::channel(64);
     let (audio_in, audio_out) = (config.audio_in.clone(), config.audio_out.clone());
+    let audio_rate = config.audio_rate;
     let sound = config.sound.clone();
     let bootstrap = config
         .p2p
@@ -419,7 +424,7 @@ pub async fn run(
             Some(settings) => Ok(crate::audio::AudioDevice::Sound(Box::new(
                 crate::audio::SoundDevice::new(settings),
             ))),
-            None => crate::audio::VirtualDevice::open(audio_in.as_deref(), audio_out)
+            None => crate::audio::VirtualDevice::open(audio_in.as_deref(), audio_out, audio_rate)
                 .map(crate::audio::AudioDevice::Virtual),
         };
         let dht = bootstrap.map(|b| crate::p2p::dht::Dht::start(b.as_deref()));

@@ -40,8 +40,10 @@ Commands:
                          rtp_port_min..rtp_port_max of the settings, 16384..16483)
     --audio-in WAV       the virtual microphone: a WAV file, looped (default: silence)
     --audio-out WAV      the virtual speaker: what every call played is written there
-                         (8 kHz mono) when the engine stops. Either of the two replaces
+                         (mono) when the engine stops. Either of the two replaces
                          the sound card (otherwise used while a call has audio)
+    --audio-rate HZ      the rate the WAV microphone and speaker run at (8000..48000;
+                         default 8000)
     --input-device NAME  the microphone (default: [audio] input_device, else the system's);
     --output-device NAME the speaker;  --ringer-device NAME  where calls ring
                          (names as `tincan devices` lists them; an unknown one: the default)
@@ -85,8 +87,8 @@ Commands:
     --account NAME       call from this account of the settings file
     --hangup-after SECS  hang up that long after the answer (default: wait for the far end)
     --ring-timeout SECS  give up if not answered by then (default 60)
-    and --config, --listen (default: any free port), --audio-in, --audio-out, the
-    sound-device options, --password-stdin, --log-* as for serve. Calling sip:user@<key>
+    and --config, --listen (default: any free port), --audio-in, --audio-out,
+    --audio-rate, the sound-device options, --password-stdin, --log-* as for serve. Calling sip:user@<key>
     (or giving any of serve's serverless options) turns on serverless calling as for
     serve; From is then our own P2P address.
   tincan devices [--json]  list the sound devices (inputs and outputs; JSON lines with

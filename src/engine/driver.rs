@@ -4,6 +4,7 @@
 use super::accounts::EngineAccount;
 use super::dns::{Dns, Resolved};
 use super::media::{DtmfFailure, Media};
+use super::media_timer::MediaTimer;
 use super::net::{Net, NetInput};
 use super::stun::StunOutcome;
 use super::{Command, EngineConfig, EngineError, Event};
@@ -40,6 +41,8 @@ enum Input {
     Stun(Option<StunOutcome>),
     Command(Option<Command>),
     Timeout,
+    /// The media clock's alarm went off (or failed).
+    MediaTick(std::io::Result<()>),
 }
 
 /// The channels the loop reads.
@@ -188,11 +191,32 @@ impl Engine {
         }
         self.add_accounts(Instant::now());
         self.drain().await?;
+        // The media clock ticks on its own kernel timer (see `media_timer`); without one,
+        // on tokio's timer like the rest.
+        let mut media_timer = match MediaTimer::new() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!("no timerfd for the media clock ({e}): using tokio's timer");
+                None
+            }
+        };
         loop {
-            let wake = self.next_wake();
+            if let Some(timer) = &mut media_timer
+                && let Err(e) = timer.arm(self.media.next_tick())
+            {
+                tracing::warn!("media clock timer failed ({e}): using tokio's timer");
+                media_timer = None;
+            }
+            let wake = self.next_wake(media_timer.is_none());
             let sleep = async move {
                 match wake {
                     Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let media_alarm = async {
+                match media_timer.as_mut() {
+                    Some(timer) => timer.fired().await,
                     None => std::future::pending().await,
                 }
             };
@@ -208,6 +232,7 @@ impl Engine {
                     Input::Command(command)
                 }
                 () = sleep => Input::Timeout,
+                fired = media_alarm => Input::MediaTick(fired),
             };
             let now = Instant::now();
             match input {
@@ -230,7 +255,11 @@ impl Engine {
                 // The application is gone: the same as an explicit quit.
                 Input::Command(None | Some(Command::Quit)) => self.begin_stop(now).await?,
                 Input::Command(Some(command)) => self.handle_command(now, command).await?,
-                Input::Timeout => self.on_timeout(now).await?,
+                Input::Timeout | Input::MediaTick(Ok(())) => self.on_timeout(now).await?,
+                Input::MediaTick(Err(e)) => {
+                    tracing::warn!("media clock timer failed ({e}): using tokio's timer");
+                    media_timer = None;
+                }
             }
             self.drain().await?;
             if self.is_done(Instant::now()) {
@@ -253,14 +282,14 @@ impl Engine {
         self.next_keepalive = self.config.keepalive.map(|k| now + k);
     }
 
-    /// When to wake without input: the core's next deadline, a keep-alive, or the end of the
-    /// stop grace.
-    fn next_wake(&self) -> Option<Instant> {
+    /// When to wake without input: the core's next deadline, a keep-alive, the end of the
+    /// stop grace, or (`with_media`: when the media clock has no timer of its own) its tick.
+    fn next_wake(&self, with_media: bool) -> Option<Instant> {
         [
             self.ua.poll_timeout(),
             self.stop_deadline,
             self.next_keepalive,
-            self.media.next_tick(),
+            self.media.next_tick().filter(|_| with_media),
             self.publisher.as_ref().and_then(Publisher::next_wake),
         ]
         .into_iter()

@@ -11,15 +11,13 @@ use tincan::media::tone::{Sine, level_dbfs, power_share};
 
 /// Writes `seconds` of a tone at 8 kHz.
 pub fn tone_file(path: &Path, hz: f64, seconds: u32) {
-    let samples = Sine::new(hz, 8000, 8000).samples(8000 * seconds as usize);
-    wav::write(
-        path,
-        &Mono {
-            rate: 8000,
-            samples,
-        },
-    )
-    .expect("write tone");
+    tone_file_at(path, hz, seconds, 8000);
+}
+
+/// Writes `seconds` of a tone at `rate`.
+pub fn tone_file_at(path: &Path, hz: f64, seconds: u32, rate: u32) {
+    let samples = Sine::new(hz, rate, 8000).samples(rate as usize * seconds as usize);
+    wav::write(path, &Mono { rate, samples }).expect("write tone");
 }
 
 /// How many of `frames[range]` carry the tone.
@@ -133,6 +131,58 @@ fn each_side_hears_the_other_ones_tone_and_hold_silences_it() {
         "A after resume"
     );
     assert!(count(&b_frames, after) * 10 >= n * 9, "B after resume");
+}
+
+/// A virtual device at 48 kHz carries what 8 kHz cannot: A sends a 7 kHz tone (above the
+/// 4 kHz a narrowband call keeps) through Opus, B a 440 Hz one; each recording is made at
+/// 48 kHz and holds the other side's tone.
+#[test]
+fn a_48_khz_virtual_device_carries_a_7_khz_tone_through_opus() {
+    let dir = Scratch::new("audio-48k");
+    tone_file_at(&dir.path("a.wav"), 7000.0, 1, 48000);
+    tone_file_at(&dir.path("b.wav"), 440.0, 1, 48000);
+    let ports = free_ports(2);
+    let file = |name: &str| dir.path(name).display().to_string();
+    let side = |input: &str, output: &str| -> Vec<String> {
+        ["--audio-rate", "48000", "--codecs", "opus", "--audio-in"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([file(input), "--audio-out".into(), file(output)])
+            .collect()
+    };
+    let mut b_args = side("b.wav", "b-heard.wav");
+    b_args.push("--auto-answer".into());
+    let mut b = serve("B", ports[1], &dir, &b_args);
+    let mut a = serve("A", ports[0], &dir, &side("a.wav", "a-heard.wav"));
+    a.send(&format!(
+        r#"{{"cmd":"dial","call":1,"target":"sip:bob@127.0.0.1:{}"}}"#,
+        ports[1]
+    ));
+    a.expect("answered", |v| v["call"] == 1 && v["codec"] == "opus");
+    std::thread::sleep(Duration::from_millis(2500));
+    a.send(r#"{"cmd":"hangup","call":1}"#);
+    a.expect("ended", |v| v["call"] == 1);
+    b.expect("ended", |_| true);
+    a.send(r#"{"cmd":"quit"}"#);
+    b.send(r#"{"cmd":"quit"}"#);
+    a.expect("stopped", |_| true);
+    b.expect("stopped", |_| true);
+
+    let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
+    let b_heard = wav::read(&dir.path("b-heard.wav")).expect("B's recording");
+    assert_eq!((a_heard.rate, b_heard.rate), (48000, 48000));
+    let a_frames = frames_with(&a_heard, 440.0);
+    let b_frames = frames_with(&b_heard, 7000.0);
+    assert!(a_frames.len() > 110, "A recorded {} frames", a_frames.len());
+    assert!(b_frames.len() > 110, "B recorded {} frames", b_frames.len());
+    // From 0.5 s after the answer for 1.5 s; 90% as in the test above.
+    let window = 25..100;
+    let a_ok = count(&a_frames, window.clone());
+    let b_ok = count(&b_frames, window);
+    assert!(a_ok >= 68, "A heard 440 Hz in {a_ok} of 75 frames");
+    assert!(b_ok >= 68, "B heard 7 kHz in {b_ok} of 75 frames");
+    let level = level_dbfs(&b_heard.samples[48000..96000]);
+    assert!((-22.0..-9.0).contains(&level), "B's level {level} dBFS");
 }
 
 #[test]
