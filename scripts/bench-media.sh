@@ -15,9 +15,12 @@
 #    first measurement) estimates baresip's one-way latency (its receive and send paths plus
 #    the bridge's buffer). baresip runs with jitter_buffer_delay 1-10 and audio_buffer 20-160
 #    (as in tests/peers/baresip), kinder to it than its defaults.
-# 2. CPU per call: A and B in an Opus call (48 kHz, both directions, tones both ways) for
-#    SECONDS seconds (default 60); utime+stime from /proc/PID/stat over the call, in % of one
-#    core, per process. Then the same for two baresips (Opus 48 kHz stereo, ausine sources).
+# 2. CPU per call: A and B in an Opus call (48 kHz RTP clock, both directions, tones both
+#    ways) for SECONDS seconds (default 60); the scheduler's CPU time of every thread
+#    (/proc/PID/task/*/schedstat) over the call, in % of one core, per process. Tincan runs
+#    twice: with 8 kHz virtual devices (Opus then encodes wideband, 16 kHz) and with 48 kHz
+#    ones (full band, as with a sound card). Then the same for two baresips (Opus 48 kHz
+#    stereo, ausine sources).
 # 3. Memory: PSS (/proc/PID/smaps_rollup) of the caller with 1 and with 10 simultaneous calls,
 #    Tincan and baresip.
 #
@@ -41,7 +44,6 @@ fi
 command -v python3 >/dev/null || { echo "missing: python3" >&2; exit 2; }
 baresip=$(command -v baresip || true)
 if [[ -n ${NO_BARESIP:-} ]]; then baresip=""; fi
-hz=$(getconf CLK_TCK)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tincan-media-bench.XXXXXX")
 pids=()
@@ -77,7 +79,9 @@ while True:
 EOF
 }
 
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+# CPU time (ns) of every thread of a process so far: the scheduler's own count
+# (/proc/PID/task/*/schedstat), exact where utime+stime are sampled at the timer tick.
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'; }
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup"; }
 
 # The process timeout started as $1 (timeout forks the real one).
@@ -136,6 +140,10 @@ for start in range(1600, 16000, 3200):
         clicks[start + i] = int(20000 * math.sin(2 * math.pi * 1000 * i / 8000))
 write(f"{sys.argv[1]}/clicks.wav", clicks)
 write(f"{sys.argv[1]}/tone.wav", [int(8000 * math.sin(2 * math.pi * 1000 * i / 8000)) for i in range(8000)])
+with wave.open(f"{sys.argv[1]}/tone48.wav", "wb") as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(48000)
+    tone = [int(8000 * math.sin(2 * math.pi * 1000 * i / 48000)) for i in range(48000)]
+    w.writeframes(struct.pack(f"<{len(tone)}h", *tone))
 EOF
 : >"$work/none.toml"
 
@@ -277,13 +285,32 @@ EOF
 done
 
 # --- 2. CPU per call ----------------------------------------------------------------------
-cpu_line() { # NAME PID TICKS_BEFORE
+cpu_line() { # NAME PID NS_BEFORE
     local after
-    after=$(cpu_ticks "$2")
-    awk -v n="$1" -v t=$((after - $3)) -v hz="$hz" -v s="$call_seconds" \
-        'BEGIN { printf "%s\t%.2f\n", n, 100 * t / hz / s }' >>"$work/cpu.txt"
+    after=$(cpu_ns "$2")
+    awk -v n="$1" -v t=$((after - $3)) -v s="$call_seconds" \
+        'BEGIN { printf "%s\t%.2f\n", n, 100 * t / 1e9 / s }' >>"$work/cpu.txt"
 }
 : >"$work/cpu.txt"
+# The 48 kHz call first: it ends there; the 8 kHz one goes on to the memory part.
+start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
+    --audio-in "$work/tone48.wav" --audio-rate 48000
+bport=$(free_port)
+start_tincan B --listen "udp:127.0.0.1:$bport" --rtp-port "$(free_port 99)" --auto-answer \
+    --audio-in "$work/tone48.wav" --audio-rate 48000
+send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
+wait_event A '"event":"answered".*"codec":"opus"' 10
+a0=$(cpu_ns "$A_pid")
+b0=$(cpu_ns "$B_pid")
+sleep "$call_seconds"
+cpu_line "tincan caller (Opus, 48 kHz device)" "$A_pid" "$a0"
+cpu_line "tincan callee (Opus, 48 kHz device)" "$B_pid" "$b0"
+send A '{"cmd":"hangup","call":1}'
+wait_event B '"event":"ended"' 10
+stop_tincan A
+stop_tincan B
+rm -f "$work"/A.* "$work"/B.*
+
 start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
     --audio-in "$work/tone.wav"
 bport=$(free_port)
@@ -291,11 +318,11 @@ start_tincan B --listen "udp:127.0.0.1:$bport" --rtp-port "$(free_port 99)" --au
     --audio-in "$work/tone.wav"
 send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
 wait_event A '"event":"answered".*"codec":"opus"' 10
-a0=$(cpu_ticks "$A_pid")
-b0=$(cpu_ticks "$B_pid")
+a0=$(cpu_ns "$A_pid")
+b0=$(cpu_ns "$B_pid")
 sleep "$call_seconds"
-cpu_line "tincan caller (Opus)" "$A_pid" "$a0"
-cpu_line "tincan callee (Opus)" "$B_pid" "$b0"
+cpu_line "tincan caller (Opus, 8 kHz device)" "$A_pid" "$a0"
+cpu_line "tincan callee (Opus, 8 kHz device)" "$B_pid" "$b0"
 send A '{"cmd":"hangup","call":1}'
 wait_event B '"event":"ended"' 10
 # --- 3. memory (Tincan) -------------------------------------------------------------------
@@ -369,11 +396,11 @@ EOF
     for _ in $(seq 50); do grep -q "Call established" "$work/bs-a/log" && break; sleep 0.1; done
     grep -q "Call established" "$work/bs-a/log" || echo "baresip: the call did not start" >&2
     sleep 1
-    a0=$(cpu_ticks "$bs_a")
-    b0=$(cpu_ticks "$bs_b")
+    a0=$(cpu_ns "$bs_a")
+    b0=$(cpu_ns "$bs_b")
     sleep "$call_seconds"
-    cpu_line "baresip caller (Opus)" "$bs_a" "$a0"
-    cpu_line "baresip callee (Opus)" "$bs_b" "$b0"
+    cpu_line "baresip caller (Opus, 48 kHz stereo)" "$bs_a" "$a0"
+    cpu_line "baresip callee (Opus, 48 kHz stereo)" "$bs_b" "$b0"
     echo -e "baresip caller, 1 call\t$(pss_kb "$bs_a")" >>"$work/pss.txt"
     for _ in $(seq 9); do cons "/dial sip:bob@127.0.0.1:$bport"; sleep 0.3; done
     sleep 3
@@ -389,7 +416,7 @@ printf '  %-62s %8s %8s %7s\n' measurement median p95 clicks
 while IFS=$'\t' read -r name med p95 n; do
     printf '  %-62s %8s %8s %7s\n' "$name" "$med" "$p95" "$n"
 done <"$results"
-echo "CPU per call, Opus 48 kHz both ways, ${call_seconds} s (% of one core)"
-while IFS=$'\t' read -r name pct; do printf '  %-40s %6s%%\n' "$name" "$pct"; done <"$work/cpu.txt"
+echo "CPU per call, Opus both ways, ${call_seconds} s (% of one core)"
+while IFS=$'\t' read -r name pct; do printf '  %-48s %6s%%\n' "$name" "$pct"; done <"$work/cpu.txt"
 echo "Memory (PSS)"
 while IFS=$'\t' read -r name kb; do printf '  %-40s %8s kB\n' "$name" "$kb"; done <"$work/pss.txt"
