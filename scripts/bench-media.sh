@@ -23,6 +23,11 @@
 #    stereo, ausine sources).
 # 3. Memory: PSS (/proc/PID/smaps_rollup) of the caller with 1 and with 10 simultaneous calls,
 #    Tincan and baresip.
+# 4. The sound-card path: a PulseAudio daemon of our own (tests/peers/pulse/null.pa: null
+#    sinks, a 1 kHz sine as the microphone), Tincan A on the sound card (cpal through ALSA's
+#    pulse plugin, 48 kHz, 10 ms device periods) calling Tincan B on a 48 kHz virtual device;
+#    A's CPU with echo cancellation, noise suppression and gain control on, then off. The
+#    daemon's own CPU is not counted. Skipped without pulseaudio.
 #
 # Usage: scripts/bench-media.sh        (SECONDS=10 scripts/bench-media.sh for a shorter run)
 #   TINCAN=path   the tincan binary (default: target/release/tincan, built if missing)
@@ -408,6 +413,44 @@ EOF
     echo -e "baresip caller, $calls calls\t$(pss_kb "$bs_a")" >>"$work/pss.txt"
     echo -e "baresip callee, $calls calls\t$(pss_kb "$bs_b")" >>"$work/pss.txt"
     kill -TERM "$bs_a" "$bs_b" 2>/dev/null || true
+fi
+
+# --- 4. the sound-card path ----------------------------------------------------------------
+if command -v pulseaudio >/dev/null && command -v pactl >/dev/null; then
+    run="$work/pulse"
+    mkdir -p "$run"
+    sed "s|@RUNDIR@|$run|g" "$root/tests/peers/pulse/null.pa" >"$run/null.pa"
+    XDG_RUNTIME_DIR=$run HOME=$run timeout $((4 * call_seconds + 120)) pulseaudio -n \
+        -F "$run/null.pa" --daemonize=no --exit-idle-time=-1 --use-pid-file=no \
+        --disable-shm=yes --log-target=file:"$run/log" &
+    pids+=($!)
+    export PULSE_SERVER="unix:$run/native"
+    for _ in $(seq 100); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+    for processing in on off; do
+        rm -f "$work"/A.* "$work"/B.*
+        card_opts=()
+        if [[ $processing == off ]]; then card_opts=(--no-aec --no-ns --no-agc); fi
+        start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
+            "${card_opts[@]}"
+        bport=$(free_port)
+        start_tincan B --listen "udp:127.0.0.1:$bport" --rtp-port "$(free_port 99)" \
+            --auto-answer --audio-in "$work/tone48.wav" --audio-rate 48000
+        send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
+        wait_event A '"event":"answered".*"codec":"opus"' 10
+        sleep 2
+        a0=$(cpu_ns "$A_pid")
+        b0=$(cpu_ns "$B_pid")
+        sleep "$call_seconds"
+        cpu_line "tincan on the sound card, AEC/NS/AGC $processing" "$A_pid" "$a0"
+        cpu_line "  its peer (48 kHz virtual device)" "$B_pid" "$b0"
+        send A '{"cmd":"hangup","call":1}'
+        wait_event B '"event":"ended"' 10
+        stop_tincan A
+        stop_tincan B
+    done
+    unset PULSE_SERVER
+else
+    echo "no pulseaudio: the sound-card path is not measured" >&2
 fi
 
 # --- tables -------------------------------------------------------------------------------

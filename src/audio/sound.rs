@@ -1,4 +1,7 @@
 //! The sound card: cpal capture and playback streams, owned by a device thread of their own,
+//! through PulseAudio's native protocol when a server (PulseAudio, or PipeWire's pulse
+//! service) answers, else through ALSA. (ALSA's pulse plugin costs about 2.4% of a core more
+//! per call: `scripts/bench-media.sh` measures the path.)
 //! meeting the engine through lock-free single-producer single-consumer rings (`rtrb`). The
 //! callbacks only move samples (downmixed to mono on the way in, copied to every channel on
 //! the way out); resampling to and from the engine's 48 kHz and the echo canceller run on the
@@ -399,7 +402,7 @@ fn device_thread(
     errors: &mpsc::Sender<Control>,
     messages: &mpsc::Sender<Message>,
 ) {
-    let host = cpal::default_host();
+    let mut host = cpal::default_host();
     let mut generation = 0u64;
     let mut names = (settings.input.clone(), settings.output.clone());
     let mut streams = Streams {
@@ -410,7 +413,14 @@ fn device_thread(
     let mut trouble = Trouble::default();
     let mut retry_due = true;
     loop {
-        for direction in [Direction::Input, Direction::Output] {
+        if retry_due && streams.input.is_none() && streams.output.is_none() {
+            // The sound server may have gone or come back since: ask afresh which host
+            // serves (PulseAudio's native protocol when a server answers, else ALSA).
+            host = cpal::default_host();
+        }
+        // The speaker first: a PulseAudio capture stream starts only once its first audio
+        // arrives (up to a second from a monitor source), which must not hold back playback.
+        for direction in [Direction::Output, Direction::Input] {
             if !retry_due {
                 break;
             }
@@ -585,9 +595,12 @@ fn open(
     let errors = errors.clone();
     let on_error = move |e: cpal::Error| {
         let reason = format!("the {word} failed: {e}");
+        // A stream invalidated (a sound server that disconnected) does not come back.
         let fatal = matches!(
             e.kind(),
-            cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::HostUnavailable
+            cpal::ErrorKind::DeviceNotAvailable
+                | cpal::ErrorKind::HostUnavailable
+                | cpal::ErrorKind::StreamInvalidated
         );
         let _ = errors.send(Control::Failed(generation, direction, reason, fatal));
     };
@@ -629,7 +642,8 @@ fn find(host: &cpal::Host, direction: Direction, wanted: &str) -> Option<cpal::D
     })
 }
 
-/// The name a device is chosen by: the host's identifier (`pulse`, `hw:CARD=PCH,DEV=0` for
+/// The name a device is chosen by: the host's identifier (a PulseAudio sink or source name
+/// such as `alsa_output.pci-0000_00_1f.3.analog-stereo`; `pulse`, `hw:CARD=PCH,DEV=0` for
 /// ALSA), or its description when it has none.
 fn device_name(device: &cpal::Device) -> String {
     device
