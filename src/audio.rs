@@ -6,6 +6,7 @@
 //! - the sound card ([`sound`]): cpal streams on their own threads, 48 kHz towards the
 //!   engine, with echo cancellation, noise suppression and gain control ([`processing`]).
 
+mod capture;
 pub mod drift;
 pub mod processing;
 pub mod resample;

@@ -12,10 +12,9 @@ use std::collections::VecDeque;
 
 /// The ratio never moves further than this from one (1%: twice the worst drift expected).
 const MAX_CORRECTION: f64 = 0.01;
-/// Proportional gain: ratio change per second of fill error.
+/// Proportional gain: ratio change per second of fill error (a time constant of about five
+/// seconds, critically damped with the integral gain `KP² / 4`).
 const KP: f64 = 0.4;
-/// Integral gain (critically damped with [`KP`]: a time constant of about five seconds).
-const KI: f64 = KP * KP / 4.0;
 /// Weight of one measurement in the smoothed fill (the card takes whole periods, so the
 /// raw fill is a sawtooth; about a second of history evens it out).
 const SMOOTHING: f64 = 0.02;
@@ -24,6 +23,9 @@ const SMOOTHING: f64 = 0.02;
 #[derive(Debug, Clone)]
 pub struct DriftCompensator {
     rate: f64,
+    /// Proportional and integral gains.
+    kp: f64,
+    ki: f64,
     target: f64,
     /// Output samples per input sample.
     ratio: f64,
@@ -38,8 +40,18 @@ pub struct DriftCompensator {
 impl DriftCompensator {
     /// A compensator for a stream at `rate` Hz keeping `target` samples queued.
     pub fn new(rate: u32, target: usize) -> DriftCompensator {
+        DriftCompensator::with_gain(rate, target, KP)
+    }
+
+    /// The same, steering with proportional gain `kp` (per second of fill error; the time
+    /// constant is about `2 / kp` seconds). A fill that is measured in coarse steps (whole
+    /// device periods arriving between two reads) wants a gentle hand: a step of 20 ms
+    /// moves the pitch by `kp × 2%`.
+    pub fn with_gain(rate: u32, target: usize, kp: f64) -> DriftCompensator {
         DriftCompensator {
             rate: f64::from(rate.max(1)),
+            kp,
+            ki: kp * kp / 4.0,
             target: target as f64,
             ratio: 1.0,
             integral: 0.0,
@@ -105,11 +117,12 @@ impl DriftCompensator {
         if first {
             // Start from the ratio in use rather than jump: the fill is brought to the
             // target gently (a start-up fill off by 20 ms moves the pitch by a few 0.1%).
-            self.integral = ((1.0 - self.ratio) - KP * error) / KI;
+            self.integral = ((1.0 - self.ratio) - self.kp * error) / self.ki;
         }
-        self.integral =
-            (self.integral + error * elapsed).clamp(-MAX_CORRECTION / KI, MAX_CORRECTION / KI);
-        let correction = (KP * error + KI * self.integral).clamp(-MAX_CORRECTION, MAX_CORRECTION);
+        self.integral = (self.integral + error * elapsed)
+            .clamp(-MAX_CORRECTION / self.ki, MAX_CORRECTION / self.ki);
+        let correction =
+            (self.kp * error + self.ki * self.integral).clamp(-MAX_CORRECTION, MAX_CORRECTION);
         self.ratio = 1.0 - correction;
     }
 }

@@ -13,9 +13,10 @@
 //! retries now and then while something is missing. The call never depends on it: without a
 //! device the engine captures silence and plays into the void.
 
+use super::capture::Capture;
 use super::drift::DriftCompensator;
 use super::processing::{PROCESSING_RATE, Processing, ProcessingSettings};
-use super::resample::{Converter, to_f32, to_i16};
+use super::resample::{Converter, to_f32};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{SampleFormat, SizedSample};
 use std::collections::VecDeque;
@@ -186,7 +187,7 @@ struct Playback {
 pub struct SoundDevice {
     settings: SoundSettings,
     thread: Option<(mpsc::Sender<Control>, mpsc::Receiver<Message>)>,
-    capture: Option<(rtrb::Consumer<f32>, Converter)>,
+    capture: Option<Capture>,
     playback: Option<Playback>,
     processing: Processing,
     notices: VecDeque<DeviceNotice>,
@@ -275,8 +276,8 @@ impl SoundDevice {
         };
         while let Ok(message) = messages.try_recv() {
             match message {
-                Message::Capture(ring, rate) => match Converter::new(rate, PROCESSING_RATE) {
-                    Ok(c) => self.capture = Some((ring, c)),
+                Message::Capture(ring, rate) => match Capture::new(ring, rate, PROCESSING_RATE) {
+                    Ok(c) => self.capture = Some(c),
                     Err(e) => tracing::warn!("microphone: {e}"),
                 },
                 Message::Playback(ring, rate) => match Converter::new(PROCESSING_RATE, rate) {
@@ -303,18 +304,10 @@ impl SoundDevice {
     /// The next `n` samples from the microphone at 48 kHz, processed (silence without one).
     pub fn capture(&mut self, n: usize) -> Vec<i16> {
         self.receive();
-        let Some((ring, converter)) = self.capture.as_mut() else {
+        let Some(capture) = self.capture.as_mut() else {
             return vec![0; n];
         };
-        let mut input = Vec::with_capacity(ring.slots());
-        while let Ok(s) = ring.pop() {
-            input.push(s);
-        }
-        tracing::trace!("microphone: {} samples arrived", input.len());
-        converter.push(&input);
-        // Keep at most two frames waiting beyond this one: old microphone audio is latency.
-        converter.trim_to(n * 3);
-        let mut frame: Vec<i16> = converter.pull(n).into_iter().map(to_i16).collect();
+        let mut frame = capture.take(n);
         self.processing.capture(&mut frame);
         frame
     }
