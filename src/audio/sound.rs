@@ -1,7 +1,4 @@
 //! The sound card: cpal capture and playback streams, owned by a device thread of their own,
-//! through PulseAudio's native protocol when a server (PulseAudio, or PipeWire's pulse
-//! service) answers, else through ALSA. (ALSA's pulse plugin costs about 2.4% of a core more
-//! per call: `scripts/bench-media.sh` measures the path.)
 //! meeting the engine through lock-free single-producer single-consumer rings (`rtrb`). The
 //! callbacks only move samples (downmixed to mono on the way in, copied to every channel on
 //! the way out); resampling to and from the engine's 48 kHz and the echo canceller run on the
@@ -407,12 +404,11 @@ fn device_thread(
     let mut retry_due = true;
     loop {
         if retry_due && streams.input.is_none() && streams.output.is_none() {
-            // The sound server may have gone or come back since: ask afresh which host
-            // serves (PulseAudio's native protocol when a server answers, else ALSA).
+            // The sound server may have gone or come back since: ask the host afresh.
             host = cpal::default_host();
         }
-        // The speaker first: a PulseAudio capture stream starts only once its first audio
-        // arrives (up to a second from a monitor source), which must not hold back playback.
+        // The speaker first: opening a capture stream may wait for its first audio, which
+        // must not hold back playback.
         for direction in [Direction::Output, Direction::Input] {
             if !retry_due {
                 break;
@@ -635,8 +631,7 @@ fn find(host: &cpal::Host, direction: Direction, wanted: &str) -> Option<cpal::D
     })
 }
 
-/// The name a device is chosen by: the host's identifier (a PulseAudio sink or source name
-/// such as `alsa_output.pci-0000_00_1f.3.analog-stereo`; `pulse`, `hw:CARD=PCH,DEV=0` for
+/// The name a device is chosen by: the host's identifier (`pulse`, `hw:CARD=PCH,DEV=0` for
 /// ALSA), or its description when it has none.
 fn device_name(device: &cpal::Device) -> String {
     device
