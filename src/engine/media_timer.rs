@@ -80,6 +80,9 @@ impl MediaTimer {
                 nix::unistd::read(&fd.get_ref().0, &mut [0u8; 8]).map_err(io::Error::from)
             }) {
                 Ok(Ok(_)) => {
+                    // One-shot: nothing more comes until it is set again (saves a read that
+                    // would only find the timer empty).
+                    ready.clear_ready();
                     self.armed = None;
                     return Ok(());
                 }
