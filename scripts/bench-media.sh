@@ -3,7 +3,11 @@
 # for baresip in the same run. Prints figures; it is not a test (nothing passes or fails).
 #
 # 1. Latency, at 20 ms and at 10 ms packet time (Opus): a click train (a 10 ms 1 kHz burst
-#    every 400 ms) is A's virtual microphone; B records what it plays. Both `tincan serve`
+#    every 400 ms) is A's and B's virtual microphone; each records what it plays. The two
+#    directions differ: each side reads the network at its own media clock's tick, and the
+#    callee's clock starts a little before the caller's (it answers first), so the caller's
+#    packets arrive just after the callee's tick and wait almost a packet time, while the
+#    callee's arrive just before the caller's tick. Both `tincan serve`
 #    processes log when their media clock starts ("media clock anchor: unix_us=... sample=...",
 #    again after a pause or a stall), which maps every sample of A's microphone and of B's
 #    recording to wall-clock time. A frame handed to the engine at a tick counts as spoken
@@ -221,10 +225,10 @@ ptimes="20 10"
 if [[ ${ONLY:-} == cpu ]]; then ptimes=""; fi
 for ptime in $ptimes; do
     start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
-        --audio-in "$work/clicks.wav" --ptime "$ptime"
+        --audio-in "$work/clicks.wav" --audio-out "$work/a-$ptime.wav" --ptime "$ptime"
     bport=$(free_port)
     start_tincan B --listen "udp:127.0.0.1:$bport" --rtp-port "$(free_port 99)" --auto-answer \
-        --audio-out "$work/b-$ptime.wav" --ptime "$ptime"
+        --audio-in "$work/clicks.wav" --audio-out "$work/b-$ptime.wav" --ptime "$ptime"
     send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
     wait_event A '"event":"answered"' 10
     sleep "$latency_secs"
@@ -235,8 +239,10 @@ for ptime in $ptimes; do
     mv "$work/A.stderr" "$work/A-$ptime.stderr"
     mv "$work/B.stderr" "$work/B-$ptime.stderr"
     rm -f "$work"/A.* "$work"/B.*
-    analyse "tincan->tincan one-way, ptime $ptime" "$work/A-$ptime.stderr" "$work/B-$ptime.stderr" \
-        "$work/b-$ptime.wav" "$ptime" -
+    analyse "tincan caller->callee one-way, ptime $ptime" "$work/A-$ptime.stderr" \
+        "$work/B-$ptime.stderr" "$work/b-$ptime.wav" "$ptime" -
+    analyse "tincan callee->caller one-way, ptime $ptime" "$work/B-$ptime.stderr" \
+        "$work/A-$ptime.stderr" "$work/a-$ptime.wav" "$ptime" -
 
     if [[ -n $baresip ]]; then
         conf="$work/baresip-echo-$ptime"
