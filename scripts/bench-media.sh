@@ -303,39 +303,32 @@ cpu_line() { # NAME PID NS_BEFORE
         'BEGIN { printf "%s\t%.2f\n", n, 100 * t / 1e9 / s }' >>"$work/cpu.txt"
 }
 : >"$work/cpu.txt"
-# The 48 kHz call first: it ends there; the 8 kHz one goes on to the memory part.
-start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
-    --audio-in "$work/tone48.wav" --audio-rate 48000
-bport=$(free_port)
-start_tincan B --listen "udp:127.0.0.1:$bport" --rtp-port "$(free_port 99)" --auto-answer \
-    --audio-in "$work/tone48.wav" --audio-rate 48000
-send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
-wait_event A '"event":"answered".*"codec":"opus"' 10
-a0=$(cpu_ns "$A_pid")
-b0=$(cpu_ns "$B_pid")
-sleep "$call_seconds"
-cpu_line "tincan caller (Opus, 48 kHz device)" "$A_pid" "$a0"
-cpu_line "tincan callee (Opus, 48 kHz device)" "$B_pid" "$b0"
-send A '{"cmd":"hangup","call":1}'
-wait_event B '"event":"ended"' 10
+# cpu_call LABEL WAV [ARGS...]: A calls B, both with WAV as microphone and ARGS; the CPU of
+# each over the call. The call ends; A and B stay up.
+cpu_call() {
+    local label=$1 wav=$2
+    shift 2
+    start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
+        --audio-in "$wav" "$@"
+    bport=$(free_port)
+    start_tincan B --listen "udp:127.0.0.1:$bport" --rtp-port "$(free_port 99)" --auto-answer \
+        --audio-in "$wav" "$@"
+    send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
+    wait_event A '"event":"answered".*"codec":"opus"' 10
+    a0=$(cpu_ns "$A_pid")
+    b0=$(cpu_ns "$B_pid")
+    sleep "$call_seconds"
+    cpu_line "tincan caller ($label)" "$A_pid" "$a0"
+    cpu_line "tincan callee ($label)" "$B_pid" "$b0"
+    send A '{"cmd":"hangup","call":1}'
+    wait_event B '"event":"ended"' 10
+}
+cpu_call "Opus, 48 kHz device" "$work/tone48.wav" --audio-rate 48000
 stop_tincan A
 stop_tincan B
 rm -f "$work"/A.* "$work"/B.*
-
-start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
-    --audio-in "$work/tone.wav"
-bport=$(free_port)
-start_tincan B --listen "udp:127.0.0.1:$bport" --rtp-port "$(free_port 99)" --auto-answer \
-    --audio-in "$work/tone.wav"
-send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
-wait_event A '"event":"answered".*"codec":"opus"' 10
-a0=$(cpu_ns "$A_pid")
-b0=$(cpu_ns "$B_pid")
-sleep "$call_seconds"
-cpu_line "tincan caller (Opus, 8 kHz device)" "$A_pid" "$a0"
-cpu_line "tincan callee (Opus, 8 kHz device)" "$B_pid" "$b0"
-send A '{"cmd":"hangup","call":1}'
-wait_event B '"event":"ended"' 10
+# The 8 kHz pair goes on to the memory part.
+cpu_call "Opus, 8 kHz device" "$work/tone.wav"
 # --- 3. memory (Tincan) -------------------------------------------------------------------
 : >"$work/pss.txt"
 send A "{\"cmd\":\"dial\",\"call\":2,\"target\":\"sip:b@127.0.0.1:$bport\"}"

@@ -35,6 +35,25 @@ pub fn frames_with(recording: &Mono, hz: f64) -> Vec<bool> {
         .collect()
 }
 
+/// A hangs up call 1, both quit; their recordings (`a-heard.wav`, `b-heard.wav`).
+fn hang_up(a: &mut Node, b: &mut Node, dir: &Scratch) -> (Mono, Mono) {
+    a.send(r#"{"cmd":"hangup","call":1}"#);
+    a.expect("ended", |v| v["call"] == 1);
+    b.expect("ended", |_| true);
+    finish(a, b, dir)
+}
+
+/// Quits both and reads their recordings (`a-heard.wav`, `b-heard.wav`).
+pub fn finish(a: &mut Node, b: &mut Node, dir: &Scratch) -> (Mono, Mono) {
+    a.send(r#"{"cmd":"quit"}"#);
+    b.send(r#"{"cmd":"quit"}"#);
+    a.expect("stopped", |_| true);
+    b.expect("stopped", |_| true);
+    let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
+    let b_heard = wav::read(&dir.path("b-heard.wav")).expect("B's recording");
+    (a_heard, b_heard)
+}
+
 /// `tincan serve` on 127.0.0.1:`port` with `extra` options, once it has started.
 pub fn serve(name: &'static str, port: u16, dir: &Scratch, extra: &[String]) -> Node {
     let mut args = vec!["--listen".to_owned(), format!("udp:127.0.0.1:{port}")];
@@ -88,16 +107,7 @@ fn each_side_hears_the_other_ones_tone_and_hold_silences_it() {
     a.send(r#"{"cmd":"resume","call":1}"#);
     a.expect("media_updated", |v| v["local_direction"] == "sendrecv");
     std::thread::sleep(Duration::from_millis(1500));
-    a.send(r#"{"cmd":"hangup","call":1}"#);
-    a.expect("ended", |v| v["call"] == 1);
-    b.expect("ended", |_| true);
-    a.send(r#"{"cmd":"quit"}"#);
-    b.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
-    b.expect("stopped", |_| true);
-
-    let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
-    let b_heard = wav::read(&dir.path("b-heard.wav")).expect("B's recording");
+    let (a_heard, b_heard) = hang_up(&mut a, &mut b, &dir);
     let seconds = |m: &Mono| m.samples.len() as f64 / f64::from(m.rate);
     assert!(
         seconds(&a_heard) > 3.0,
@@ -160,16 +170,7 @@ fn a_48_khz_virtual_device_carries_a_7_khz_tone_through_opus() {
     ));
     a.expect("answered", |v| v["call"] == 1 && v["codec"] == "opus");
     std::thread::sleep(Duration::from_millis(2500));
-    a.send(r#"{"cmd":"hangup","call":1}"#);
-    a.expect("ended", |v| v["call"] == 1);
-    b.expect("ended", |_| true);
-    a.send(r#"{"cmd":"quit"}"#);
-    b.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
-    b.expect("stopped", |_| true);
-
-    let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
-    let b_heard = wav::read(&dir.path("b-heard.wav")).expect("B's recording");
+    let (a_heard, b_heard) = hang_up(&mut a, &mut b, &dir);
     assert_eq!((a_heard.rate, b_heard.rate), (48000, 48000));
     let a_frames = frames_with(&a_heard, 440.0);
     let b_frames = frames_with(&b_heard, 7000.0);

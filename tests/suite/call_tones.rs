@@ -2,23 +2,11 @@
 //! speakers recorded: two `tincan serve` processes, the callee answering late or refusing,
 //! and SIPp sending early media.
 
-use crate::audio::serve;
-use crate::audio::{count, frames_with, tone_file};
+use crate::audio::{count, finish, frames_with, serve, tone_file};
 use crate::support::sipp::Sipp;
 use crate::support::{Node, Scratch, free_ports};
 use std::time::Duration;
-use tincan::audio::wav::{self, Mono};
-
-/// Quits both and reads their recordings.
-fn finish(a: &mut Node, b: &mut Node, dir: &Scratch) -> (Mono, Mono) {
-    a.send(r#"{"cmd":"quit"}"#);
-    b.send(r#"{"cmd":"quit"}"#);
-    a.expect("stopped", |_| true);
-    b.expect("stopped", |_| true);
-    let a_heard = wav::read(&dir.path("a-heard.wav")).expect("A's recording");
-    let b_heard = wav::read(&dir.path("b-heard.wav")).expect("B's recording");
-    (a_heard, b_heard)
-}
+use tincan::audio::wav;
 
 /// Two nodes, A (440 Hz microphone) and B (1 kHz), each recording what it plays.
 fn pair(dir: &Scratch, a_extra: &[&str]) -> (Node, Node, u16) {
