@@ -347,11 +347,17 @@ impl Headers {
     }
 
     /// The first header called `name`.
+    #[inline]
     pub(crate) fn first<'a>(&'a self, name: &HeaderName) -> Option<Header<'a>> {
-        self.fields
-            .iter()
-            .find(|f| f.name == *name)
-            .map(|f| self.view(f))
+        self.all(name).next()
+    }
+
+    /// The first header called `name`, and whether another one follows it.
+    #[inline]
+    pub(crate) fn first_and_more<'a>(&'a self, name: &HeaderName) -> Option<(Header<'a>, bool)> {
+        let mut all = self.all(name);
+        let first = all.next()?;
+        Some((first, all.fields.any(|f| f.name == *name)))
     }
 
     /// Every value of `name`, in order.
@@ -360,11 +366,13 @@ impl Headers {
     }
 
     /// Every header called `name`, in order.
-    pub(crate) fn all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = Header<'a>> + 'a {
-        self.fields
-            .iter()
-            .filter(move |f| f.name == *name)
-            .map(|f| self.view(f))
+    #[inline]
+    pub(crate) fn all<'a, 'n>(&'a self, name: &'n HeaderName) -> Named<'a, 'n> {
+        Named {
+            headers: self,
+            fields: self.fields.iter(),
+            name,
+        }
     }
 
     /// Whether `name` is present.
@@ -437,6 +445,27 @@ impl Headers {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
+    }
+}
+
+/// The headers of one name (see [`Headers::all`]).
+pub(crate) struct Named<'a, 'n> {
+    headers: &'a Headers,
+    fields: std::slice::Iter<'a, Field>,
+    name: &'n HeaderName,
+}
+
+impl<'a> Iterator for Named<'a, '_> {
+    type Item = Header<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Header<'a>> {
+        for f in self.fields.by_ref() {
+            if f.name == *self.name {
+                return Some(self.headers.view(f));
+            }
+        }
+        None
     }
 }
 

@@ -44,11 +44,10 @@ impl Headers {
     /// move through), then the remaining headers are checked for a second one.
     #[inline]
     fn only<T>(&self, name: &HeaderName, parse: Parser<T>) -> Result<T, Only> {
-        let mut rest = self.all(name);
-        let h = rest.next().ok_or(Only::Absent)?;
+        let (h, more) = self.first_and_more(name).ok_or(Only::Absent)?;
         let value = parse(h.src(), trim_wsp(h.value))
             .map_err(|e| Only::Error(ParseError::header(name.as_str(), e)))?;
-        if rest.next().is_some() {
+        if more {
             return Err(Only::Error(ParseError::header(
                 name.as_str(),
                 SyntaxError::new(ErrorKind::DuplicateHeader, 0),
