@@ -6,11 +6,20 @@
 #                               so nothing touches the user's own settings, keyring or logs
 
 start_xvfb() {
-  display=99
-  while [[ -e /tmp/.X11-unix/X$display || -e /tmp/.X$display-lock ]]; do display=$((display + 1)); done
-  timeout "$1" Xvfb ":$display" -screen 0 1024x768x24 -nolisten tcp >"$2/xvfb.log" 2>&1 &
+  # Xvfb picks a free display itself and writes its number (-displayfd): two scripts started
+  # at once cannot take the same one (choosing by lock files raced, and the loser's window
+  # then opened on the winner's server, which went away with it).
+  local number="$2/xvfb.display"
+  : >"$number"
+  timeout "$1" Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$number" \
+    >"$2/xvfb.log" 2>&1 &
   xvfb_pid=$!
-  for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$display ]] && break; sleep 0.1; done
+  display=""
+  for _ in $(seq 100); do
+    display=$(tr -dc '0-9' <"$number")
+    [[ -n $display ]] && break
+    sleep 0.1
+  done
   # The socket can exist before the server answers: wait until it does.
   for _ in $(seq 50); do
     DISPLAY=":$display" xdotool getdisplaygeometry >/dev/null 2>&1 && break

@@ -150,6 +150,16 @@ mod tests {
         let mut rtp = RtpSocket::new(socket).unwrap();
         let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
         assert!(rtp.recv(Instant::now(), SystemTime::now()).is_none());
+        // The kernel turns arrival stamps on for the whole stack lazily (a deferred static
+        // key): until then a datagram is stamped when it is read. Wait for that first.
+        let stamping = (0..100).any(|_| {
+            sender.send_to(b"warm-up", to).unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+            let now = Instant::now();
+            let at = rtp.recv(now, SystemTime::now()).map(|d| d.at);
+            at.is_some_and(|at| now.duration_since(at) >= Duration::from_millis(5))
+        });
+        assert!(stamping, "the kernel never stamped a datagram on arrival");
         let sent = Instant::now();
         sender.send_to(b"one", to).unwrap();
         std::thread::sleep(Duration::from_millis(60));

@@ -407,7 +407,7 @@ fn is_target_refresh(method: &Method) -> bool {
 
 /// The `tag` parameter as written (RFC 3261 §19.3).
 fn tag(addr: &NameAddr) -> Option<Text> {
-    addr.params.get("tag").and_then(|p| p.value.clone())
+    addr.params.get("tag").and_then(|p| p.value)
 }
 
 /// The tag parameter, empty when absent (a null tag, RFC 3261 §12.1.1, §12.1.2).

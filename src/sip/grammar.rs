@@ -250,66 +250,125 @@ impl Param {
 
     /// The value with surrounding quotes removed (escapes are left as written).
     pub fn unquoted(&self) -> Option<&str> {
-        self.value.as_deref().map(|v| {
-            if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-                &v[1..v.len() - 1]
-            } else {
-                v
-            }
-        })
+        self.value.as_deref().map(unquote)
+    }
+}
+
+/// `v` without surrounding double quotes, if it has them.
+pub(crate) fn unquote(v: &str) -> &str {
+    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+        &v[1..v.len() - 1]
+    } else {
+        v
     }
 }
 
 impl fmt::Display for Param {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)?;
-        if let Some(v) = &self.value {
-            f.write_str("=")?;
-            f.write_str(v)?;
-        }
-        Ok(())
+        write_param(f, &self.name, self.value.as_deref())
     }
 }
 
+fn write_param(f: &mut fmt::Formatter<'_>, name: &str, value: Option<&str>) -> fmt::Result {
+    f.write_str(name)?;
+    if let Some(v) = value {
+        f.write_str("=")?;
+        f.write_str(v)?;
+    }
+    Ok(())
+}
+
 /// An ordered list of parameters; lookups ignore the case of names (RFC 3261 §7.3.1).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Params(pub Vec<Param>);
+///
+/// Parsed parameters stay the (already checked) text they were written as, and lookups scan
+/// it: no list to allocate for the one or two parameters a value usually carries. The first
+/// change turns them into a list.
+#[derive(Clone, Default)]
+pub struct Params(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `*( SEMI param )` as written, checked by [`parse_params`] with this syntax; and how
+    /// many parameters it holds.
+    Raw(Text, ParamSyntax, u32),
+    /// Parameters built or changed in code.
+    List(Vec<Param>),
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::List(Vec::new())
+    }
+}
 
 impl Params {
     /// No parameters.
     pub const fn new() -> Self {
-        Params(Vec::new())
+        Params(Repr::List(Vec::new()))
+    }
+
+    /// Name and value (as written) of each parameter, borrowed, in order.
+    pub(crate) fn pairs(&self) -> Pairs<'_> {
+        match &self.0 {
+            Repr::Raw(t, syntax, _) => Pairs::Raw {
+                s: t,
+                i: 0,
+                syntax: *syntax,
+            },
+            Repr::List(v) => Pairs::List(v.iter()),
+        }
+    }
+
+    /// The unquoted value of the first parameter called `name`: `None` when absent,
+    /// `Some(None)` for a flag.
+    pub(crate) fn find(&self, name: &str) -> Option<Option<&str>> {
+        self.pairs()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.map(unquote))
     }
 
     /// The first parameter called `name` (case-insensitive).
-    pub fn get(&self, name: &str) -> Option<&Param> {
-        self.0.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    pub fn get(&self, name: &str) -> Option<Param> {
+        self.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// Whether a parameter called `name` is present (with or without a value).
     pub fn contains(&self, name: &str) -> bool {
-        self.get(name).is_some()
+        self.find(name).is_some()
     }
 
     /// The unquoted value of `name`; `None` when absent or a flag.
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(Param::unquoted)
+        self.find(name).flatten()
+    }
+
+    /// The parameters as a list, to change them.
+    fn list_mut(&mut self) -> &mut Vec<Param> {
+        if let Repr::Raw(..) = self.0 {
+            let list = self.iter().collect();
+            self.0 = Repr::List(list);
+        }
+        match &mut self.0 {
+            Repr::List(v) => v,
+            Repr::Raw(..) => unreachable!("turned into a list above"),
+        }
     }
 
     /// Appends a parameter (even when one of that name exists).
     pub fn push(&mut self, param: Param) {
-        if self.0.capacity() == 0 {
+        let list = self.list_mut();
+        if list.capacity() == 0 {
             // Most values carry one or two parameters: one allocation sized for them, not
             // the growth path.
-            self.0 = Vec::with_capacity(2);
+            list.reserve_exact(2);
         }
-        self.0.push(param);
+        list.push(param);
     }
 
     /// Sets `name` to `value`, replacing an existing parameter of that name in place.
     pub fn set(&mut self, name: &str, value: Option<Text>) {
         match self
-            .0
+            .list_mut()
             .iter_mut()
             .find(|p| p.name.eq_ignore_ascii_case(name))
         {
@@ -320,22 +379,153 @@ impl Params {
 
     /// Removes every parameter called `name`.
     pub fn remove(&mut self, name: &str) {
-        self.0.retain(|p| !p.name.eq_ignore_ascii_case(name));
+        self.list_mut()
+            .retain(|p| !p.name.eq_ignore_ascii_case(name));
     }
 
     /// Iterates the parameters in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Param> {
-        self.0.iter()
+    pub fn iter(&self) -> ParamIter<'_> {
+        match &self.0 {
+            Repr::Raw(t, ..) => ParamIter(IterRepr::Raw(t, self.pairs())),
+            Repr::List(v) => ParamIter(IterRepr::List(v.iter())),
+        }
     }
 
     /// The number of parameters.
     pub fn len(&self) -> usize {
-        self.0.len()
+        match &self.0 {
+            Repr::Raw(_, _, n) => *n as usize,
+            Repr::List(v) => v.len(),
+        }
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
+    }
+}
+
+/// Borrowed name and value of each parameter (see [`Params::pairs`]).
+#[derive(Debug)]
+pub(crate) enum Pairs<'a> {
+    Raw {
+        s: &'a str,
+        i: usize,
+        syntax: ParamSyntax,
+    },
+    List(std::slice::Iter<'a, Param>),
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a str, Option<&'a str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Pairs::Raw { s, i, syntax } => {
+                let s: &'a str = s;
+                let (name, value, next) = next_checked_param(s, *i, *syntax)?;
+                *i = next;
+                Some((name, value))
+            }
+            Pairs::List(it) => it.next().map(|p| (p.name.as_str(), p.value.as_deref())),
+        }
+    }
+}
+
+/// The parameter of `s` at `i` (after optional whitespace, its `;`), in text that
+/// [`parse_params`] has checked: only the delimiters are looked for. Returns name, value and
+/// where the parameter ends.
+fn next_checked_param(
+    s: &str,
+    i: usize,
+    syntax: ParamSyntax,
+) -> Option<(&str, Option<&str>, usize)> {
+    let b = s.as_bytes();
+    let header = syntax == ParamSyntax::Header;
+    let skip = |at: usize| if header { skip_wsp(b, at) } else { at };
+    let at = skip(i);
+    if b.get(at) != Some(&b';') {
+        return None;
+    }
+    let start = skip(at + 1);
+    let mut end = start;
+    while end < b.len() && !matches!(b[end], b'=' | b';' | b' ' | b'\t') {
+        end += 1;
+    }
+    let name = s.get(start..end)?;
+    let eq = skip(end);
+    if b.get(eq) != Some(&b'=') {
+        return Some((name, None, end));
+    }
+    let v_start = skip(eq + 1);
+    let mut j = v_start;
+    if header && b.get(j) == Some(&b'"') {
+        j += 1;
+        while j < b.len() {
+            match b[j] {
+                b'\\' => j += 2,
+                b'"' => {
+                    j += 1;
+                    break;
+                }
+                _ => j += 1,
+            }
+        }
+        j = j.min(b.len());
+    } else {
+        while j < b.len() && !matches!(b[j], b';' | b' ' | b'\t') {
+            j += 1;
+        }
+    }
+    Some((name, Some(s.get(v_start..j)?), j))
+}
+
+/// The parameters of a [`Params`] in order (owned: parsed ones share the message buffer).
+#[derive(Debug)]
+pub struct ParamIter<'a>(IterRepr<'a>);
+
+#[derive(Debug)]
+enum IterRepr<'a> {
+    Raw(&'a Text, Pairs<'a>),
+    List(std::slice::Iter<'a, Param>),
+}
+
+impl Iterator for ParamIter<'_> {
+    type Item = Param;
+
+    fn next(&mut self) -> Option<Param> {
+        match &mut self.0 {
+            IterRepr::Raw(src, pairs) => {
+                let (name, value) = pairs.next()?;
+                Some(Param {
+                    name: src.slice_or_static(name, &COMMON_PARAMS),
+                    value: value.map(|v| src.slice_ref(v)),
+                })
+            }
+            IterRepr::List(it) => it.next().cloned(),
+        }
+    }
+}
+
+impl PartialEq for Params {
+    /// The same parameters (names and values exactly as written) in the same order.
+    fn eq(&self, other: &Self) -> bool {
+        self.pairs().eq(other.pairs())
+    }
+}
+impl Eq for Params {}
+
+impl std::hash::Hash for Params {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for pair in self.pairs() {
+            pair.hash(state);
+        }
+    }
+}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.pairs()).finish()
     }
 }
 
@@ -350,8 +540,8 @@ impl FromIterator<Param> for Params {
 }
 
 impl<'a> IntoIterator for &'a Params {
-    type Item = &'a Param;
-    type IntoIter = std::slice::Iter<'a, Param>;
+    type Item = Param;
+    type IntoIter = ParamIter<'a>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
     }
@@ -360,8 +550,9 @@ impl<'a> IntoIterator for &'a Params {
 impl fmt::Display for Params {
     /// Prints `;name=value` for each parameter.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for p in self {
-            write!(f, ";{p}")?;
+        for (name, value) in self.pairs() {
+            f.write_str(";")?;
+            write_param(f, name, value)?;
         }
         Ok(())
     }
@@ -399,30 +590,62 @@ pub fn parse_params(
     s: &str,
     syntax: ParamSyntax,
 ) -> Result<(Params, usize), SyntaxError> {
+    parse_params_checked(src, s, syntax, |_, _| Ok(()))
+}
+
+/// [`parse_params`], calling `check(name, value)` on each parameter as it is found (an
+/// error from it is the parse error).
+pub(crate) fn parse_params_checked(
+    src: &Text,
+    s: &str,
+    syntax: ParamSyntax,
+    mut check: impl FnMut(&str, Option<&str>) -> Result<(), SyntaxError>,
+) -> Result<(Params, usize), SyntaxError> {
     let b = s.as_bytes();
-    let mut params = Params::new();
-    let mut i = if syntax == ParamSyntax::Header {
-        skip_wsp(b, 0)
-    } else {
-        0
-    };
+    let header = syntax == ParamSyntax::Header;
+    let mut i = if header { skip_wsp(b, 0) } else { 0 };
+    let mut end = 0;
+    let mut count = 0u32;
     while i < b.len() && b[i] == b';' {
-        let (param, next) = parse_one_param(src, s, i + 1, syntax)?;
-        params.push(param);
-        i = next;
-        if syntax == ParamSyntax::Header {
+        let p = scan_param(s, i + 1, syntax)?;
+        let value = p.value.map(|(a, z)| &s[a..z]);
+        check(&s[p.name.0..p.name.1], value).map_err(|e| SyntaxError::new(e.kind, i + e.at))?;
+        i = p.next;
+        end = i;
+        // A value is at most MAX_MESSAGE_SIZE long: the count cannot overflow.
+        count = count.saturating_add(1);
+        if header {
             i = skip_wsp(b, i);
         }
     }
+    let params = if end == 0 {
+        Params::new()
+    } else {
+        Params(Repr::Raw(src.slice_ref(&s[..end]), syntax, count))
+    };
     Ok((params, i))
 }
 
-fn parse_one_param(
-    src: &Text,
-    s: &str,
-    start: usize,
-    syntax: ParamSyntax,
-) -> Result<(Param, usize), SyntaxError> {
+/// Parameter names nearly every message repeats: iterating gives them as static strings.
+const COMMON_PARAMS: [&str; 7] = [
+    "tag",
+    "branch",
+    "rport",
+    "received",
+    "transport",
+    "lr",
+    "expires",
+];
+
+/// Where one parameter's name and value (if any) are, and where the parameter ends.
+struct ParamSpan {
+    name: (usize, usize),
+    value: Option<(usize, usize)>,
+    next: usize,
+}
+
+/// Checks one `param` of `s` starting at `start` (just after its `;`).
+fn scan_param(s: &str, start: usize, syntax: ParamSyntax) -> Result<ParamSpan, SyntaxError> {
     let b = s.as_bytes();
     let header = syntax == ParamSyntax::Header;
     let name_ok = |c: u8| {
@@ -443,19 +666,14 @@ fn parse_one_param(
             start.saturating_sub(1),
         ));
     }
-    const COMMON: [&str; 7] = [
-        "tag",
-        "branch",
-        "rport",
-        "received",
-        "transport",
-        "lr",
-        "expires",
-    ];
-    let name = src.slice_or_static(&s[name_start..i], &COMMON);
+    let name = (name_start, i);
     let mut j = if header { skip_wsp(b, i) } else { i };
     if j >= b.len() || b[j] != b'=' {
-        return Ok((Param { name, value: None }, i));
+        return Ok(ParamSpan {
+            name,
+            value: None,
+            next: i,
+        });
     }
     j += 1;
     if header {
@@ -480,8 +698,11 @@ fn parse_one_param(
             return Err(SyntaxError::new(ErrorKind::EmptyElement, v_start));
         }
     }
-    let value = Some(src.slice_ref(&s[v_start..j]));
-    Ok((Param { name, value }, j))
+    Ok(ParamSpan {
+        name,
+        value: Some((v_start, j)),
+        next: j,
+    })
 }
 
 /// Decodes every `%HH` escape (RFC 3261 §19.1.2); a `%` not followed by two hex digits is

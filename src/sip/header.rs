@@ -239,71 +239,183 @@ impl fmt::Display for HeaderName {
     }
 }
 
-/// One header field: its name and its value as written (folding removed, ends trimmed).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Header {
+/// One header field: its name and its value as written (folding removed, ends trimmed),
+/// borrowed from the message.
+#[derive(Clone, Copy)]
+pub struct Header<'a> {
     /// The name.
-    pub name: HeaderName,
+    pub name: &'a HeaderName,
     /// The raw value.
-    pub value: Text,
+    pub value: &'a str,
+    /// The text `value` is a slice of.
+    src: &'a Text,
+}
+
+impl<'a> Header<'a> {
+    /// The value as an owned [`Text`] (a parsed value shares the message buffer: no copy).
+    pub fn value_text(&self) -> Text {
+        self.src.slice_ref(self.value)
+    }
+
+    /// The text the value is a slice of, for parsers that keep slices of it.
+    pub(crate) fn src(&self) -> &'a Text {
+        self.src
+    }
+}
+
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {:?}", self.name, self.value)
+    }
+}
+
+/// A header field as stored: a parsed value is a span of the head it was parsed from (no
+/// reference to count per header); values set in code own their text.
+#[derive(Clone)]
+struct Field {
+    name: HeaderName,
+    value: Value,
+}
+
+#[derive(Clone)]
+enum Value {
+    /// `head[start..end]`.
+    Span(u32, u32),
+    Owned(Text),
 }
 
 /// The header fields of a message, in order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Headers(pub Vec<Header>);
+#[derive(Clone, Default)]
+pub struct Headers {
+    /// The head the message was parsed from (empty for one built in code).
+    head: Text,
+    fields: Vec<Field>,
+}
 
 impl Headers {
     /// No headers.
     pub const fn new() -> Self {
-        Headers(Vec::new())
+        Headers {
+            head: Text::new(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// No headers yet, for a message parsed from `head`: see [`Headers::push_span`].
+    pub(crate) fn with_head(head: Text, capacity: usize) -> Self {
+        Headers {
+            head,
+            fields: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Appends a header whose value is `head[start..end]` (`head` as given to
+    /// [`Headers::with_head`]; the range must lie on char boundaries inside it).
+    pub(crate) fn push_span(&mut self, name: HeaderName, start: usize, end: usize) {
+        // MAX_MESSAGE_SIZE keeps offsets far below u32::MAX.
+        self.fields.push(Field {
+            name,
+            value: Value::Span(start as u32, end as u32),
+        });
+    }
+
+    /// The header at `field`.
+    #[inline]
+    fn view<'a>(&'a self, field: &'a Field) -> Header<'a> {
+        let (src, value) = match &field.value {
+            Value::Span(start, end) => (
+                &self.head,
+                self.head.get(*start as usize..*end as usize).unwrap_or(""),
+            ),
+            Value::Owned(t) => (t, t.as_str()),
+        };
+        Header {
+            name: &field.name,
+            value,
+            src,
+        }
     }
 
     /// The first value of `name`.
-    pub fn get(&self, name: &HeaderName) -> Option<&Text> {
-        self.0.iter().find(|h| h.name == *name).map(|h| &h.value)
+    pub fn get(&self, name: &HeaderName) -> Option<&str> {
+        self.first(name).map(|h| h.value)
+    }
+
+    /// The first value of `name` as an owned [`Text`] (sharing the message buffer).
+    pub fn get_text(&self, name: &HeaderName) -> Option<Text> {
+        self.first(name).map(|h| h.value_text())
+    }
+
+    /// The first header called `name`.
+    #[inline]
+    pub(crate) fn first<'a>(&'a self, name: &HeaderName) -> Option<Header<'a>> {
+        self.all(name).next()
+    }
+
+    /// The first header called `name`, and whether another one follows it.
+    #[inline]
+    pub(crate) fn first_and_more<'a>(&'a self, name: &HeaderName) -> Option<(Header<'a>, bool)> {
+        let mut all = self.all(name);
+        let first = all.next()?;
+        Some((first, all.fields.any(|f| f.name == *name)))
     }
 
     /// Every value of `name`, in order.
-    pub fn get_all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a Text> + 'a {
-        self.0
-            .iter()
-            .filter(move |h| h.name == *name)
-            .map(|h| &h.value)
+    pub fn get_all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a str> + 'a {
+        self.all(name).map(|h| h.value)
+    }
+
+    /// Every header called `name`, in order.
+    #[inline]
+    pub(crate) fn all<'a, 'n>(&'a self, name: &'n HeaderName) -> Named<'a, 'n> {
+        Named {
+            headers: self,
+            fields: self.fields.iter(),
+            name,
+        }
     }
 
     /// Whether `name` is present.
     pub fn contains(&self, name: &HeaderName) -> bool {
-        self.get(name).is_some()
+        self.fields.iter().any(|f| f.name == *name)
     }
 
     /// Appends a header.
     pub fn push(&mut self, name: HeaderName, value: impl Into<Text>) {
-        self.0.push(Header {
+        self.fields.push(Field {
             name,
-            value: value.into(),
+            value: Value::Owned(value.into()),
         });
     }
 
     /// Inserts a header before every other (a new top Via, RFC 3261 §8.1.1.7).
     pub fn push_front(&mut self, name: HeaderName, value: impl Into<Text>) {
-        self.0.insert(
+        self.fields.insert(
             0,
-            Header {
+            Field {
                 name,
-                value: value.into(),
+                value: Value::Owned(value.into()),
             },
         );
+    }
+
+    /// Replaces the value of the header at `index` (in [`Headers::iter`] order); nothing
+    /// happens when there is no such header.
+    pub fn set_at(&mut self, index: usize, value: impl Into<Text>) {
+        if let Some(f) = self.fields.get_mut(index) {
+            f.value = Value::Owned(value.into());
+        }
     }
 
     /// Replaces every `name` header with one holding `value`, at the first one's place.
     pub fn set(&mut self, name: HeaderName, value: impl Into<Text>) {
         let value = value.into();
-        match self.0.iter().position(|h| h.name == name) {
+        match self.fields.iter().position(|f| f.name == name) {
             Some(i) => {
-                self.0[i].value = value;
+                self.fields[i].value = Value::Owned(value);
                 let mut seen = 0;
-                self.0.retain(|h| {
-                    if h.name == name {
+                self.fields.retain(|f| {
+                    if f.name == name {
                         seen += 1;
                         seen == 1
                     } else {
@@ -317,22 +429,61 @@ impl Headers {
 
     /// Removes every `name` header.
     pub fn remove(&mut self, name: &HeaderName) {
-        self.0.retain(|h| h.name != *name);
+        self.fields.retain(|f| f.name != *name);
     }
 
     /// Iterates all headers in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Header> {
-        self.0.iter()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Header<'_>> + ExactSizeIterator + '_ {
+        self.fields.iter().map(|f| self.view(f))
     }
 
     /// The number of header lines.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.fields.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.fields.is_empty()
+    }
+}
+
+/// The headers of one name (see [`Headers::all`]).
+pub(crate) struct Named<'a, 'n> {
+    headers: &'a Headers,
+    fields: std::slice::Iter<'a, Field>,
+    name: &'n HeaderName,
+}
+
+impl<'a> Iterator for Named<'a, '_> {
+    type Item = Header<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Header<'a>> {
+        for f in self.fields.by_ref() {
+            if f.name == *self.name {
+                return Some(self.headers.view(f));
+            }
+        }
+        None
+    }
+}
+
+impl PartialEq for Headers {
+    /// The same names and values in the same order, wherever the values are stored.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|(a, b)| a.name == b.name && a.value == b.value)
+    }
+}
+impl Eq for Headers {}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -384,7 +535,7 @@ mod tests {
         h.push(HeaderName::Via, "c");
         h.set(HeaderName::Via, "z");
         assert_eq!(h.len(), 2);
-        assert_eq!(h.0[0].value, "z");
+        assert_eq!(h.iter().next().unwrap().value, "z");
         h.push_front(HeaderName::Via, "top");
         assert_eq!(h.get(&HeaderName::Via).unwrap(), "top");
         h.remove(&HeaderName::Via);

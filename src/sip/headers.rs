@@ -44,11 +44,10 @@ impl Headers {
     /// move through), then the remaining headers are checked for a second one.
     #[inline]
     fn only<T>(&self, name: &HeaderName, parse: Parser<T>) -> Result<T, Only> {
-        let mut rest = self.iter();
-        let h = rest.find(|h| h.name == *name).ok_or(Only::Absent)?;
-        let value = parse(&h.value, trim_wsp(&h.value))
+        let (h, more) = self.first_and_more(name).ok_or(Only::Absent)?;
+        let value = parse(h.src(), trim_wsp(h.value))
             .map_err(|e| Only::Error(ParseError::header(name.as_str(), e)))?;
-        if rest.any(|h| h.name == *name) {
+        if more {
             return Err(Only::Error(ParseError::header(
                 name.as_str(),
                 SyntaxError::new(ErrorKind::DuplicateHeader, 0),
@@ -60,10 +59,9 @@ impl Headers {
     /// Parses every element of the list header `name`, across all its lines.
     pub fn list<T>(&self, name: &HeaderName, parse: Parser<T>) -> Result<Vec<T>, ParseError> {
         let mut out = Vec::new();
-        for h in self.iter().filter(|h| h.name == *name) {
-            let v: &str = &h.value;
-            for_each_element(v, |at, el| {
-                out.push(parse(&h.value, el).map_err(|e| SyntaxError::new(e.kind, at + e.at))?);
+        for h in self.all(name) {
+            for_each_element(h.value, |at, el| {
+                out.push(parse(h.src(), el).map_err(|e| SyntaxError::new(e.kind, at + e.at))?);
                 Ok(())
             })
             .map_err(|e| ParseError::header(name.as_str(), e))?;
@@ -88,9 +86,10 @@ impl Headers {
     /// The top Via only (cheaper than [`Headers::via`]); an error when there is none.
     pub fn top_via(&self) -> Result<Via, ParseError> {
         let name = HeaderName::Via;
-        let h = self.get(&name).ok_or_else(|| {
+        let h = self.first(&name).ok_or_else(|| {
             ParseError::header("Via", SyntaxError::new(ErrorKind::MissingHeader, 0))
         })?;
+        let (src, h) = (h.src(), h.value);
         // One element (the usual case): parse it directly, as `for_each_element` would hand
         // it over, without a closure and an `Option` to move the value through.
         if find_byte(h, b',').is_none() {
@@ -102,14 +101,14 @@ impl Headers {
                     SyntaxError::new(ErrorKind::EmptyElement, 0),
                 ));
             }
-            return Via::parse_in(h, el)
+            return Via::parse_in(src, el)
                 .map_err(|e| ParseError::header("Via", SyntaxError::new(e.kind, lead + e.at)));
         }
         let mut first = None;
         for_each_element(h, |at, el| {
             if first.is_none() {
                 first =
-                    Some(Via::parse_in(h, el).map_err(|e| SyntaxError::new(e.kind, at + e.at))?);
+                    Some(Via::parse_in(src, el).map_err(|e| SyntaxError::new(e.kind, at + e.at))?);
             }
             Ok(())
         })
@@ -266,20 +265,22 @@ impl Headers {
     }
 
     /// User-Agent, as written.
-    pub fn user_agent(&self) -> Option<&Text> {
+    pub fn user_agent(&self) -> Option<&str> {
         self.get(&HeaderName::UserAgent)
     }
 
     /// Server, as written.
-    pub fn server(&self) -> Option<&Text> {
+    pub fn server(&self) -> Option<&str> {
         self.get(&HeaderName::Server)
     }
 
     /// Parses each line of `name` as one value (headers whose values contain commas but are
     /// not lists, like the authentication headers).
     fn each<T>(&self, name: &HeaderName, parse: Parser<T>) -> Result<Vec<T>, ParseError> {
-        self.get_all(name)
-            .map(|v| parse(v, trim_wsp(v)).map_err(|e| ParseError::header(name.as_str(), e)))
+        self.all(name)
+            .map(|h| {
+                parse(h.src(), trim_wsp(h.value)).map_err(|e| ParseError::header(name.as_str(), e))
+            })
             .collect()
     }
 }

@@ -302,7 +302,7 @@ impl Message {
         }
         let mut wrote_length = false;
         for h in self.headers().iter() {
-            if h.name == HeaderName::ContentLength {
+            if *h.name == HeaderName::ContentLength {
                 if wrote_length {
                     continue;
                 }
@@ -310,7 +310,7 @@ impl Message {
                 write!(out, "Content-Length: {}\r\n", self.body().len())?;
             } else {
                 write!(out, "{}: ", h.name)?;
-                write_line_safe(out, &h.value)?;
+                write_line_safe(out, h.value)?;
                 out.write_str("\r\n")?;
             }
         }

@@ -4,7 +4,7 @@
 
 use super::error::{ErrorKind, ParseError};
 use super::grammar::{find_byte, is_token_char, parse_u32, trim_wsp};
-use super::header::{Header, HeaderName, Headers};
+use super::header::{HeaderName, Headers};
 use super::message::{Message, Request, Response, StatusCode, Version};
 use super::method::Method;
 use super::text::Text;
@@ -264,7 +264,7 @@ fn parse_head(head: &[u8], lines: &Lines) -> Result<Head, ParseError> {
         return Err(ParseError::start_line(ErrorKind::UnexpectedChar('\r'), cr));
     }
     let start = parse_start_line(&src, &s[..first_end])?;
-    let mut headers: Vec<Header> = Vec::with_capacity(lines.len.max(16));
+    let mut headers = Headers::with_head(src.clone(), lines.len.max(16));
     // The value of the header being folded, built once (not re-copied per continuation line).
     let mut folded: Option<String> = None;
     for n in 1..lines.len {
@@ -279,6 +279,7 @@ fn parse_head(head: &[u8], lines: &Lines) -> Result<Head, ParseError> {
             // RFC 3261 §7.3.1: a line starting with whitespace continues the previous one;
             // the fold and surrounding whitespace become a single SP.
             let prev = headers
+                .iter()
                 .last()
                 .ok_or(ParseError::framing(ErrorKind::BadHeaderLine, pos))?;
             let cont = trim_wsp(line);
@@ -291,32 +292,39 @@ fn parse_head(head: &[u8], lines: &Lines) -> Result<Head, ParseError> {
             }
         } else if !line.is_empty() {
             flush_folded(&mut headers, &mut folded);
-            headers.push(parse_header_line(&src, line, pos)?);
+            let (name, start, end) = parse_header_line(&src, line, pos)?;
+            headers.push_span(name, start, end);
         }
         pos = next;
     }
     flush_folded(&mut headers, &mut folded);
-    Ok(Head(Headers(headers), start))
+    Ok(Head(headers, start))
 }
 
-fn flush_folded(headers: &mut [Header], folded: &mut Option<String>) {
-    if let (Some(value), Some(last)) = (folded.take(), headers.last_mut()) {
-        last.value = Text::from(value);
+fn flush_folded(headers: &mut Headers, folded: &mut Option<String>) {
+    if let Some(value) = folded.take() {
+        headers.set_at(headers.len().wrapping_sub(1), value);
     }
 }
 
-/// Parses `name HCOLON value`; `line` holds no CR.
-fn parse_header_line(src: &Text, line: &str, at: usize) -> Result<Header, ParseError> {
+/// Parses `name HCOLON value`; `line` holds no CR and starts at `at` in `src`. Returns the
+/// name and where the value starts and ends in `src`.
+fn parse_header_line(
+    src: &Text,
+    line: &str,
+    at: usize,
+) -> Result<(HeaderName, usize, usize), ParseError> {
+    let span = |value: &str| {
+        let start = at + (value.as_ptr() as usize - line.as_ptr() as usize);
+        (start, start + value.len())
+    };
     let b = line.as_bytes();
     // Fast path: a known name right before the colon (it is a token then, so nothing more
     // to check).
     if let Some(colon) = find_byte(line, b':') {
         if let Some(name) = HeaderName::known(&b[..colon]) {
-            let value = trim_wsp(&line[colon + 1..]);
-            return Ok(Header {
-                name,
-                value: src.slice_ref(value),
-            });
+            let (start, end) = span(trim_wsp(&line[colon + 1..]));
+            return Ok((name, start, end));
         }
     }
     let name_end = b.iter().position(|&c| !is_token_char(c)).unwrap_or(b.len());
@@ -330,11 +338,8 @@ fn parse_header_line(src: &Text, line: &str, at: usize) -> Result<Header, ParseE
         return Err(ParseError::framing(ErrorKind::BadHeaderLine, at));
     }
     let name = HeaderName::parse_in(src, &line[..name_end]);
-    let value = trim_wsp(&line[colon + 1..]);
-    Ok(Header {
-        name,
-        value: src.slice_ref(value),
-    })
+    let (start, end) = span(trim_wsp(&line[colon + 1..]));
+    Ok((name, start, end))
 }
 
 /// `Request-Line = Method SP Request-URI SP SIP-Version` or

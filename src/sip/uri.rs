@@ -431,21 +431,16 @@ fn decoded_eq_ignore_case(a: &str, b: &str) -> bool {
 fn params_equivalent(a: &Params, b: &Params) -> bool {
     const STRICT: [&str; 5] = ["user", "ttl", "method", "maddr", "transport"];
     let one_sided = |x: &Params, y: &Params| {
-        x.iter().any(|p| {
+        x.pairs().any(|(name, value)| {
             let mut named = y
-                .iter()
-                .filter(|q| decoded_eq_ignore_case(&q.name, &p.name))
+                .pairs()
+                .filter(|(n, _)| decoded_eq_ignore_case(n, name))
                 .peekable();
             if named.peek().is_none() {
-                return STRICT.iter().any(|s| decoded_eq_ignore_case(&p.name, s));
+                return STRICT.iter().any(|s| decoded_eq_ignore_case(name, s));
             }
             // A repeated parameter matches when any same-named one has the same value.
-            !named.any(|q| {
-                decoded_eq_ignore_case(
-                    p.value.as_deref().unwrap_or(""),
-                    q.value.as_deref().unwrap_or(""),
-                )
-            })
+            !named.any(|(_, v)| decoded_eq_ignore_case(value.unwrap_or(""), v.unwrap_or("")))
         })
     };
     !one_sided(a, b) && !one_sided(b, a)

@@ -95,7 +95,7 @@ fn answer(request: &Request, code: u16, contact: Option<&str>) -> Response {
     let mut r = Response::new(StatusCode::new(code).unwrap());
     for name in [HeaderName::Via, HeaderName::From, HeaderName::CallId] {
         if let Some(value) = request.headers.get(&name) {
-            r.headers.push(name, value.clone());
+            r.headers.push(name, value);
         }
     }
     let mut to = request.headers.to().unwrap();

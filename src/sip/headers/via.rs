@@ -1,7 +1,9 @@
 //! The Via header (RFC 3261 §20.42, §18.2.1, grammar §25.1; `rport` RFC 3581).
 
 use crate::sip::error::{ErrorKind, SyntaxError};
-use crate::sip::grammar::{ParamSyntax, Params, is_token_char, parse_params, parse_u32, skip_wsp};
+use crate::sip::grammar::{
+    ParamSyntax, Params, is_token_char, parse_params_checked, parse_u32, skip_wsp, unquote,
+};
 use crate::sip::text::Text;
 use crate::sip::uri::{Host, host_chars};
 use std::fmt;
@@ -56,8 +58,11 @@ impl Via {
             return Err(SyntaxError::new(ErrorKind::UnexpectedEnd, i));
         }
         let (host, port, i) = sent_by(src, s, j)?;
-        let (params, used) = parse_params(src, &s[i..], ParamSyntax::Header)
-            .map_err(|e| SyntaxError::new(e.kind, i + e.at))?;
+        let mut seen = 0u8;
+        let (params, used) = parse_params_checked(src, &s[i..], ParamSyntax::Header, |n, v| {
+            check_param(&mut seen, n, v)
+        })
+        .map_err(|e| SyntaxError::new(e.kind, i + e.at))?;
         let end = i + used;
         if end < b.len() {
             return Err(SyntaxError::new(
@@ -65,49 +70,20 @@ impl Via {
                 end,
             ));
         }
-        let via = Via {
+        Ok(Via {
             protocol,
             version,
             transport,
             host,
             port,
             params,
-        };
-        via.check_params()?;
-        Ok(via)
+        })
     }
 
     /// Parses a standalone value.
     pub fn parse(s: &str) -> Result<Via, SyntaxError> {
         let t = Text::from(s);
         Via::parse_in(&t, t.trim())
-    }
-
-    /// RFC 3261 §25.1: `ttl` is 0..=255, `received` an IP address, `rport` (RFC 3581) a port.
-    fn check_params(&self) -> Result<(), SyntaxError> {
-        // One pass, checking the first parameter of each name (what the getters read).
-        let first = |p: &crate::sip::grammar::Param, name: &str| {
-            p.name.eq_ignore_ascii_case(name)
-                && self.params.get(name).is_some_and(|q| std::ptr::eq(p, q))
-        };
-        for p in self.params.iter() {
-            let Some(v) = p.unquoted() else { continue };
-            let limit = match p.name.len() {
-                3 if first(p, "ttl") => 255,
-                5 if first(p, "rport") => 65535,
-                8 if first(p, "received") => {
-                    let r = v.trim_start_matches('[').trim_end_matches(']');
-                    r.parse::<IpAddr>()
-                        .map_err(|_| SyntaxError::new(ErrorKind::BadHost, 0))?;
-                    continue;
-                }
-                _ => continue,
-            };
-            parse_u32(v)
-                .filter(|n| *n <= limit)
-                .ok_or(SyntaxError::new(ErrorKind::BadNumber, 0))?;
-        }
-        Ok(())
     }
 
     /// The `branch` parameter.
@@ -123,8 +99,8 @@ impl Via {
 
     /// `rport` (RFC 3581): `None` absent, `Some(None)` requested, `Some(Some(p))` filled in.
     pub fn rport(&self) -> Option<Option<u16>> {
-        let p = self.params.get("rport")?;
-        Some(p.unquoted().and_then(|v| v.parse().ok()))
+        let v = self.params.find("rport")?;
+        Some(v.and_then(|v| v.parse().ok()))
     }
 
     /// The `maddr` parameter.
@@ -136,6 +112,35 @@ impl Via {
     pub fn ttl(&self) -> Option<u8> {
         self.params.value("ttl").and_then(|t| t.parse().ok())
     }
+}
+
+/// RFC 3261 §25.1: `ttl` is 0..=255, `received` an IP address, `rport` (RFC 3581) a port.
+/// Checks the first parameter of each of those names (what the getters read); `seen` marks
+/// the names met so far.
+fn check_param(seen: &mut u8, name: &str, value: Option<&str>) -> Result<(), SyntaxError> {
+    let (bit, limit) = match name.len() {
+        3 if name.eq_ignore_ascii_case("ttl") => (1, 255),
+        5 if name.eq_ignore_ascii_case("rport") => (2, 65535),
+        8 if name.eq_ignore_ascii_case("received") => (4, 0),
+        _ => return Ok(()),
+    };
+    if *seen & bit != 0 {
+        return Ok(());
+    }
+    *seen |= bit;
+    let Some(v) = value.map(unquote) else {
+        return Ok(());
+    };
+    if bit == 4 {
+        let r = v.trim_start_matches('[').trim_end_matches(']');
+        r.parse::<IpAddr>()
+            .map_err(|_| SyntaxError::new(ErrorKind::BadHost, 0))?;
+        return Ok(());
+    }
+    parse_u32(v)
+        .filter(|n| *n <= limit)
+        .ok_or(SyntaxError::new(ErrorKind::BadNumber, 0))?;
+    Ok(())
 }
 
 fn token_at(src: &Text, s: &str, from: usize) -> Result<(Text, usize), SyntaxError> {

@@ -50,7 +50,7 @@ impl Fixture {
         let mut resp = Response::new(StatusCode::new(code).unwrap());
         for name in [HeaderName::From, HeaderName::CallId, HeaderName::CSeq] {
             resp.headers
-                .push(name.clone(), req.headers.get(&name).unwrap().clone());
+                .push(name.clone(), req.headers.get(&name).unwrap());
         }
         let to = format!(
             "{};tag=registrar",
@@ -76,7 +76,7 @@ impl Fixture {
 }
 
 fn header<'a>(r: &'a Request, name: &HeaderName) -> &'a str {
-    r.headers.get(name).map(|t| t.as_str()).unwrap_or("")
+    r.headers.get(name).unwrap_or("")
 }
 
 const CHALLENGE: &str = r#"Digest realm="example.com", nonce="abc123", qop="auth", algorithm=MD5"#;
@@ -310,7 +310,7 @@ fn proxy_challenge_and_outbound_proxy_route() {
     let mut resp = Response::new(StatusCode::new(407).unwrap());
     resp.headers.push(
         HeaderName::CSeq,
-        first.headers.get(&HeaderName::CSeq).unwrap().clone(),
+        first.headers.get(&HeaderName::CSeq).unwrap(),
     );
     resp.headers.push(HeaderName::ProxyAuthenticate, CHALLENGE);
     reg.handle_response(now, &resp, &mut rng);
@@ -387,14 +387,8 @@ fn contact_is_fixed_from_received_and_rport_and_the_old_binding_removed() {
     let second = f.request();
     let contacts: Vec<_> = second.headers.get_all(&HeaderName::Contact).collect();
     assert_eq!(contacts.len(), 2, "{contacts:?}");
-    assert_eq!(
-        contacts[0].as_str(),
-        "<sip:alice@203.0.113.7:40000>;expires=3600"
-    );
-    assert_eq!(
-        contacts[1].as_str(),
-        "<sip:alice@192.0.2.10:5062>;expires=0"
-    );
+    assert_eq!(contacts[0], "<sip:alice@203.0.113.7:40000>;expires=3600");
+    assert_eq!(contacts[1], "<sip:alice@192.0.2.10:5062>;expires=0");
     f.answer(&second, 200, &[(HeaderName::Via, &seen)]);
     assert_eq!(
         f.events(),

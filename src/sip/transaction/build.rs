@@ -26,27 +26,31 @@ pub fn build_cancel(invite: &Request) -> Request {
 /// Builds the ACK for a non-2xx final `response` to `invite` (RFC 3261 §17.1.1.3): like
 /// CANCEL, but To comes from the response (it carries the UAS's tag).
 pub(super) fn build_ack(invite: &Request, response: &Response) -> Request {
-    derived_request(invite, &Method::Ack, response.headers.get(&HeaderName::To))
+    derived_request(
+        invite,
+        &Method::Ack,
+        response.headers.get_text(&HeaderName::To),
+    )
 }
 
 /// The request shape shared by §9.1 and §17.1.1.3.
-fn derived_request(original: &Request, method: &Method, to: Option<&Text>) -> Request {
+fn derived_request(original: &Request, method: &Method, to: Option<Text>) -> Request {
     let h = &original.headers;
     let mut out = Request::new(method.clone(), original.uri.clone());
     if let Some(via) = top_via_element(h) {
         out.headers.push(HeaderName::Via, via);
     }
-    for route in h.get_all(&HeaderName::Route) {
-        out.headers.push(HeaderName::Route, route.clone());
+    for route in h.all(&HeaderName::Route) {
+        out.headers.push(HeaderName::Route, route.value_text());
     }
-    let max_forwards = h.get(&HeaderName::MaxForwards).cloned();
+    let max_forwards = h.get_text(&HeaderName::MaxForwards);
     out.headers.push(
         HeaderName::MaxForwards,
         max_forwards.unwrap_or(Text::from_static("70")),
     );
     copy(h, &mut out.headers, HeaderName::From);
     match to {
-        Some(to) => out.headers.push(HeaderName::To, to.clone()),
+        Some(to) => out.headers.push(HeaderName::To, to),
         None => copy(h, &mut out.headers, HeaderName::To),
     }
     copy(h, &mut out.headers, HeaderName::CallId);
@@ -59,8 +63,8 @@ fn derived_request(original: &Request, method: &Method, to: Option<&Text>) -> Re
 
 /// Copies the first `name` header of `from`, if any.
 fn copy(from: &Headers, to: &mut Headers, name: HeaderName) {
-    if let Some(value) = from.get(&name) {
-        to.push(name, value.clone());
+    if let Some(value) = from.get_text(&name) {
+        to.push(name, value);
     }
 }
 
@@ -76,8 +80,8 @@ pub(super) fn build_trying(request: &Request) -> Response {
         HeaderName::CSeq,
         HeaderName::Timestamp,
     ] {
-        for value in request.headers.get_all(&name) {
-            out.headers.push(name.clone(), value.clone());
+        for h in request.headers.all(&name) {
+            out.headers.push(name.clone(), h.value_text());
         }
     }
     out
@@ -85,10 +89,10 @@ pub(super) fn build_trying(request: &Request) -> Response {
 
 /// The first element of the first Via line, as written.
 fn top_via_element(headers: &Headers) -> Option<Text> {
-    let line = headers.get(&HeaderName::Via)?;
-    let elements = split_list(line).ok()?;
+    let line = headers.first(&HeaderName::Via)?;
+    let elements = split_list(line.value).ok()?;
     let (_, first) = elements.first()?;
-    Some(line.slice_ref(first))
+    Some(line.src().slice_ref(first))
 }
 
 #[cfg(test)]

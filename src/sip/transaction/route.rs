@@ -17,11 +17,13 @@ const DEFAULT_PORT: u16 = 5060;
 /// from (RFC 3261 §18.2.1), and fills in an empty `rport` with the source port, adding
 /// `received` then too (RFC 3581 §4). A top Via that does not parse is left alone.
 pub(super) fn stamp_received(request: &mut Request, source: SocketAddr) {
-    let headers = &mut request.headers.0;
-    let Some(index) = headers.iter().position(|h| h.name == HeaderName::Via) else {
+    let headers = &mut request.headers;
+    let Some(index) = headers.iter().position(|h| *h.name == HeaderName::Via) else {
         return;
     };
-    let line = headers[index].value.clone();
+    let Some(line) = headers.iter().nth(index).map(|h| h.value_text()) else {
+        return;
+    };
     let Ok(elements) = split_list(&line) else {
         return;
     };
@@ -43,7 +45,7 @@ pub(super) fn stamp_received(request: &mut Request, source: SocketAddr) {
     }
     let end = at + first.len();
     let rewritten = format!("{}{}{}", &line[..at], via, &line[end..]);
-    headers[index].value = Text::from(rewritten);
+    headers.set_at(index, rewritten);
 }
 
 /// Where the responses of a server transaction for `request`, received from `source`, go

@@ -80,7 +80,7 @@ fn response_to(req: &Request, status: u16, to_tag: &str) -> Response {
         use crate::sip::HeaderName as H;
         if matches!(h.name, H::Via | H::From | H::CallId | H::CSeq) {
             text.push_str(&format!("{}: {}\n", h.name, h.value));
-        } else if h.name == H::To {
+        } else if *h.name == H::To {
             let tag = if to_tag.is_empty() {
                 String::new()
             } else {

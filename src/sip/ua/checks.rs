@@ -178,7 +178,7 @@ impl UserAgent {
                 h.name,
                 HeaderName::Via | HeaderName::From | HeaderName::CallId | HeaderName::CSeq
             ) {
-                r.headers.push(h.name.clone(), h.value.clone());
+                r.headers.push(h.name.clone(), h.value_text());
             }
         }
         if let Some(to) = request.headers.get(&HeaderName::To) {

@@ -12,29 +12,41 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
+    /// Xvfb picks a free display itself and writes its number to its standard output
+    /// (`-displayfd 1`): tests starting servers at once cannot take the same one.
     pub fn start() -> Xvfb {
-        let mut n = 140;
-        while Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
-            n += 1;
-        }
-        let display = format!(":{n}");
-        let child = Command::new("timeout")
+        let mut child = Command::new("timeout")
             .args([
                 "60",
                 "Xvfb",
-                &display,
+                "-displayfd",
+                "1",
                 "-screen",
                 "0",
                 "800x800x24",
                 "-nolisten",
                 "tcp",
             ])
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb (package xvfb) is needed for this test");
+        let stdout = child.stdout.take().expect("Xvfb's output");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+        let n: u32 = match line.trim().parse() {
+            Ok(n) => n,
+            Err(_) => {
+                stop_child(&mut child, Duration::from_secs(2));
+                panic!("Xvfb did not come up (it said {line:?})");
+            }
+        };
+        let display = format!(":{n}");
         let until = Instant::now() + Duration::from_secs(10);
         while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
             assert!(Instant::now() < until, "Xvfb did not come up");

@@ -107,8 +107,8 @@ impl UserAgent {
         }
         if code < 300 {
             // §12.1.1: responses that create the dialog carry the Record-Route of the request.
-            for rr in invite.headers.get_all(&HeaderName::RecordRoute) {
-                r.headers.push(HeaderName::RecordRoute, rr.clone());
+            for rr in invite.headers.all(&HeaderName::RecordRoute) {
+                r.headers.push(HeaderName::RecordRoute, rr.value_text());
             }
             r.headers.push(HeaderName::Contact, format!("<{contact}>"));
         }

@@ -31,11 +31,11 @@ pub(in crate::sip::ua) struct SessionExpires {
 
 /// `Session-Expires = delta-seconds *(SEMI se-params)` (RFC 4028 §4).
 pub(in crate::sip::ua) fn session_expires(headers: &Headers) -> Option<SessionExpires> {
-    let value = headers.get(&HeaderName::SessionExpires)?;
-    let v = trim_wsp(value);
+    let h = headers.first(&HeaderName::SessionExpires)?;
+    let v = trim_wsp(h.value);
     let end = v.find(';').unwrap_or(v.len());
     let interval = parse_u32(trim_wsp(&v[..end]))?;
-    let (params, _) = parse_params(value, &v[end..], ParamSyntax::Header).ok()?;
+    let (params, _) = parse_params(h.src(), &v[end..], ParamSyntax::Header).ok()?;
     let refresher = match params.value("refresher") {
         Some(r) if r.eq_ignore_ascii_case("uac") => Some(Refresher::Uac),
         Some(r) if r.eq_ignore_ascii_case("uas") => Some(Refresher::Uas),

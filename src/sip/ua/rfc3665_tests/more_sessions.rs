@@ -866,7 +866,7 @@ fn rfc3665_3_7_f9_reinvite_new_address_f10_200_f11_ack() {
     let f10 = one_response(&mut ua, moved, 200);
     let h = &f10.headers;
     assert_eq!(
-        h.get(&HeaderName::Via).unwrap().as_str(),
+        h.get(&HeaderName::Via).unwrap(),
         "SIP/2.0/UDP client.chicago.example.com:5060;branch=z9hG4bKlkld5l;received=192.0.2.100"
     );
     assert_eq!(cseq_of(h), (14, Method::Invite));

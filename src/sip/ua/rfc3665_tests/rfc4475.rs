@@ -80,7 +80,7 @@ fn answered(data: &[u8], transport: TransportKind, status: u16) -> Response {
 }
 
 fn header<'a>(r: &'a Response, name: &HeaderName) -> Option<&'a str> {
-    r.headers.get(name).map(|v| v.as_str())
+    r.headers.get(name)
 }
 
 const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
