@@ -436,6 +436,14 @@ if command -v pulseaudio >/dev/null && command -v pactl >/dev/null; then
             --auto-answer --audio-in "$work/tone48.wav" --audio-rate 48000
         send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
         wait_event A '"event":"answered".*"codec":"opus"' 10
+        # Only a call that really has the sound card counts.
+        if ! wait_event A '"event":"audio_device","state":"opened","direction":"input"' 10 ||
+            ! wait_event A '"event":"audio_device","state":"opened","direction":"output"' 10; then
+            echo "the sound card did not open: not measured" >&2
+            stop_tincan A
+            stop_tincan B
+            continue
+        fi
         sleep 2
         a0=$(cpu_ns "$A_pid")
         b0=$(cpu_ns "$B_pid")
