@@ -4,10 +4,9 @@
 #
 # 1. Latency, at 20 ms and at 10 ms packet time (Opus): a click train (a 10 ms 1 kHz burst
 #    every 400 ms) is A's and B's virtual microphone; each records what it plays. The two
-#    directions differ: each side reads the network at its own media clock's tick, and the
-#    callee's clock starts a little before the caller's (it answers first), so the caller's
-#    packets arrive just after the callee's tick and wait almost a packet time, while the
-#    callee's arrive just before the caller's tick. Both `tincan serve`
+#    directions can differ: each side reads the network at its own media clock's tick, so a
+#    packet waits from its arrival to the receiver's next tick, which depends on the phase
+#    of the two clocks (it changes from run to run). Both `tincan serve`
 #    processes log when their media clock starts ("media clock anchor: unix_us=... sample=...",
 #    again after a pause or a stall), which maps every sample of A's microphone and of B's
 #    recording to wall-clock time. A frame handed to the engine at a tick counts as spoken
