@@ -97,7 +97,7 @@ impl Capture {
             self.dropped += drop as u64;
             drift.reset_fill();
             tracing::debug!(
-                "microphone: {} ms waiting after a stall, dropped",
+                "microphone: dropped {} ms after a stall",
                 drop * 1000 / rate
             );
         }
