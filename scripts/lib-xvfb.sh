@@ -15,16 +15,20 @@ start_xvfb() {
     >"$2/xvfb.log" 2>&1 &
   xvfb_pid=$!
   display=""
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     display=$(tr -dc '0-9' <"$number")
     [[ -n $display ]] && break
     sleep 0.1
   done
-  # The socket can exist before the server answers: wait until it does.
-  for _ in $(seq 50); do
-    DISPLAY=":$display" xdotool getdisplaygeometry >/dev/null 2>&1 && break
+  # Wait until the server answers (on a loaded machine that can take seconds); without it
+  # the window cannot open, so say so here rather than leave the app to fail.
+  for _ in $(seq 300); do
+    [[ -n $display ]] && DISPLAY=":$display" xdotool getdisplaygeometry >/dev/null 2>&1 && return 0
     sleep 0.1
   done
+  echo "Xvfb did not answer within 30 s (display '${display}'); its log:" >&2
+  cat "$2/xvfb.log" >&2
+  return 1
 }
 
 isolate_window_env() {

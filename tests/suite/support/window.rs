@@ -47,10 +47,24 @@ impl Xvfb {
             }
         };
         let display = format!(":{n}");
-        let until = Instant::now() + Duration::from_secs(10);
-        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            assert!(Instant::now() < until, "Xvfb did not come up");
-            std::thread::sleep(Duration::from_millis(50));
+        // Until the server answers (on a loaded machine that can take seconds).
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let answered = Command::new("xdotool")
+                .arg("getdisplaygeometry")
+                .env("DISPLAY", &display)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if answered {
+                break;
+            }
+            if Instant::now() > until {
+                stop_child(&mut child, Duration::from_secs(2));
+                panic!("Xvfb on {display} did not answer within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
         Xvfb { child, display }
     }
