@@ -392,7 +392,7 @@ fn device_thread(
     errors: &mpsc::Sender<Control>,
     messages: &mpsc::Sender<Message>,
 ) {
-    let mut host = cpal::default_host();
+    let mut host = None;
     let mut generation = 0u64;
     let mut names = (settings.input.clone(), settings.output.clone());
     let mut streams = Streams {
@@ -403,10 +403,14 @@ fn device_thread(
     let mut trouble = Trouble::default();
     let mut retry_due = true;
     loop {
-        if retry_due && streams.input.is_none() && streams.output.is_none() {
-            // The sound server may have gone or come back since: ask the host afresh.
-            host = cpal::default_host();
-        }
+        // At the start, and whenever nothing is open: the sound server may have gone or come
+        // back since, so the host is asked afresh.
+        let host = match &mut host {
+            Some(host) if !(retry_due && streams.input.is_none() && streams.output.is_none()) => {
+                host
+            }
+            slot => slot.insert(cpal::default_host()),
+        };
         // The speaker first: opening a capture stream may wait for its first audio, which
         // must not hold back playback.
         for direction in [Direction::Output, Direction::Input] {
@@ -427,7 +431,7 @@ fn device_thread(
                 Direction::Input => &mut names.0,
                 Direction::Output => &mut names.1,
             };
-            let mut opened = open(&host, direction, name, generation, errors, messages);
+            let mut opened = open(host, direction, name, generation, errors, messages);
             if let (Err(reason), Some(_)) = (&opened, name.take()) {
                 // The chosen device exists but cannot be used: the default it is.
                 let reason = reason.replace("; the call continues without it", "");
@@ -435,7 +439,7 @@ fn device_thread(
                 tracing::warn!("{reason}");
                 let notice = DeviceNotice::Fallback { direction, reason };
                 let _ = messages.send(Message::Notice(notice));
-                opened = open(&host, direction, name, generation, errors, messages);
+                opened = open(host, direction, name, generation, errors, messages);
             }
             match opened {
                 Ok((stream, device)) => {
