@@ -6,7 +6,10 @@
 #    every 400 ms) is A's and B's virtual microphone; each records what it plays. The two
 #    directions can differ: each side reads the network at its own media clock's tick, so a
 #    packet waits from its arrival to the receiver's next tick, which depends on the phase
-#    of the two clocks (it changes from run to run). Both `tincan serve`
+#    of the two clocks (it changes from run to run); the two waits add up to one packet
+#    time. (Clocks that tick together, as two started by the same answer do, would make
+#    both wait a whole packet time: a side whose packets keep arriving as it ticks moves its
+#    clock a few ms, see `ArrivalPhase`, and re-anchors.) Both `tincan serve`
 #    processes log when their media clock starts ("media clock anchor: unix_us=... sample=...",
 #    again after a pause or a stall), which maps every sample of A's microphone and of B's
 #    recording to wall-clock time. A frame handed to the engine at a tick counts as spoken

@@ -354,6 +354,8 @@ pub struct CallStats {
     pub remote_loss_percent: Option<u8>,
     /// The interarrival jitter of what we receive, in ms (RFC 3550 §6.4.1).
     pub jitter_ms: u32,
+    /// Received audio waiting in the jitter buffer, in ms (what it adds to the delay).
+    pub buffer_ms: u32,
     /// The round-trip time from RTCP, in ms.
     pub rtt_ms: Option<u32>,
 }

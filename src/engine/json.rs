@@ -38,7 +38,7 @@
 //! | `nearby_gone` | `key`: they left the local network |
 //! | `public_address` | `address` ("203.0.113.7:40000"), `server`: what a STUN server saw |
 //! | `levels` | `mic` and, per call, `calls[].call`: `{"peak":-12,"rms":-15}` in dBFS (-100 is silence), over the last 100 ms; only with `--levels`, at most 10 a second |
-//! | `call_stats` | `call`, `codec`, `bitrate` (payload bit/s sent), `packets_sent`, `packets_received`, `packets_lost`, `loss_percent` (what we received, last second), `remote_loss_percent` (ours at the far end, by RTCP), `jitter_ms`, `rtt_ms`: about once a second per call with audio |
+//! | `call_stats` | `call`, `codec`, `bitrate` (payload bit/s sent), `packets_sent`, `packets_received`, `packets_lost`, `loss_percent` (what we received, last second), `remote_loss_percent` (ours at the far end, by RTCP), `jitter_ms`, `buffer_ms` (received audio waiting in the jitter buffer), `rtt_ms`: about once a second per call with audio |
 //! | `warning` | `message`: something is wrong but changes nothing (a setting ignored, a message the core noticed) |
 //! | `audio_device` | `state` (`opened`, `fallback`: the chosen device is missing and the default is used, `unavailable`: the call goes on silent that way, `lost`: it failed mid-call and the default is reopened), `direction` (`input`, `output`), `message`: the device name or why |
 //! | `rejected` | `peer` ("udp:192.0.2.7:5060"), `status` (the status sent back, if any), `detail`: a message was refused or dropped |
@@ -379,6 +379,7 @@ enum WireEvent {
         #[serde(skip_serializing_if = "Option::is_none")]
         remote_loss_percent: Option<u8>,
         jitter_ms: u32,
+        buffer_ms: u32,
         #[serde(skip_serializing_if = "Option::is_none")]
         rtt_ms: Option<u32>,
     },
@@ -420,6 +421,7 @@ fn wire_stats(call: CallId, s: &CallStats) -> WireEvent {
         loss_percent: s.loss_percent,
         remote_loss_percent: s.remote_loss_percent,
         jitter_ms: s.jitter_ms,
+        buffer_ms: s.buffer_ms,
         rtt_ms: s.rtt_ms,
     }
 }
@@ -1010,6 +1012,7 @@ mod tests {
                 loss_percent: 2,
                 remote_loss_percent: None,
                 jitter_ms: 3,
+                buffer_ms: 20,
                 rtt_ms: Some(1),
             },
         };
@@ -1017,7 +1020,7 @@ mod tests {
             line(&stats),
             json!({"event":"call_stats","call":1,"codec":"opus","bitrate":32000,
                    "packets_sent":50,"packets_received":49,"packets_lost":1,
-                   "loss_percent":2,"jitter_ms":3,"rtt_ms":1})
+                   "loss_percent":2,"jitter_ms":3,"buffer_ms":20,"rtt_ms":1})
         );
     }
 }

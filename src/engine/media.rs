@@ -10,6 +10,7 @@ use super::rtp_socket::RtpSocket;
 use super::tones::Tones;
 use crate::audio::resample::{Converter, convert_frame};
 use crate::audio::{AudioDevice, DeviceNotice};
+use crate::media::jitter::ArrivalPhase;
 use crate::media::rtp::PayloadType;
 use crate::media::session::{AudioCodec, DtmfError, MediaSession, StreamConfig};
 use crate::sip::call::{CallEvent, CallId};
@@ -41,30 +42,40 @@ struct CallMedia {
     from_codec: Option<Converter>,
     /// The microphone is muted for this call: silence is sent instead.
     muted: bool,
+    /// Where the far end's packets arrive within the clock's period.
+    phase: ArrivalPhase,
 }
 
 impl CallMedia {
     /// Hands what arrived on the call's sockets to its session (or drops it when there is
     /// none yet: nothing plays before offer/answer settles); the DTMF digits completed join
-    /// `digits`.
+    /// `digits`. Returns how long the last datagram on the RTP socket waited to be read.
     fn receive(
         &mut self,
         call: CallId,
         now: Instant,
         wall: SystemTime,
         digits: &mut VecDeque<(CallId, char)>,
-    ) {
-        for socket in std::iter::once(&mut self.socket).chain(self.rtcp.as_mut()) {
+    ) -> Option<Duration> {
+        let mut waited = None;
+        for (i, socket) in std::iter::once(&mut self.socket)
+            .chain(self.rtcp.as_mut())
+            .enumerate()
+        {
             while let Some(datagram) = socket.recv(now, wall) {
                 let Some(session) = self.session.as_mut() else {
                     continue;
                 };
+                if i == 0 {
+                    waited = Some(now.saturating_duration_since(datagram.at));
+                }
                 if let Err(e) = session.handle_packet(datagram.at, datagram.data, datagram.from) {
                     tracing::debug!("call {}: dropped a media packet: {e}", call.0);
                 }
                 digits.extend(std::iter::from_fn(|| session.poll_dtmf()).map(|d| (call, d)));
             }
         }
+        waited
     }
 }
 
@@ -183,6 +194,7 @@ impl Media {
                             to_codec: None,
                             from_codec: None,
                             muted: false,
+                            phase: ArrivalPhase::default(),
                         },
                     );
                     return Ok(port);
@@ -371,12 +383,21 @@ impl Media {
             anchor(wall, self.played, device_rate);
             self.anchored = true;
         }
+        // The clock moves for a call's packets only when it serves that call alone.
+        let alone = self.calls.len() == 1;
+        let mut delay = None;
         for (id, call) in self.calls.iter_mut() {
-            call.receive(*id, now, wall, &mut self.digits);
+            let waited = call.receive(*id, now, wall, &mut self.digits);
             let Some(session) = call.session.as_mut() else {
                 continue;
             };
             ptime = session.ptime();
+            if let (true, Some(waited)) = (alone, waited) {
+                delay = call.phase.observe(waited, ptime, self.rng.unit());
+                if delay.is_some() {
+                    session.clock_moved();
+                }
+            }
             // The device runs at its rate; the session at its codec's rates.
             let n = samples_in(device_rate, ptime);
             let frame = captured.get_or_insert_with(|| self.device.capture(n));
@@ -446,7 +467,15 @@ impl Media {
         self.played += out.len() as u64;
         self.device.play(&out);
         // The next tick keeps the cadence; after a stall it catches up without a burst.
-        let next = due + ptime;
+        let mut next = due + ptime;
+        if let Some(delay) = delay {
+            tracing::info!(
+                "media clock: the far end's packets arrive as it ticks; ticking {} µs later",
+                delay.as_micros()
+            );
+            next += delay;
+            self.anchored = false;
+        }
         self.next_tick = Some(if next + ptime < now {
             tracing::warn!(
                 "media clock late by {} ms: skipping ahead",

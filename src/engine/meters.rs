@@ -162,6 +162,7 @@ fn figures(
             .remote_loss_fraction
             .map(|f| (f * 100.0).round().clamp(0.0, 100.0) as u8),
         jitter_ms: now.jitter_ms,
+        buffer_ms: now.buffer_ms,
         rtt_ms: now.rtt_ms,
     }
 }

@@ -7,9 +7,12 @@
 //! codec's concealment) or that nothing is playing yet.
 //!
 //! The target depth follows the measured interarrival jitter (RFC 3550 §6.4.1, Appendix A.8):
-//! twice the jitter in whole frames (rounded) plus one frame. When the buffer holds more than the target (the far
-//! end's clock is faster than ours, or a burst arrived) one frame is dropped; when it runs dry
-//! (the far end's clock is slower, or a gap) playout pauses until the target is reached again.
+//! twice the jitter in whole frames (rounded) plus one frame. When it runs dry (the far end's
+//! clock is slower, or a gap) playout pauses until the target is reached again. Delay the
+//! target does not need is shed: a frame is dropped when the buffer is far too deep (a burst
+//! after a stall), and also when, through a whole second, a frame or more more than the
+//! target asks for was always waiting (the far end's clock is faster than ours, or a burst
+//! at the start left a frame behind: without this, that frame would delay the whole call).
 //! That absorbs clock drift between the two ends. A new SSRC starts the buffer afresh.
 
 use super::rtp::{RtpPacket, Ssrc};
@@ -20,6 +23,14 @@ use std::time::{Duration, Instant};
 pub const MAX_TARGET: usize = 20;
 /// More frames than this are never held (a burst after a long stall).
 const CAPACITY: usize = 50;
+/// How long surplus delay must last before a frame is shed, at first and at most.
+const MIN_SHED_WINDOW: Duration = Duration::from_secs(1);
+const MAX_SHED_WINDOW: Duration = Duration::from_secs(32);
+
+/// Whole frames in `span`, at least one.
+fn frames_in(frame: Duration, span: Duration) -> usize {
+    (span.as_micros() / frame.as_micros().max(1)).max(1) as usize
+}
 
 /// What the buffer gives for one frame period.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +77,14 @@ pub struct JitterBuffer {
     /// Arrival of the previous packet and its transit time (in timestamp units).
     last_transit: Option<i64>,
     origin: Option<Instant>,
+    /// The fewest frames left waiting after a pop, through the current window of
+    /// `window` pops (`pops` so far).
+    floor: usize,
+    pops: usize,
+    window: usize,
+    /// Pops since a frame was last shed that way: when the buffer runs dry soon after, the
+    /// frame was needed after all (arrivals close to our clock's tick), and the window doubles.
+    since_shed: Option<usize>,
     stats: JitterStats,
 }
 
@@ -83,6 +102,11 @@ impl JitterBuffer {
             jitter_x16: 0,
             last_transit: None,
             origin: None,
+            floor: usize::MAX,
+            pops: 0,
+            // One second of frames.
+            window: frames_in(frame, MIN_SHED_WINDOW),
+            since_shed: None,
             stats: JitterStats::default(),
         }
     }
@@ -156,6 +180,10 @@ impl JitterBuffer {
         };
         if self.frames.is_empty() {
             // Ran dry: refill to the target before playing again.
+            if self.since_shed.is_some_and(|n| n < 2 * self.window) {
+                self.window = (2 * self.window).min(frames_in(self.frame, MAX_SHED_WINDOW));
+                self.since_shed = None;
+            }
             self.next = None;
             self.stats.underruns += 1;
             self.stats.concealed += 1;
@@ -163,14 +191,18 @@ impl JitterBuffer {
         }
         // Too deep: skip one frame per period to bring the delay back towards the target.
         let mut next = next;
-        if self.frames.len() > self.target + 2 {
+        if self.frames.len() > self.target + 2 || self.lingering() {
             if let Some((seq, _)) = self.frames.pop_first() {
                 self.stats.dropped += 1;
                 next = next.max(seq + 1);
             }
         }
         self.next = Some(next + 1);
-        match self.frames.remove(&next) {
+        let played = self.frames.remove(&next);
+        self.floor = self.floor.min(self.frames.len());
+        self.pops += 1;
+        self.since_shed = self.since_shed.map(|n| n + 1);
+        match played {
             Some(payload) => {
                 // Anything older than what plays now is of no use any more.
                 while self
@@ -187,6 +219,32 @@ impl JitterBuffer {
                 Playout::Missing
             }
         }
+    }
+
+    /// The clock that pops moved (see [`ArrivalPhase`]): a tick came later than the
+    /// period, so one frame more may wait from now on. Shedding starts afresh, with its
+    /// shortest window, so that frame goes within a second.
+    pub fn clock_moved(&mut self) {
+        self.floor = usize::MAX;
+        self.pops = 0;
+        self.window = frames_in(self.frame, MIN_SHED_WINDOW);
+        self.since_shed = None;
+    }
+
+    /// A window of pops just ended in which at least `target` frames were always left
+    /// waiting (the target keeps `target - 1` for the jitter): one can go. Starts the next
+    /// window.
+    fn lingering(&mut self) -> bool {
+        if self.pops < self.window {
+            return false;
+        }
+        let shed = self.floor >= self.target;
+        self.floor = usize::MAX;
+        self.pops = 0;
+        if shed {
+            self.since_shed = Some(0);
+        }
+        shed
     }
 
     /// The payload the next [`JitterBuffer::pop`] would play, if it is here already (while
@@ -226,6 +284,57 @@ impl JitterBuffer {
         // packet that then comes too late runs the buffer dry once, and the refill moves
         // playout a frame later, where it fits.
         self.target = (jitter_frames.round() as usize + 1).clamp(1, MAX_TARGET);
+    }
+}
+
+/// Arrivals closer than this to the tick that reads them (either side) risk missing it.
+const EDGE: Duration = Duration::from_micros(1500);
+/// Packets in a row on the edge before the clock moves: at least this, at most three times
+/// as many (drawn at random, so that two ends doing this do not move at the same tick).
+const EDGE_RUN: u32 = 25;
+
+/// Where the far end's packets arrive within our media clock's period. The engine reads the
+/// network once a tick, so packets that keep arriving within a millisecond or so of the
+/// tick sometimes make it and sometimes wait a whole period: the jitter buffer then runs
+/// dry now and then, or holds a frame more than it needs. Two ends whose clocks started at
+/// the same moment (the answer) tick together like that. The cure is to move our clock,
+/// once, so that packets arrive a little before the tick: [`ArrivalPhase::observe`] says
+/// when and by how much.
+#[derive(Debug, Default)]
+pub struct ArrivalPhase {
+    run: u32,
+    /// How long this run must get.
+    need: u32,
+}
+
+impl ArrivalPhase {
+    /// A packet was read `waited` after it arrived, by a clock ticking every `period`.
+    /// `unit` (random, 0..1, fresh each time) spreads when and how far the clock moves, so
+    /// that two ends doing this do not land together again. Returns how much later the
+    /// clock should tick from now on.
+    pub fn observe(&mut self, waited: Duration, period: Duration, unit: f64) -> Option<Duration> {
+        if period < 4 * EDGE {
+            return None;
+        }
+        if waited >= EDGE && waited + EDGE <= period {
+            self.run = 0;
+            return None;
+        }
+        if self.run == 0 {
+            self.need = EDGE_RUN + (unit.clamp(0.0, 1.0) * f64::from(2 * EDGE_RUN)) as u32;
+        }
+        self.run += 1;
+        if self.run < self.need {
+            return None;
+        }
+        self.run = 0;
+        // Arrivals 2 ms (and up to a quarter period more) before the tick.
+        let aim = Duration::from_millis(2) + period.mul_f64(0.25 * unit.clamp(0.0, 1.0));
+        Some(if waited < aim {
+            aim - waited
+        } else {
+            period.saturating_sub(waited) + aim
+        })
     }
 }
 
@@ -349,6 +458,186 @@ mod tests {
         assert_eq!(slightly.target(), 1, "jitter {}", slightly.jitter());
         assert!(jittery.target() >= 4, "jittery target {}", jittery.target());
         assert!(jittery.jitter() >= 160, "jitter {}", jittery.jitter());
+    }
+
+    /// One engine tick: the packets that arrived are pushed, then a frame is played.
+    fn tick(b: &mut JitterBuffer, now: Instant, arrived: impl IntoIterator<Item = u16>) -> Playout {
+        for seq in arrived {
+            b.push(now, packet(seq, 1));
+        }
+        b.pop()
+    }
+
+    #[test]
+    fn a_frame_of_delay_left_by_a_burst_at_the_start_is_shed_within_a_second() {
+        let start = test_clock::origin();
+        let mut b = JitterBuffer::new(8000, FRAME);
+        // Two packets came before the first tick (the far end started earlier).
+        assert_eq!(tick(&mut b, start, [0, 1]), Playout::Frame(vec![0]));
+        let mut played = vec![0];
+        for k in 1..150u16 {
+            match tick(&mut b, start + FRAME * u32::from(k), [k + 1]) {
+                Playout::Frame(p) => played.push(p[0]),
+                other => panic!("tick {k}: {other:?}"),
+            }
+        }
+        assert_eq!(b.stats().dropped, 1);
+        // One frame skipped, within the first second and a bit; then each packet plays at
+        // the tick it arrived for, with nothing left waiting.
+        let skipped = played.windows(2).position(|w| w[1] != w[0] + 1).unwrap();
+        assert!(skipped <= 51, "skipped at {skipped}");
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn after_the_clock_moves_the_frame_it_left_behind_goes_within_a_second() {
+        let start = test_clock::origin();
+        let mut b = JitterBuffer::new(8000, FRAME);
+        // Packets arriving on the edge of the tick ran the buffer dry twice, so shedding
+        // waits longer than a second by now...
+        let mut seq = 0u16;
+        let mut k = 0u32;
+        let mut step = |b: &mut JitterBuffer, arrived: Vec<u16>| {
+            k += 1;
+            tick(b, start + FRAME * k, arrived)
+        };
+        for round in 0..3 {
+            for _ in 0..(40 + round * 10) {
+                step(&mut b, vec![seq]);
+                seq += 1;
+            }
+            step(&mut b, vec![]);
+            step(&mut b, vec![seq, seq + 1]);
+            seq += 2;
+        }
+        assert!(
+            b.window > frames_in(FRAME, MIN_SHED_WINDOW),
+            "window {}",
+            b.window
+        );
+        // ...then the clock moved later: one tick read two packets.
+        b.clock_moved();
+        step(&mut b, vec![seq, seq + 1]);
+        seq += 2;
+        assert_eq!(b.len(), 2, "the edge left one frame, the move another");
+        let dropped = b.stats().dropped;
+        for second in 1..=2 {
+            for _ in 0..50 {
+                step(&mut b, vec![seq]);
+                seq += 1;
+            }
+            assert_eq!(b.stats().dropped, dropped + second);
+            assert_eq!(b.len(), 2 - second as usize);
+        }
+    }
+
+    #[test]
+    fn packets_that_come_just_in_time_are_never_shed() {
+        let start = test_clock::origin();
+        let mut b = JitterBuffer::new(8000, FRAME);
+        for k in 0..500u16 {
+            let got = tick(&mut b, start + FRAME * u32::from(k), [k]);
+            assert_eq!(got, Playout::Frame(vec![k as u8]));
+        }
+        assert_eq!(b.stats().dropped, 0);
+    }
+
+    #[test]
+    fn arrivals_on_the_edge_of_the_tick_back_the_shedding_off() {
+        // The far end's packets arrive right at our tick: now and then one misses it and
+        // comes with the next. A shed frame then runs the buffer dry: the second time that
+        // happens shedding waits longer, so glitches stay rare.
+        let start = test_clock::origin();
+        let mut b = JitterBuffer::new(8000, FRAME);
+        let mut pending = Vec::new();
+        let minutes = 3;
+        for k in 0..(minutes * 3000u32) {
+            let seq = k as u16;
+            pending.push(seq);
+            // Every 137th packet is a tick late.
+            let arrived: Vec<u16> = if k % 137 == 0 {
+                pending.drain(..pending.len() - 1).collect()
+            } else {
+                std::mem::take(&mut pending)
+            };
+            tick(&mut b, start + FRAME * k, arrived);
+        }
+        let s = b.stats();
+        assert!(s.dropped + s.underruns < 10, "{s:?}");
+    }
+
+    #[test]
+    fn packets_on_the_edge_of_the_tick_move_the_clock_others_do_not() {
+        let period = FRAME;
+        let ms = Duration::from_millis;
+        let mut p = ArrivalPhase::default();
+        // Comfortably between ticks: never.
+        for waited in [ms(2), ms(10), ms(18)].into_iter().cycle().take(300) {
+            assert_eq!(p.observe(waited, period, 0.5), None);
+        }
+        // Alternately just before and just after the tick: after 25 in a row (+ 50 × the
+        // unit drawn first), a move that puts arrivals 2 ms (+ a quarter period × the unit
+        // drawn last) before the tick.
+        let edge = [Duration::from_micros(100), Duration::from_micros(19_900)];
+        let moves: Vec<_> = edge
+            .iter()
+            .cycle()
+            .take(50)
+            .enumerate()
+            .filter_map(|(i, w)| p.observe(*w, period, 0.0).map(|m| (i, m)))
+            .collect();
+        let micros = Duration::from_micros;
+        assert_eq!(moves, vec![(24, micros(1900)), (49, micros(2100))]);
+        // One packet off the edge restarts the count; another unit waits and moves longer.
+        for _ in 0..24 {
+            assert_eq!(p.observe(edge[0], period, 1.0), None);
+        }
+        assert_eq!(p.observe(ms(9), period, 1.0), None);
+        let moved = (1..=75).find_map(|i| p.observe(edge[0], period, 1.0).map(|m| (i, m)));
+        assert_eq!(moved, Some((75, micros(6900))));
+        // Too short a period to have an edge worth avoiding.
+        assert_eq!(
+            (0..100).find_map(|_| p.observe(Duration::ZERO, ms(5), 0.0)),
+            None
+        );
+    }
+
+    #[test]
+    fn two_ends_that_tick_together_part_after_a_move_or_two() {
+        // Two Tincans whose clocks started together: each reads the other's packets
+        // (delivered 50 µs after the sender's tick) at its own tick. Both move their
+        // clocks; they must part, not chase each other.
+        let delivery = 50.0;
+        for period_ms in [10u32, 20] {
+            let t = f64::from(period_ms) * 1000.0;
+            let period = Duration::from_millis(u64::from(period_ms));
+            for seed in 0..20u8 {
+                let mut rng = crate::sip::rng::Rng::from_seed([seed; 32]);
+                let (mut a, mut b) = (ArrivalPhase::default(), ArrivalPhase::default());
+                // B's ticks come `r` µs after A's.
+                let mut r = 30.0;
+                let mut moves = 0;
+                let wait = |x: f64| Duration::from_micros((x - delivery).rem_euclid(t) as u64);
+                for _ in 0..3000 {
+                    let (wa, wb) = (wait(-r), wait(r));
+                    if let Some(d) = a.observe(wa, period, rng.unit()) {
+                        r -= d.as_micros() as f64;
+                        moves += 1;
+                    }
+                    if let Some(d) = b.observe(wb, period, rng.unit()) {
+                        r += d.as_micros() as f64;
+                        moves += 1;
+                    }
+                }
+                assert!(moves <= 4, "{period_ms} ms, seed {seed}: {moves} moves");
+                for w in [wait(-r), wait(r)] {
+                    assert!(
+                        w >= EDGE && w + EDGE <= period,
+                        "{period_ms} ms, seed {seed}: {w:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -99,6 +99,8 @@ pub struct MediaStats {
     pub jitter: JitterStats,
     /// The interarrival jitter, in milliseconds.
     pub jitter_ms: u32,
+    /// Frames waiting in the jitter buffer, in milliseconds.
+    pub buffer_ms: u32,
     /// Lost frames rebuilt from the next packet's FEC data (Opus).
     pub fec_recovered: u64,
     /// Frames the codec failed to encode or decode.
@@ -605,6 +607,11 @@ impl MediaSession {
         self.remote
     }
 
+    /// The clock that plays this stream moved (it ticked later than its period, once).
+    pub fn clock_moved(&mut self) {
+        self.jitter.clock_moved();
+    }
+
     /// The counters.
     pub fn stats(&self) -> MediaStats {
         let jitter_ms =
@@ -612,6 +619,8 @@ impl MediaSession {
         MediaStats {
             jitter: self.jitter.stats(),
             jitter_ms: u32::try_from(jitter_ms).unwrap_or(u32::MAX),
+            buffer_ms: u32::try_from(self.jitter.len() as u128 * self.config.ptime.as_millis())
+                .unwrap_or(u32::MAX),
             packets_lost: self.rtcp.reception.lost(),
             ..self.stats
         }

@@ -439,6 +439,7 @@ pub(crate) mod tests {
             loss_percent: 1,
             remote_loss_percent: None,
             jitter_ms: 30,
+            buffer_ms: 40,
             rtt_ms: None,
         };
         assert_eq!(

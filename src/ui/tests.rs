@@ -667,6 +667,7 @@ fn call_statistics_show_the_codec_and_a_quality_word() {
         loss_percent: 0,
         remote_loss_percent: Some(0),
         jitter_ms: 4,
+        buffer_ms: 20,
         rtt_ms: Some(40),
     };
     event(
