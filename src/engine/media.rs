@@ -10,7 +10,7 @@ use super::rtp_socket::RtpSocket;
 use super::tones::Tones;
 use crate::audio::resample::{Converter, convert_frame};
 use crate::audio::{AudioDevice, DeviceNotice};
-use crate::media::jitter::ArrivalPhase;
+use crate::media::jitter::{ArrivalPhase, PhaseChange};
 use crate::media::rtp::PayloadType;
 use crate::media::session::{AudioCodec, DtmfError, MediaSession, StreamConfig};
 use crate::sip::call::{CallEvent, CallId};
@@ -393,9 +393,12 @@ impl Media {
             };
             ptime = session.ptime();
             if let (true, Some(waited)) = (alone, waited) {
-                delay = call.phase.observe(waited, ptime, self.rng.unit());
-                if delay.is_some() {
-                    session.clock_moved();
+                let change = call.phase.observe(waited, ptime, self.rng.unit());
+                if let Some(PhaseChange::Move(by)) = change {
+                    delay = Some(by);
+                }
+                if change.is_some() {
+                    session.arrivals_moved();
                 }
             }
             // The device runs at its rate; the session at its codec's rates.

@@ -221,10 +221,10 @@ impl JitterBuffer {
         }
     }
 
-    /// The clock that pops moved (see [`ArrivalPhase`]): a tick came later than the
-    /// period, so one frame more may wait from now on. Shedding starts afresh, with its
-    /// shortest window, so that frame goes within a second.
-    pub fn clock_moved(&mut self) {
+    /// The arrivals moved against the clock that pops (see [`ArrivalPhase`]): one of the
+    /// two clocks moved, and a frame more may wait from now on. Shedding starts afresh, with
+    /// its shortest window, so that frame goes within a second.
+    pub fn arrivals_moved(&mut self) {
         self.floor = usize::MAX;
         self.pops = 0;
         self.window = frames_in(self.frame, MIN_SHED_WINDOW);
@@ -293,48 +293,77 @@ const EDGE: Duration = Duration::from_micros(1500);
 /// as many (drawn at random, so that two ends doing this do not move at the same tick).
 const EDGE_RUN: u32 = 25;
 
+/// Packets in a row off the edge, after a stretch on it, that show the arrivals moved away.
+const CALM_RUN: u32 = 50;
+
 /// Where the far end's packets arrive within our media clock's period. The engine reads the
 /// network once a tick, so packets that keep arriving within a millisecond or so of the
 /// tick sometimes make it and sometimes wait a whole period: the jitter buffer then runs
 /// dry now and then, or holds a frame more than it needs. Two ends whose clocks started at
 /// the same moment (the answer) tick together like that. The cure is to move our clock,
 /// once, so that packets arrive a little before the tick: [`ArrivalPhase::observe`] says
-/// when and by how much.
+/// when and by how much, and also when the arrivals left the edge because the far end
+/// moved its clock (the jitter buffer can then shed what the edge made it keep).
 #[derive(Debug, Default)]
 pub struct ArrivalPhase {
     run: u32,
     /// How long this run must get.
     need: u32,
+    /// Packets off the edge in a row, and whether a stretch on it came before.
+    calm: u32,
+    was_on_edge: bool,
+}
+
+/// What [`ArrivalPhase::observe`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseChange {
+    /// Tick this much later from now on.
+    Move(Duration),
+    /// The arrivals left the edge without our moving (the far end's clock moved).
+    Settled,
 }
 
 impl ArrivalPhase {
     /// A packet was read `waited` after it arrived, by a clock ticking every `period`.
     /// `unit` (random, 0..1, fresh each time) spreads when and how far the clock moves, so
-    /// that two ends doing this do not land together again. Returns how much later the
-    /// clock should tick from now on.
-    pub fn observe(&mut self, waited: Duration, period: Duration, unit: f64) -> Option<Duration> {
+    /// that two ends doing this do not land together again.
+    pub fn observe(
+        &mut self,
+        waited: Duration,
+        period: Duration,
+        unit: f64,
+    ) -> Option<PhaseChange> {
         if period < 4 * EDGE {
             return None;
         }
         if waited >= EDGE && waited + EDGE <= period {
             self.run = 0;
+            self.calm += 1;
+            if self.was_on_edge && self.calm >= CALM_RUN {
+                self.was_on_edge = false;
+                return Some(PhaseChange::Settled);
+            }
             return None;
         }
+        self.calm = 0;
         if self.run == 0 {
             self.need = EDGE_RUN + (unit.clamp(0.0, 1.0) * f64::from(2 * EDGE_RUN)) as u32;
         }
         self.run += 1;
+        // A few in a row: a stretch on the edge, not a stray packet.
+        self.was_on_edge |= self.run >= 5;
         if self.run < self.need {
             return None;
         }
         self.run = 0;
+        self.was_on_edge = false;
         // Arrivals 2 ms (and up to a quarter period more) before the tick.
         let aim = Duration::from_millis(2) + period.mul_f64(0.25 * unit.clamp(0.0, 1.0));
-        Some(if waited < aim {
+        Some(PhaseChange::Move(if waited < aim {
             aim - waited
         } else {
             period.saturating_sub(waited) + aim
-        })
+        }))
     }
 }
 
@@ -516,7 +545,7 @@ mod tests {
             b.window
         );
         // ...then the clock moved later: one tick read two packets.
-        b.clock_moved();
+        b.arrivals_moved();
         step(&mut b, vec![seq, seq + 1]);
         seq += 2;
         assert_eq!(b.len(), 2, "the edge left one frame, the move another");
@@ -587,19 +616,39 @@ mod tests {
             .filter_map(|(i, w)| p.observe(*w, period, 0.0).map(|m| (i, m)))
             .collect();
         let micros = Duration::from_micros;
-        assert_eq!(moves, vec![(24, micros(1900)), (49, micros(2100))]);
+        let moved = |d| PhaseChange::Move(micros(d));
+        assert_eq!(moves, vec![(24, moved(1900)), (49, moved(2100))]);
         // One packet off the edge restarts the count; another unit waits and moves longer.
         for _ in 0..24 {
             assert_eq!(p.observe(edge[0], period, 1.0), None);
         }
         assert_eq!(p.observe(ms(9), period, 1.0), None);
         let moved = (1..=75).find_map(|i| p.observe(edge[0], period, 1.0).map(|m| (i, m)));
-        assert_eq!(moved, Some((75, micros(6900))));
+        assert_eq!(moved, Some((75, PhaseChange::Move(micros(6900)))));
         // Too short a period to have an edge worth avoiding.
         assert_eq!(
             (0..100).find_map(|_| p.observe(Duration::ZERO, ms(5), 0.0)),
             None
         );
+    }
+
+    #[test]
+    fn arrivals_that_leave_the_edge_on_their_own_are_reported_once() {
+        let (period, ms) = (FRAME, Duration::from_millis);
+        let mut p = ArrivalPhase::default();
+        // Stray packets near the tick amid calm ones: nothing to report.
+        for i in 0..500 {
+            let waited = if i % 40 == 0 { ms(0) } else { ms(8) };
+            assert_eq!(p.observe(waited, period, 1.0), None);
+        }
+        // A stretch on the edge (too short to move: the unit asks for 75), then the far
+        // end moved its clock: reported after 50 calm packets, and once.
+        let changes: Vec<_> = std::iter::repeat_n(ms(0), 20)
+            .chain(std::iter::repeat_n(ms(6), 200))
+            .enumerate()
+            .filter_map(|(i, w)| p.observe(w, period, 1.0).map(|c| (i, c)))
+            .collect();
+        assert_eq!(changes, vec![(69, PhaseChange::Settled)]);
     }
 
     #[test]
@@ -620,11 +669,11 @@ mod tests {
                 let wait = |x: f64| Duration::from_micros((x - delivery).rem_euclid(t) as u64);
                 for _ in 0..3000 {
                     let (wa, wb) = (wait(-r), wait(r));
-                    if let Some(d) = a.observe(wa, period, rng.unit()) {
+                    if let Some(PhaseChange::Move(d)) = a.observe(wa, period, rng.unit()) {
                         r -= d.as_micros() as f64;
                         moves += 1;
                     }
-                    if let Some(d) = b.observe(wb, period, rng.unit()) {
+                    if let Some(PhaseChange::Move(d)) = b.observe(wb, period, rng.unit()) {
                         r += d.as_micros() as f64;
                         moves += 1;
                     }

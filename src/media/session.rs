@@ -607,9 +607,10 @@ impl MediaSession {
         self.remote
     }
 
-    /// The clock that plays this stream moved (it ticked later than its period, once).
-    pub fn clock_moved(&mut self) {
-        self.jitter.clock_moved();
+    /// The far end's packets arrive at another point of our clock's period: our clock or
+    /// the far end's moved (see [`crate::media::jitter::ArrivalPhase`]).
+    pub fn arrivals_moved(&mut self) {
+        self.jitter.arrivals_moved();
     }
 
     /// The counters.
