@@ -336,6 +336,13 @@ impl Media {
     pub(super) fn close(&mut self, call: CallId) {
         self.meters.forget(call);
         if let Some(mut entry) = self.calls.remove(&call) {
+            if let Some(wait) = entry.phase.mean_wait() {
+                tracing::info!(
+                    "call {}: packets waited {} µs on average to be read",
+                    call.0,
+                    wait.as_micros()
+                );
+            }
             if let Some(session) = entry.session.as_mut() {
                 session.close();
                 flush(&entry.socket, entry.rtcp.as_ref(), session);

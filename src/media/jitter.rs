@@ -312,6 +312,9 @@ pub struct ArrivalPhase {
     /// Packets off the edge in a row, and whether a stretch on it came before.
     calm: u32,
     was_on_edge: bool,
+    /// What the packets waited to be read since the last change, in all, and how many.
+    waited: Duration,
+    count: u32,
 }
 
 /// What [`ArrivalPhase::observe`] found.
@@ -333,6 +336,24 @@ impl ArrivalPhase {
         period: Duration,
         unit: f64,
     ) -> Option<PhaseChange> {
+        let change = self.change(waited, period, unit);
+        if change.is_some() {
+            (self.waited, self.count) = (Duration::ZERO, 0);
+        } else {
+            self.waited += waited;
+            self.count += 1;
+        }
+        change
+    }
+
+    /// How long packets waited to be read on average since the clock (ours or the far
+    /// end's) last moved: the share of the mouth-to-ear delay that comes from reading the
+    /// network once a tick.
+    pub fn mean_wait(&self) -> Option<Duration> {
+        (self.count > 0).then(|| self.waited / self.count)
+    }
+
+    fn change(&mut self, waited: Duration, period: Duration, unit: f64) -> Option<PhaseChange> {
         if period < 4 * EDGE {
             return None;
         }
@@ -649,6 +670,8 @@ mod tests {
             .filter_map(|(i, w)| p.observe(w, period, 1.0).map(|c| (i, c)))
             .collect();
         assert_eq!(changes, vec![(69, PhaseChange::Settled)]);
+        // The mean counts from there.
+        assert_eq!(p.mean_wait(), Some(ms(6)));
     }
 
     #[test]
