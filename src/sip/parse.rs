@@ -292,8 +292,8 @@ fn parse_head(head: &[u8], lines: &Lines) -> Result<Head, ParseError> {
             }
         } else if !line.is_empty() {
             flush_folded(&mut headers, &mut folded);
-            let (name, start, end) = parse_header_line(&src, line, pos)?;
-            headers.push_span(name, start, end);
+            let (name, id, start, end) = parse_header_line(&src, line, pos)?;
+            headers.push_span(name, id, start, end);
         }
         pos = next;
     }
@@ -313,7 +313,7 @@ fn parse_header_line(
     src: &Text,
     line: &str,
     at: usize,
-) -> Result<(HeaderName, usize, usize), ParseError> {
+) -> Result<(HeaderName, u8, usize, usize), ParseError> {
     let span = |value: &str| {
         let start = at + (value.as_ptr() as usize - line.as_ptr() as usize);
         (start, start + value.len())
@@ -322,9 +322,9 @@ fn parse_header_line(
     // Fast path: a known name right before the colon (it is a token then, so nothing more
     // to check).
     if let Some(colon) = find_byte(line, b':') {
-        if let Some(name) = HeaderName::known(&b[..colon]) {
+        if let Some((name, id)) = HeaderName::known_with_id(&b[..colon]) {
             let (start, end) = span(trim_wsp(&line[colon + 1..]));
-            return Ok((name, start, end));
+            return Ok((name, id, start, end));
         }
     }
     let name_end = b.iter().position(|&c| !is_token_char(c)).unwrap_or(b.len());
@@ -338,8 +338,9 @@ fn parse_header_line(
         return Err(ParseError::framing(ErrorKind::BadHeaderLine, at));
     }
     let name = HeaderName::parse_in(src, &line[..name_end]);
+    let id = name.id();
     let (start, end) = span(trim_wsp(&line[colon + 1..]));
-    Ok((name, start, end))
+    Ok((name, id, start, end))
 }
 
 /// `Request-Line = Method SP Request-URI SP SIP-Version` or
