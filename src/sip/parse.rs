@@ -255,8 +255,11 @@ fn content_length(h: &Headers) -> Result<Option<usize>, ParseError> {
 /// Parses the start line and the header lines (everything before the blank line), whose
 /// ends `lines` has found.
 fn parse_head(head: &[u8], lines: &Lines) -> Result<Head, ParseError> {
-    let text = std::str::from_utf8(head)
-        .map_err(|e| ParseError::framing(ErrorKind::InvalidUtf8, e.valid_up_to()))?;
+    // The SIMD check says only whether the head is UTF-8; std's says where it stops being.
+    let text = simdutf8::basic::from_utf8(head).or_else(|_| {
+        std::str::from_utf8(head)
+            .map_err(|e| ParseError::framing(ErrorKind::InvalidUtf8, e.valid_up_to()))
+    })?;
     let src = Text::from_shared(Arc::from(text));
     let s: &str = &src;
     let (first_end, mut pos) = lines.get(0);
