@@ -32,7 +32,7 @@ macro_rules! header_names {
             #[inline]
             pub(crate) fn id(&self) -> u8 {
                 match self {
-                    $( HeaderName::$variant => Id::$variant as u8, )*
+                    $( HeaderName::$variant => Numbered::$variant as u8, )*
                     HeaderName::Other(_) => OTHER_ID,
                 }
             }
@@ -41,16 +41,16 @@ macro_rules! header_names {
             /// and its id.
             const KNOWN: &'static [(&'static [u8], HeaderName, u8)] = &[
                 $(
-                    ($lower, HeaderName::$variant, Id::$variant as u8),
-                    $( (&[$compact], HeaderName::$variant, Id::$variant as u8), )?
+                    ($lower, HeaderName::$variant, Numbered::$variant as u8),
+                    $( (&[$compact], HeaderName::$variant, Numbered::$variant as u8), )?
                 )*
             ];
         }
 
         /// The known names, numbered in order (see [`HeaderName::id`]).
         #[repr(u8)]
-        enum Id { $( $variant, )* }
-        const _: () = assert!(0 $( + { let _ = Id::$variant; 1 } )* < OTHER_ID as usize);
+        enum Numbered { $( $variant, )* }
+        const _: () = assert!(0 $( + { let _ = Numbered::$variant; 1 } )* < OTHER_ID as usize);
     };
 }
 
