@@ -450,14 +450,11 @@ impl Headers {
     /// Every header called `name`, in order.
     #[inline]
     pub(crate) fn all<'a, 'n>(&'a self, name: &'n HeaderName) -> Named<'a, 'n> {
-        // Start at the first field of that name (none: nothing to walk).
-        let from = self.id_mask(name).map_or(0, |mask| {
-            (mask.trailing_zeros() as usize).min(self.fields.len())
-        });
         Named {
             headers: self,
-            fields: self.fields[from..].iter(),
+            fields: self.fields.iter(),
             name,
+            mask: self.id_mask(name),
         }
     }
 
@@ -546,6 +543,9 @@ pub(crate) struct Named<'a, 'n> {
     headers: &'a Headers,
     fields: std::slice::Iter<'a, Field>,
     name: &'n HeaderName,
+    /// When the ids tell where the fields of that name are: those not given yet (bit `i`
+    /// for field `i`), and `fields` is not walked.
+    mask: Option<u32>,
 }
 
 impl<'a> Iterator for Named<'a, '_> {
@@ -553,6 +553,12 @@ impl<'a> Iterator for Named<'a, '_> {
 
     #[inline]
     fn next(&mut self) -> Option<Header<'a>> {
+        if let Some(mask) = &mut self.mask {
+            let i = mask.trailing_zeros() as usize;
+            *mask &= mask.wrapping_sub(1);
+            let f = self.headers.fields.get(i)?;
+            return Some(self.headers.view(f));
+        }
         for f in self.fields.by_ref() {
             if f.name == *self.name {
                 return Some(self.headers.view(f));
