@@ -585,11 +585,18 @@ pub fn is_unreserved(b: u8) -> bool {
 
 /// Parses `*( SEMI param )` at the start of `s` (a slice of `src`), stopping at the first
 /// byte that cannot continue a parameter list. Returns the parameters and the bytes consumed.
+#[inline]
 pub fn parse_params(
     src: &Text,
     s: &str,
     syntax: ParamSyntax,
 ) -> Result<(Params, usize), SyntaxError> {
+    // Most URIs and many header values carry no parameters: no call needed to find none.
+    match s.as_bytes().first() {
+        Some(b';') => {}
+        Some(b' ' | b'\t') if syntax == ParamSyntax::Header => {}
+        _ => return Ok((Params::new(), 0)),
+    }
     parse_params_checked(src, s, syntax, |_, _| Ok(()))
 }
 

@@ -27,14 +27,30 @@ macro_rules! header_names {
                 }
             }
 
-            /// Every known name in lower case (long and compact forms), with its variant.
-            const KNOWN: &'static [(&'static [u8], HeaderName)] = &[
+            /// A number of its own for each known name, [`OTHER_ID`] for any other: what
+            /// [`Headers`] searches when looking a name up.
+            #[inline]
+            pub(crate) fn id(&self) -> u8 {
+                match self {
+                    $( HeaderName::$variant => Numbered::$variant as u8, )*
+                    HeaderName::Other(_) => OTHER_ID,
+                }
+            }
+
+            /// Every known name in lower case (long and compact forms), with its variant
+            /// and its id.
+            const KNOWN: &'static [(&'static [u8], HeaderName, u8)] = &[
                 $(
-                    ($lower, HeaderName::$variant),
-                    $( (&[$compact], HeaderName::$variant), )?
+                    ($lower, HeaderName::$variant, Numbered::$variant as u8),
+                    $( (&[$compact], HeaderName::$variant, Numbered::$variant as u8), )?
                 )*
             ];
         }
+
+        /// The known names, numbered in order (see [`HeaderName::id`]).
+        #[repr(u8)]
+        enum Numbered { $( $variant, )* }
+        const _: () = assert!(0 $( + { let _ = Numbered::$variant; 1 } )* < OTHER_ID as usize);
     };
 }
 
@@ -98,6 +114,9 @@ header_names! {
     Warning => "Warning", b"warning";
     WwwAuthenticate => "WWW-Authenticate", b"www-authenticate";
 }
+
+/// [`HeaderName::id`] of a name that is not known.
+const OTHER_ID: u8 = u8::MAX;
 
 /// Slots of the name lookup table (a power of two, well above the number of known names so
 /// probe chains stay short).
@@ -168,13 +187,19 @@ impl HeaderName {
     /// and a match means `b` is a token.
     #[inline]
     pub(crate) fn known(b: &[u8]) -> Option<HeaderName> {
+        Self::known_with_id(b).map(|(h, _)| h)
+    }
+
+    /// [`HeaderName::known`], with the name's [`HeaderName::id`].
+    #[inline]
+    pub(crate) fn known_with_id(b: &[u8]) -> Option<(HeaderName, u8)> {
         let (&first, &last) = (b.first()?, b.last()?);
         let mut at = slot(b.len(), first, last);
         loop {
             let i = TABLE[at] as usize;
-            let (known, h) = Self::KNOWN.get(i.checked_sub(1)?)?;
+            let (known, h, id) = Self::KNOWN.get(i.checked_sub(1)?)?;
             if eq_folded(b, known) {
-                return Some(h.clone());
+                return Some((h.clone(), *id));
             }
             at = (at + 1) % SLOTS;
         }
@@ -284,12 +309,19 @@ enum Value {
     Owned(Text),
 }
 
+/// How many fields [`Headers`] keeps a one-byte id of.
+const IDS: usize = 32;
+
 /// The header fields of a message, in order.
 #[derive(Clone, Default)]
 pub struct Headers {
     /// The head the message was parsed from (empty for one built in code).
     head: Text,
     fields: Vec<Field>,
+    /// `ids[i]` is the [`HeaderName::id`] of `fields[i]`, for the first [`IDS`] fields: a
+    /// known name is looked up by searching these bytes eight at a time, not by walking the
+    /// fields (heads of more fields walk them).
+    ids: [u8; IDS],
 }
 
 impl Headers {
@@ -298,6 +330,7 @@ impl Headers {
         Headers {
             head: Text::new(),
             fields: Vec::new(),
+            ids: [0; IDS],
         }
     }
 
@@ -306,17 +339,62 @@ impl Headers {
         Headers {
             head,
             fields: Vec::with_capacity(capacity),
+            ids: [0; IDS],
         }
+    }
+
+    /// Appends a field whose name has `id`, keeping `ids` up to date.
+    #[inline(always)]
+    fn append(&mut self, field: Field, id: u8) {
+        if let Some(slot) = self.ids.get_mut(self.fields.len()) {
+            *slot = id;
+        }
+        self.fields.push(field);
+    }
+
+    /// Recomputes `ids` after fields were inserted or removed.
+    fn reindex(&mut self) {
+        for (slot, f) in self.ids.iter_mut().zip(&self.fields) {
+            *slot = f.name.id();
+        }
+    }
+
+    /// Where the fields called `name` are, when `ids` can tell: bit `i` set for each such
+    /// field `i`. `None` for an unknown name or a head of more than [`IDS`] fields (then the
+    /// fields are walked).
+    #[inline]
+    fn id_mask(&self, name: &HeaderName) -> Option<u32> {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        let id = name.id();
+        let n = self.fields.len();
+        if id == OTHER_ID || n > IDS {
+            return None;
+        }
+        let pattern = LO * u64::from(id);
+        let mut mask = 0u32;
+        for (k, chunk) in self.ids.chunks_exact(8).enumerate() {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ pattern;
+            // Exactly the zero bytes of `x` (no borrow from one byte to the next): 1 in the
+            // low bit of each, gathered into one byte.
+            let zero = (!(((x & LOW7) + LOW7) | x | LOW7)) >> 7;
+            mask |= ((zero.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (k * 8);
+        }
+        // Ids past the last field are stale.
+        Some(mask & u32::MAX.checked_shr(IDS as u32 - n as u32).unwrap_or(0))
     }
 
     /// Appends a header whose value is `head[start..end]` (`head` as given to
     /// [`Headers::with_head`]; the range must lie on char boundaries inside it).
-    pub(crate) fn push_span(&mut self, name: HeaderName, start: usize, end: usize) {
+    pub(crate) fn push_span(&mut self, name: HeaderName, id: u8, start: usize, end: usize) {
         // MAX_MESSAGE_SIZE keeps offsets far below u32::MAX.
-        self.fields.push(Field {
-            name,
-            value: Value::Span(start as u32, end as u32),
-        });
+        self.append(
+            Field {
+                name,
+                value: Value::Span(start as u32, end as u32),
+            },
+            id,
+        );
     }
 
     /// The header at `field`.
@@ -355,6 +433,10 @@ impl Headers {
     /// The first header called `name`, and whether another one follows it.
     #[inline]
     pub(crate) fn first_and_more<'a>(&'a self, name: &HeaderName) -> Option<(Header<'a>, bool)> {
+        if let Some(mask) = self.id_mask(name) {
+            let field = self.fields.get(mask.trailing_zeros() as usize)?;
+            return Some((self.view(field), mask & mask.wrapping_sub(1) != 0));
+        }
         let mut all = self.all(name);
         let first = all.next()?;
         Some((first, all.fields.any(|f| f.name == *name)))
@@ -372,20 +454,25 @@ impl Headers {
             headers: self,
             fields: self.fields.iter(),
             name,
+            mask: self.id_mask(name),
         }
     }
 
     /// Whether `name` is present.
     pub fn contains(&self, name: &HeaderName) -> bool {
-        self.fields.iter().any(|f| f.name == *name)
+        self.all(name).next().is_some()
     }
 
     /// Appends a header.
     pub fn push(&mut self, name: HeaderName, value: impl Into<Text>) {
-        self.fields.push(Field {
-            name,
-            value: Value::Owned(value.into()),
-        });
+        let id = name.id();
+        self.append(
+            Field {
+                name,
+                value: Value::Owned(value.into()),
+            },
+            id,
+        );
     }
 
     /// Inserts a header before every other (a new top Via, RFC 3261 §8.1.1.7).
@@ -397,6 +484,7 @@ impl Headers {
                 value: Value::Owned(value.into()),
             },
         );
+        self.reindex();
     }
 
     /// Replaces the value of the header at `index` (in [`Headers::iter`] order); nothing
@@ -422,6 +510,7 @@ impl Headers {
                         true
                     }
                 });
+                self.reindex();
             }
             None => self.push(name, value),
         }
@@ -430,6 +519,7 @@ impl Headers {
     /// Removes every `name` header.
     pub fn remove(&mut self, name: &HeaderName) {
         self.fields.retain(|f| f.name != *name);
+        self.reindex();
     }
 
     /// Iterates all headers in order.
@@ -453,6 +543,9 @@ pub(crate) struct Named<'a, 'n> {
     headers: &'a Headers,
     fields: std::slice::Iter<'a, Field>,
     name: &'n HeaderName,
+    /// When the ids tell where the fields of that name are: those not given yet (bit `i`
+    /// for field `i`), and `fields` is not walked.
+    mask: Option<u32>,
 }
 
 impl<'a> Iterator for Named<'a, '_> {
@@ -460,6 +553,12 @@ impl<'a> Iterator for Named<'a, '_> {
 
     #[inline]
     fn next(&mut self) -> Option<Header<'a>> {
+        if let Some(mask) = &mut self.mask {
+            let i = mask.trailing_zeros() as usize;
+            *mask &= mask.wrapping_sub(1);
+            let f = self.headers.fields.get(i)?;
+            return Some(self.headers.view(f));
+        }
         for f in self.fields.by_ref() {
             if f.name == *self.name {
                 return Some(self.headers.view(f));
@@ -525,6 +624,47 @@ mod tests {
         assert_eq!(other, HeaderName::from_name("x-custom-thing"));
         assert_ne!(other, HeaderName::Via);
         assert!(matches!(HeaderName::from_name("q"), HeaderName::Other(_)));
+    }
+
+    /// The id search gives what walking the fields gives, below and above [`IDS`] fields and
+    /// after fields are inserted and removed.
+    #[test]
+    fn lookups_agree_with_a_walk() {
+        let names = [
+            HeaderName::Via,
+            HeaderName::To,
+            HeaderName::from_name("X-A"),
+            HeaderName::CSeq,
+            HeaderName::Via,
+            HeaderName::Warning,
+        ];
+        let check = |h: &Headers| {
+            for name in names
+                .iter()
+                .chain([&HeaderName::From, &HeaderName::from_name("x-b")])
+            {
+                let walk: Vec<&str> = h
+                    .iter()
+                    .filter(|f| f.name == name)
+                    .map(|f| f.value)
+                    .collect();
+                assert_eq!(h.get_all(name).collect::<Vec<_>>(), walk, "{name} in {h:?}");
+                let first = h.first_and_more(name).map(|(f, more)| (f.value, more));
+                assert_eq!(first, walk.first().map(|v| (*v, walk.len() > 1)), "{name}");
+                assert_eq!(h.contains(name), !walk.is_empty());
+            }
+        };
+        let mut h = Headers::new();
+        for i in 0..45 {
+            h.push(names[i * 7 % names.len()].clone(), i.to_string());
+            check(&h);
+        }
+        h.push_front(HeaderName::From, "front");
+        check(&h);
+        h.remove(&HeaderName::Via);
+        check(&h);
+        h.set(HeaderName::To, "one");
+        check(&h);
     }
 
     #[test]

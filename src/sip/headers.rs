@@ -150,16 +150,35 @@ impl Headers {
 
     /// Contact: `*` or every address across all Contact lines.
     pub fn contacts(&self) -> Result<Contacts, ParseError> {
-        let star = self.get_all(&HeaderName::Contact).any(|v| v.trim() == "*");
-        if star {
-            if self.get_all(&HeaderName::Contact).count() > 1 {
+        let name = HeaderName::Contact;
+        // One pass over the lines: `*` is looked for as they come, and only when one turns
+        // up (or a line fails) are the others looked at again.
+        let wildcard = || {
+            if self.get_all(&name).count() > 1 {
                 let e = SyntaxError::new(ErrorKind::DuplicateHeader, 0);
                 return Err(ParseError::header("Contact", e));
             }
-            return Ok(Contacts::Wildcard);
+            Ok(Contacts::Wildcard)
+        };
+        let mut out = Vec::new();
+        for h in self.all(&name) {
+            if h.value.trim() == "*" {
+                return wildcard();
+            }
+            let parsed = for_each_element(h.value, |at, el| {
+                let na = NameAddr::parse_in(h.src(), el)
+                    .map_err(|e| SyntaxError::new(e.kind, at + e.at))?;
+                out.push(na);
+                Ok(())
+            });
+            if let Err(e) = parsed {
+                if self.get_all(&name).any(|v| v.trim() == "*") {
+                    return wildcard();
+                }
+                return Err(ParseError::header("Contact", e));
+            }
         }
-        self.list(&HeaderName::Contact, NameAddr::parse_in)
-            .map(Contacts::List)
+        Ok(Contacts::List(out))
     }
 
     /// Route, in order.

@@ -255,8 +255,11 @@ fn content_length(h: &Headers) -> Result<Option<usize>, ParseError> {
 /// Parses the start line and the header lines (everything before the blank line), whose
 /// ends `lines` has found.
 fn parse_head(head: &[u8], lines: &Lines) -> Result<Head, ParseError> {
-    let text = std::str::from_utf8(head)
-        .map_err(|e| ParseError::framing(ErrorKind::InvalidUtf8, e.valid_up_to()))?;
+    // The SIMD check says only whether the head is UTF-8; std's says where it stops being.
+    let text = simdutf8::basic::from_utf8(head).or_else(|_| {
+        std::str::from_utf8(head)
+            .map_err(|e| ParseError::framing(ErrorKind::InvalidUtf8, e.valid_up_to()))
+    })?;
     let src = Text::from_shared(Arc::from(text));
     let s: &str = &src;
     let (first_end, mut pos) = lines.get(0);
@@ -292,8 +295,8 @@ fn parse_head(head: &[u8], lines: &Lines) -> Result<Head, ParseError> {
             }
         } else if !line.is_empty() {
             flush_folded(&mut headers, &mut folded);
-            let (name, start, end) = parse_header_line(&src, line, pos)?;
-            headers.push_span(name, start, end);
+            let (name, id, start, end) = parse_header_line(&src, line, pos)?;
+            headers.push_span(name, id, start, end);
         }
         pos = next;
     }
@@ -313,7 +316,7 @@ fn parse_header_line(
     src: &Text,
     line: &str,
     at: usize,
-) -> Result<(HeaderName, usize, usize), ParseError> {
+) -> Result<(HeaderName, u8, usize, usize), ParseError> {
     let span = |value: &str| {
         let start = at + (value.as_ptr() as usize - line.as_ptr() as usize);
         (start, start + value.len())
@@ -322,9 +325,9 @@ fn parse_header_line(
     // Fast path: a known name right before the colon (it is a token then, so nothing more
     // to check).
     if let Some(colon) = find_byte(line, b':') {
-        if let Some(name) = HeaderName::known(&b[..colon]) {
+        if let Some((name, id)) = HeaderName::known_with_id(&b[..colon]) {
             let (start, end) = span(trim_wsp(&line[colon + 1..]));
-            return Ok((name, start, end));
+            return Ok((name, id, start, end));
         }
     }
     let name_end = b.iter().position(|&c| !is_token_char(c)).unwrap_or(b.len());
@@ -338,8 +341,9 @@ fn parse_header_line(
         return Err(ParseError::framing(ErrorKind::BadHeaderLine, at));
     }
     let name = HeaderName::parse_in(src, &line[..name_end]);
+    let id = name.id();
     let (start, end) = span(trim_wsp(&line[colon + 1..]));
-    Ok((name, start, end))
+    Ok((name, id, start, end))
 }
 
 /// `Request-Line = Method SP Request-URI SP SIP-Version` or

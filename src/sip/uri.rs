@@ -26,8 +26,10 @@ impl Uri {
     pub fn parse_in(src: &Text, s: &str) -> Result<Uri, SyntaxError> {
         let colon = find_byte(s, b':').ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
         let scheme = &s[..colon];
-        if scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips") {
-            SipUri::parse_in(src, s).map(Uri::Sip)
+        if scheme.eq_ignore_ascii_case("sip") {
+            SipUri::parse_after_scheme(src, s, Scheme::Sip, colon).map(Uri::Sip)
+        } else if scheme.eq_ignore_ascii_case("sips") {
+            SipUri::parse_after_scheme(src, s, Scheme::Sips, colon).map(Uri::Sip)
         } else if scheme.eq_ignore_ascii_case("tel") {
             TelUri::parse_in(src, s).map(Uri::Tel)
         } else {
@@ -267,6 +269,16 @@ impl SipUri {
             x if x.eq_ignore_ascii_case("sips") => Scheme::Sips,
             _ => return Err(SyntaxError::new(ErrorKind::BadUri, 0)),
         };
+        Self::parse_after_scheme(src, s, scheme, colon)
+    }
+
+    /// The rest of [`SipUri::parse_in`], once the scheme (ending at `colon`) is known.
+    fn parse_after_scheme(
+        src: &Text,
+        s: &str,
+        scheme: Scheme,
+        colon: usize,
+    ) -> Result<SipUri, SyntaxError> {
         let mut pos = colon + 1;
         let rest = &s[pos..];
         let (user, password) = match find_byte(rest, b'@') {

@@ -390,6 +390,30 @@ fn multibyte_start_line_is_an_error_not_a_panic() {
     assert!(parse_datagram(data).is_err());
 }
 
+/// A head that is not UTF-8 is a framing error saying where it stops being UTF-8, wherever
+/// the bad byte sits (the fast check finds it, the exact offset is still reported); a body
+/// that is not UTF-8 is fine.
+#[test]
+fn head_that_is_not_utf8_is_an_error_with_its_offset() {
+    let head = OPTIONS.as_bytes();
+    for at in [0, 7, 40, 100, head.len() - 5] {
+        let mut data = head.to_vec();
+        data[at] = 0xff;
+        let e = parse_datagram(&data).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidUtf8, "byte {at}");
+        assert_eq!(e.location, Location::Framing);
+        assert_eq!(e.error.at, at);
+    }
+    let mut data = OPTIONS
+        .replace("Content-Length: 0", "Content-Length: 2")
+        .into_bytes();
+    data.extend_from_slice(&[0xff, 0xfe]);
+    assert_eq!(
+        parse_datagram(&data).unwrap().body().as_ref(),
+        &[0xff, 0xfe]
+    );
+}
+
 /// Folding many continuation lines costs linear time: each line is appended once.
 #[test]
 fn many_folded_lines_join_into_one_value() {
