@@ -41,6 +41,7 @@
 #   TINCAN=path   the tincan binary (default: target/release/tincan, built if missing)
 #   NO_BARESIP=1  skip baresip;  KEEP=1  keep the work directory (recordings, logs)
 #   ONLY=cpu      skip the latency part (1): CPU and memory only
+#   ONLY=latency  the latency part (1) only
 # Needs: python3, baresip (baresip-core). Every process is bounded by `timeout` and stopped
 # by its PID.
 set -euo pipefail
@@ -309,6 +310,18 @@ EOF
     fi
 done
 
+latency_table() {
+    echo "Mouth-to-ear latency on 127.0.0.1 (Opus; clicks detected; ms)"
+    printf '  %-62s %8s %8s %7s\n' measurement median p95 clicks
+    while IFS=$'\t' read -r name med p95 n; do
+        printf '  %-62s %8s %8s %7s\n' "$name" "$med" "$p95" "$n"
+    done <"$results"
+}
+if [[ ${ONLY:-} == latency ]]; then
+    latency_table
+    exit 0
+fi
+
 # --- 2. CPU per call ----------------------------------------------------------------------
 cpu_line() { # NAME PID NS_BEFORE
     local after
@@ -475,11 +488,7 @@ else
 fi
 
 # --- tables -------------------------------------------------------------------------------
-echo "Mouth-to-ear latency on 127.0.0.1 (Opus; clicks detected; ms)"
-printf '  %-62s %8s %8s %7s\n' measurement median p95 clicks
-while IFS=$'\t' read -r name med p95 n; do
-    printf '  %-62s %8s %8s %7s\n' "$name" "$med" "$p95" "$n"
-done <"$results"
+latency_table
 echo "CPU per call, Opus both ways, ${call_seconds} s (% of one core)"
 while IFS=$'\t' read -r name pct; do printf '  %-48s %6s%%\n' "$name" "$pct"; done <"$work/cpu.txt"
 echo "Memory (PSS)"
