@@ -322,6 +322,19 @@ if [[ ${ONLY:-} == latency ]]; then
     exit 0
 fi
 
+# measure_call A_LABEL B_LABEL: the CPU of A and B through the call for call_seconds, then
+# A hangs up.
+measure_call() {
+    local a0 b0
+    a0=$(cpu_ns "$A_pid")
+    b0=$(cpu_ns "$B_pid")
+    sleep "$call_seconds"
+    cpu_line "$1" "$A_pid" "$a0"
+    cpu_line "$2" "$B_pid" "$b0"
+    send A '{"cmd":"hangup","call":1}'
+    wait_event B '"event":"ended"' 10
+}
+
 # --- 2. CPU per call ----------------------------------------------------------------------
 cpu_line() { # NAME PID NS_BEFORE
     local after
@@ -342,13 +355,7 @@ cpu_call() {
         --audio-in "$wav" "$@"
     send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
     wait_event A '"event":"answered".*"codec":"opus"' 10
-    a0=$(cpu_ns "$A_pid")
-    b0=$(cpu_ns "$B_pid")
-    sleep "$call_seconds"
-    cpu_line "tincan caller ($label)" "$A_pid" "$a0"
-    cpu_line "tincan callee ($label)" "$B_pid" "$b0"
-    send A '{"cmd":"hangup","call":1}'
-    wait_event B '"event":"ended"' 10
+    measure_call "tincan caller ($label)" "tincan callee ($label)"
 }
 cpu_call "Opus, 48 kHz device" "$work/tone48.wav" --audio-rate 48000
 stop_tincan A
@@ -472,13 +479,8 @@ if command -v pulseaudio >/dev/null && command -v pactl >/dev/null; then
             continue
         fi
         sleep 2
-        a0=$(cpu_ns "$A_pid")
-        b0=$(cpu_ns "$B_pid")
-        sleep "$call_seconds"
-        cpu_line "tincan on the sound card, AEC/NS/AGC $processing" "$A_pid" "$a0"
-        cpu_line "  its peer (48 kHz virtual device)" "$B_pid" "$b0"
-        send A '{"cmd":"hangup","call":1}'
-        wait_event B '"event":"ended"' 10
+        measure_call "tincan on the sound card, AEC/NS/AGC $processing" \
+            "  its peer (48 kHz virtual device)"
         stop_tincan A
         stop_tincan B
     done
