@@ -28,9 +28,7 @@ pub struct Converter {
     from: u32,
     to: u32,
     kind: Kind,
-    pending: Vec<f32>,
     output: VecDeque<f32>,
-    scratch: Vec<f32>,
 }
 
 /// The rates cannot be converted (zero, or a ratio the resampler refuses).
@@ -57,15 +55,17 @@ impl Converter {
             let chunk = (from as usize / 100).max(1);
             let fft = Fft::<f32>::new(from as usize, to as usize, chunk, 1, FixedSync::Input)
                 .map_err(|e| error(e.to_string()))?;
-            Kind::Fft(Box::new(fft))
+            Kind::Fft(Box::new(FftStage {
+                fft,
+                pending: Vec::new(),
+                scratch: Vec::new(),
+            }))
         };
         Ok(Converter {
             from,
             to,
             kind,
-            pending: Vec::new(),
             output: VecDeque::new(),
-            scratch: Vec::new(),
         })
     }
 
@@ -81,37 +81,10 @@ impl Converter {
 
     /// Feeds input samples (in -1.0..1.0).
     pub fn push(&mut self, input: &[f32]) {
-        let fft = match &mut self.kind {
-            Kind::Same => {
-                self.output.extend(input);
-                self.bound();
-                return;
-            }
-            Kind::Polyphase(filter) => {
-                filter.process(input, &mut self.output);
-                self.bound();
-                return;
-            }
-            Kind::Fft(fft) => fft,
-        };
-        self.pending.extend_from_slice(input);
-        loop {
-            let need = fft.input_frames_next();
-            if self.pending.len() < need {
-                break;
-            }
-            self.scratch.resize(fft.output_frames_next(), 0.0);
-            let frames_out = self.scratch.len();
-            let converted = InterleavedSlice::new(&self.pending[..need], 1, need)
-                .ok()
-                .zip(InterleavedSlice::new_mut(&mut self.scratch, 1, frames_out).ok())
-                .map(|(input, mut out)| fft.process_into_buffer(&input, &mut out, None));
-            match converted {
-                Some(Ok((_, written))) => self.output.extend(&self.scratch[..written]),
-                Some(Err(e)) => tracing::warn!("resampling failed, dropped a chunk: {e}"),
-                None => tracing::warn!("resampling: bad buffer sizes, dropped a chunk"),
-            }
-            self.pending.drain(..need);
+        match &mut self.kind {
+            Kind::Same => self.output.extend(input),
+            Kind::Polyphase(filter) => filter.process(input, &mut self.output),
+            Kind::Fft(stage) => stage.process(input, &mut self.output),
         }
         self.bound();
     }
@@ -157,7 +130,42 @@ enum Kind {
     /// Both rates are equal: samples pass through.
     Same,
     Polyphase(Box<Polyphase>),
-    Fft(Box<Fft<f32>>),
+    Fft(Box<FftStage>),
+}
+
+/// rubato's FFT resampler, which takes fixed chunks: input waits in `pending` until a chunk
+/// is complete.
+#[derive(Debug)]
+struct FftStage {
+    fft: Fft<f32>,
+    pending: Vec<f32>,
+    scratch: Vec<f32>,
+}
+
+impl FftStage {
+    /// Converts `input`, appending what it gives to `output`.
+    fn process(&mut self, input: &[f32], output: &mut VecDeque<f32>) {
+        self.pending.extend_from_slice(input);
+        loop {
+            let need = self.fft.input_frames_next();
+            if self.pending.len() < need {
+                break;
+            }
+            self.scratch.resize(self.fft.output_frames_next(), 0.0);
+            let frames_out = self.scratch.len();
+            let fft = &mut self.fft;
+            let converted = InterleavedSlice::new(&self.pending[..need], 1, need)
+                .ok()
+                .zip(InterleavedSlice::new_mut(&mut self.scratch, 1, frames_out).ok())
+                .map(|(input, mut out)| fft.process_into_buffer(&input, &mut out, None));
+            match converted {
+                Some(Ok((_, written))) => output.extend(&self.scratch[..written]),
+                Some(Err(e)) => tracing::warn!("resampling failed, dropped a chunk: {e}"),
+                None => tracing::warn!("resampling: bad buffer sizes, dropped a chunk"),
+            }
+            self.pending.drain(..need);
+        }
+    }
 }
 
 /// The largest up- or down-sampling factor (after reducing the ratio) the polyphase filter
