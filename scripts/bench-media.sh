@@ -3,16 +3,13 @@
 # for baresip in the same run. Prints figures; it is not a test (nothing passes or fails).
 #
 # 1. Latency, at 20 ms and at 10 ms packet time (Opus): a click train (a 10 ms 1 kHz burst
-#    every 400 ms) is A's and B's virtual microphone; each records what it plays. The two
-#    directions can differ: each side reads the network at its own media clock's tick, so a
-#    packet waits from its arrival to the receiver's next tick, which depends on the phase
-#    of the two clocks (it changes from run to run); the two waits add up to one packet
-#    time. (Clocks that tick together, as two started by the same answer do, would make
-#    both wait a whole packet time: a side whose packets keep arriving as it ticks moves its
-#    clock a few ms, see `ArrivalPhase`, and re-anchors.) Both `tincan serve`
-#    processes log when their media clock starts ("media clock anchor: unix_us=... sample=...",
-#    again after a pause or a stall), which maps every sample of A's microphone and of B's
-#    recording to wall-clock time. A frame handed to the engine at a tick counts as spoken
+#    every 400 ms) is A's and B's virtual microphone (at LATENCY_RATE, default 48000 Hz, as
+#    baresip's); each records what it plays. Each side reads the network at its playout
+#    tick, which follows the far end's arrivals so that packets land 1.5-3.5 ms before it
+#    (see `ArrivalPhase`); its capture tick, which sends, stays put. Both `tincan serve`
+#    processes log when each tick starts ("media clock anchor (microphone|speaker):
+#    unix_us=... sample=...", again after a pause, a stall or a move), which maps every
+#    sample of A's microphone and of B's recording to wall-clock time. A frame handed to the engine at a tick counts as spoken
 #    during the packet time before it (as a sound card's capture buffer would be), a played
 #    frame as heard from its tick on. Latency = heard - spoken, per click; median and p95.
 #    baresip <-> baresip: baresip records no timestamps, so it is measured through an echo:
@@ -41,7 +38,7 @@
 #   TINCAN=path   the tincan binary (default: target/release/tincan, built if missing)
 #   NO_BARESIP=1  skip baresip;  KEEP=1  keep the work directory (recordings, logs)
 #   ONLY=cpu      skip the latency part (1): CPU and memory only
-#   ONLY=latency  the latency part (1) only
+#   ONLY=latency  the latency part (1) only;  LATENCY_RATE=8000  its virtual devices at 8 kHz
 # Needs: python3, baresip (baresip-core). Every process is bounded by `timeout` and stopped
 # by its PID.
 set -euo pipefail
@@ -162,6 +159,7 @@ EOF
 : >"$work/none.toml"
 
 latency_secs=${LATENCY_SECONDS:-12}
+latency_rate=${LATENCY_RATE:-48000}
 results="$work/results.txt"
 : >"$results"
 
@@ -171,35 +169,37 @@ analyse() {
 import re, statistics, sys, wave, struct
 label, mic_log, player_log, recording, ptime, subtract, clicks_path = sys.argv[1:8]
 ptime = int(ptime) / 1000
-RATE = 8000
-def anchors(path):
+def anchors(path, device):
     out = []
     for line in open(path, errors="replace"):
-        m = re.search(r"media clock anchor: unix_us=(\d+) sample=(\d+)", line)
-        if m:
-            out.append((int(m.group(2)), int(m.group(1)) / 1e6))
+        m = re.search(r"media clock anchor \((\w+)\): unix_us=(\d+) sample=(\d+) rate=(\d+)", line)
+        if m and m.group(1) == device:
+            out.append((int(m.group(3)), int(m.group(2)) / 1e6, int(m.group(4))))
     return out
 def to_time(anchor_list, index):
     base = [a for a in anchor_list if a[0] <= index]
     if not base:
         return None
-    sample, t = base[-1]
-    return t + (index - sample) / RATE
+    sample, t, rate = base[-1]
+    return t + (index - sample) / rate
 def read(path):
     with wave.open(path) as w:
         data = w.readframes(w.getnframes())
-    return struct.unpack(f"<{len(data) // 2}h", data)
-mic, player = anchors(mic_log), anchors(player_log)
-clicks = read(clicks_path)
-period = len(clicks)
-starts = [i for i in range(1, period) if clicks[i] != 0 and clicks[i - 1] == 0 and all(c == 0 for c in clicks[max(0, i - 80):i])]
-rec = read(recording)
+        rate = w.getframerate()
+    return struct.unpack(f"<{len(data) // 2}h", data), rate
+mic, player = anchors(mic_log, "microphone"), anchors(player_log, "speaker")
+clicks, clicks_rate = read(clicks_path)
+# The virtual microphone runs at the device's rate: the clicks' positions scale with it.
+scale = (mic[0][2] if mic else clicks_rate) / clicks_rate
+period = round(len(clicks) * scale)
+starts = [round(i * scale) for i in range(1, len(clicks)) if clicks[i] != 0 and clicks[i - 1] == 0 and all(c == 0 for c in clicks[max(0, i - 80):i])]
+rec, rec_rate = read(recording)
 onsets, quiet = [], 0
 for i, s in enumerate(rec):
-    if abs(s) > 8000 and quiet >= 400:
+    if abs(s) > 8000 and quiet >= rec_rate // 20:
         onsets.append(i)
     quiet = 0 if abs(s) > 8000 else quiet + 1
-last_mic = max(player[-1][0] if player else 0, 0) + len(rec)
+last_mic = round((max(player[-1][0] if player else 0, 0) + len(rec)) * scale * clicks_rate / rec_rate)
 spoken = []
 for loop in range(0, last_mic // period + 2):
     for c in starts:
@@ -236,10 +236,12 @@ ptimes="20 10"
 if [[ ${ONLY:-} == cpu ]]; then ptimes=""; fi
 for ptime in $ptimes; do
     start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
-        --audio-in "$work/clicks.wav" --audio-out "$work/a-$ptime.wav" --ptime "$ptime"
+        --audio-in "$work/clicks.wav" --audio-out "$work/a-$ptime.wav" --ptime "$ptime" \
+        --audio-rate "$latency_rate"
     bport=$(free_port)
     start_tincan B --listen "udp:127.0.0.1:$bport" --rtp-port "$(free_port 99)" --auto-answer \
-        --audio-in "$work/clicks.wav" --audio-out "$work/b-$ptime.wav" --ptime "$ptime"
+        --audio-in "$work/clicks.wav" --audio-out "$work/b-$ptime.wav" --ptime "$ptime" \
+        --audio-rate "$latency_rate"
     send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:b@127.0.0.1:$bport\"}"
     wait_event A '"event":"answered"' 10
     sleep "$latency_secs"
@@ -288,7 +290,8 @@ EOF
         pids+=($!)
         sleep 1
         start_tincan A --listen "udp:127.0.0.1:$(free_port)" --rtp-port "$(free_port 99)" \
-            --audio-in "$work/clicks.wav" --audio-out "$work/echo-$ptime.wav" --ptime "$ptime"
+            --audio-in "$work/clicks.wav" --audio-out "$work/echo-$ptime.wav" --ptime "$ptime" \
+            --audio-rate "$latency_rate"
         send A "{\"cmd\":\"dial\",\"call\":1,\"target\":\"sip:bob@127.0.0.1:$bport\"}"
         wait_event A '"event":"answered"' 10
         sleep "$latency_secs"
@@ -311,7 +314,7 @@ EOF
 done
 
 latency_table() {
-    echo "Mouth-to-ear latency on 127.0.0.1 (Opus; clicks detected; ms)"
+    echo "Mouth-to-ear latency on 127.0.0.1 (Opus; Tincan's virtual devices at $latency_rate Hz; clicks detected; ms)"
     printf '  %-62s %8s %8s %7s\n' measurement median p95 clicks
     while IFS=$'\t' read -r name med p95 n; do
         printf '  %-62s %8s %8s %7s\n' "$name" "$med" "$p95" "$n"

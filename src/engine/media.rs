@@ -1,8 +1,13 @@
 //! The engine's media side: one RTP socket per call (bound before the offer or answer names
-//! its port), a [`MediaSession`] per call once offer/answer settled, and the media clock:
-//! every packet time the engine reads what arrived on every call's socket, captures a frame
-//! from the audio device, sends it on every call and plays what every call received (mixed).
-//! Sockets are read at the tick, not on each packet ([`RtpSocket`]): half the wake-ups.
+//! its port), a [`MediaSession`] per call once offer/answer settled, and the media clock.
+//! It ticks twice a packet time: at the capture tick the engine captures a frame from the
+//! audio device and sends it on every call; at the playout tick it reads what arrived on
+//! every call's socket and plays what every call received (mixed). Sockets are read at the
+//! playout tick, not on each packet ([`RtpSocket`]), and that tick follows the far end's
+//! arrivals ([`ArrivalPhase`]) so that packets hardly wait to be read. The capture tick
+//! never follows anything: were it one tick for both, two ends following each other's
+//! packets would chase each other, and their two waits would always add up to a packet
+//! time. The two ticks start together and share one wake-up until the playout tick moves.
 
 use super::Event;
 use super::meters::Meters;
@@ -92,18 +97,21 @@ pub(super) struct Media {
     next_port: u16,
     device: AudioDevice,
     rng: Rng,
-    /// The next tick of the media clock, while a session exists.
-    next_tick: Option<Instant>,
+    /// The next capture and playout ticks of the media clock, while it runs.
+    next_capture: Option<Instant>,
+    next_playout: Option<Instant>,
     /// DTMF digits received, for the application.
     digits: VecDeque<(CallId, char)>,
     /// Ringback, busy, error, call-waiting tones and the ringtone.
     tones: Tones,
     /// Levels and call statistics for the application.
     meters: Meters,
-    /// Samples played since the start (the microphone has captured as many), and whether
-    /// the clock runs with its cadence anchored (see [`anchor`]).
+    /// Samples captured and played since the start, and whether each tick runs with its
+    /// cadence anchored (see [`anchor`]).
+    captured: u64,
     played: u64,
-    anchored: bool,
+    capture_anchored: bool,
+    playout_anchored: bool,
     /// The microphone is tested: the clock runs without a call and its level is reported.
     monitor: bool,
 }
@@ -121,12 +129,15 @@ impl Media {
             next_port: ports.0 & !1,
             device,
             rng: Rng::from_seed(seed),
-            next_tick: None,
+            next_capture: None,
+            next_playout: None,
             digits: VecDeque::new(),
             tones: Tones::new(rate),
             meters: Meters::new(false),
+            captured: 0,
             played: 0,
-            anchored: false,
+            capture_anchored: false,
+            playout_anchored: false,
             monitor: false,
         }
     }
@@ -151,9 +162,10 @@ impl Media {
     /// Something is to be heard (a call's audio or a tone): the device opens and the clock
     /// runs, if they were not already.
     fn start_clock(&mut self, now: Instant) {
-        if self.next_tick.is_none() {
+        if self.next_capture.is_none() {
             self.device.start();
-            self.next_tick = Some(now);
+            self.next_capture = Some(now);
+            self.next_playout = Some(now);
         }
     }
 
@@ -368,85 +380,142 @@ impl Media {
         })
     }
 
-    /// When the media clock ticks next.
+    /// When the media clock ticks next (capture or playout).
     pub(super) fn next_tick(&self) -> Option<Instant> {
-        self.next_tick
+        match (self.next_capture, self.next_playout) {
+            (Some(c), Some(p)) => Some(c.min(p)),
+            (c, p) => c.or(p),
+        }
     }
 
-    /// One tick of the media clock: capture, send, receive, play.
+    /// The ticks of the media clock that are due: capture and send, then receive and play.
     pub(super) fn tick(&mut self, now: Instant) {
-        let Some(due) = self.next_tick else {
-            return;
-        };
-        if now < due {
+        if !self.calls.values().any(|c| c.session.is_some())
+            && !self.tones.active()
+            && !self.monitor
+        {
+            self.stop_clock();
             return;
         }
-        let mut ptime = DEFAULT_PTIME;
-        let mut mixed: Vec<i32> = Vec::new();
-        let mut captured: Option<Vec<i16>> = None;
+        // One packet time for the clock: the calls' (the same, but for a peer that asked
+        // for another).
+        let ptime = self
+            .calls
+            .values()
+            .filter_map(|c| c.session.as_ref())
+            .map(MediaSession::ptime)
+            .last()
+            .unwrap_or(DEFAULT_PTIME);
+        if let Some(due) = self.next_capture.filter(|due| now >= *due) {
+            self.capture(now, ptime);
+            self.next_capture = Some(self.caught_up(due + ptime, ptime, now, Tick::Capture));
+        }
+        if let Some(due) = self.next_playout.filter(|due| now >= *due) {
+            let change = self.playout(now, ptime);
+            let mut next = due + ptime;
+            if let Some(change) = change {
+                let (by, way) = match change {
+                    PhaseChange::Earlier(by) => (by, "earlier"),
+                    PhaseChange::Later(by) => (by, "later"),
+                };
+                tracing::info!(
+                    "media clock: playout ticks {} µs {way}, where the far end's packets arrive",
+                    by.as_micros()
+                );
+                next = match change {
+                    PhaseChange::Earlier(by) => next.checked_sub(by).unwrap_or(now).max(now),
+                    PhaseChange::Later(by) => next + by,
+                };
+                self.playout_anchored = false;
+            }
+            self.next_playout = Some(self.caught_up(next, ptime, now, Tick::Playout));
+        }
+    }
+
+    /// The `next` tick, which keeps the cadence; after a stall, one caught up without a
+    /// burst (and anchored afresh).
+    fn caught_up(&mut self, next: Instant, ptime: Duration, now: Instant, tick: Tick) -> Instant {
+        if next + ptime >= now {
+            return next;
+        }
+        tracing::warn!(
+            "media clock late by {} ms: skipping ahead",
+            now.duration_since(next).as_millis()
+        );
+        match tick {
+            Tick::Capture => self.capture_anchored = false,
+            Tick::Playout => self.playout_anchored = false,
+        }
+        now + ptime
+    }
+
+    /// The capture tick: a frame from the microphone, sent on every call.
+    fn capture(&mut self, now: Instant, ptime: Duration) {
         let wall = SystemTime::now();
         let device_rate = self.device.rate();
-        if !self.anchored {
-            anchor(wall, self.played, device_rate);
-            self.anchored = true;
+        if !self.capture_anchored {
+            anchor("microphone", wall, self.captured, device_rate);
+            self.capture_anchored = true;
         }
-        // The clock moves for a call's packets only when it serves that call alone.
-        let alone = self.calls.len() == 1;
-        let mut delay = None;
-        for (id, call) in self.calls.iter_mut() {
-            let waited = call.receive(*id, now, wall, &mut self.digits);
+        let n = samples_in(device_rate, ptime);
+        let mut frame = self.device.capture(n);
+        frame.resize(n, 0);
+        self.captured += n as u64;
+        let mut sent = false;
+        for call in self.calls.values_mut() {
             let Some(session) = call.session.as_mut() else {
                 continue;
             };
-            ptime = session.ptime();
-            if let (true, Some(waited)) = (alone, waited) {
-                let change = call.phase.observe(waited, ptime, self.rng.unit());
-                if let Some(PhaseChange::Move(by)) = change {
-                    delay = Some(by);
-                }
-                if change.is_some() {
-                    session.arrivals_moved();
-                }
-            }
-            // The device runs at its rate; the session at its codec's rates.
-            let n = samples_in(device_rate, ptime);
-            let frame = captured.get_or_insert_with(|| self.device.capture(n));
-            frame.resize(n, 0);
+            sent = true;
             let mut input = if call.muted {
                 Vec::new()
             } else {
-                convert_frame(&mut call.to_codec, frame, device_rate, session.send_rate())
+                convert_frame(&mut call.to_codec, &frame, device_rate, session.send_rate())
             };
             input.resize(session.send_samples(), 0);
             session.send_frame(now, &input);
             session.handle_timeout(now, wall);
             flush(&call.socket, call.rtcp.as_ref(), session);
+        }
+        if sent || self.monitor {
+            self.meters.microphone(&frame);
+        }
+    }
+
+    /// The playout tick: what every call received, mixed with the tones, to the speaker.
+    /// Says how the tick should move to follow the far end's packets (one call alone).
+    fn playout(&mut self, now: Instant, ptime: Duration) -> Option<PhaseChange> {
+        let wall = SystemTime::now();
+        let device_rate = self.device.rate();
+        if !self.playout_anchored {
+            anchor("speaker", wall, self.played, device_rate);
+            self.playout_anchored = true;
+        }
+        let n = samples_in(device_rate, ptime);
+        let mut mixed = vec![0i32; n];
+        // The tick follows a call's packets only when it serves that call alone.
+        let alone = self.calls.len() == 1;
+        let mut change = None;
+        for (id, call) in self.calls.iter_mut() {
+            let waited = call.receive(*id, now, wall, &mut self.digits);
+            let Some(session) = call.session.as_mut() else {
+                continue;
+            };
+            if let (true, Some(waited)) = (alone, waited) {
+                change = call.phase.observe(waited, session.ptime());
+                if change.is_some() {
+                    session.arrivals_moved();
+                }
+            }
             let received = session.play_frame();
             let rate = session.play_rate();
             let mut played = convert_frame(&mut call.from_codec, &received, rate, device_rate);
             played.resize(n, 0);
             self.meters.played(*id, &played);
-            mixed.resize(mixed.len().max(played.len()), 0);
             for (m, s) in mixed.iter_mut().zip(played) {
                 *m += i32::from(s);
             }
         }
-        if captured.is_none() && !self.tones.active() && !self.monitor {
-            self.stop_clock();
-            self.anchored = false;
-            return;
-        }
-        match &captured {
-            Some(frame) => self.meters.microphone(frame),
-            // The microphone runs whenever the speaker does: their timelines stay one.
-            None => {
-                let frame = self.device.capture(samples_in(device_rate, ptime));
-                if self.monitor {
-                    self.meters.microphone(&frame);
-                }
-            }
-        }
-        mixed.resize(samples_in(device_rate, ptime), 0);
         self.tones.mix_progress(&mut mixed);
         // The ringtone is its own source: on the ringer device when one is chosen (opened
         // while it rings), else it joins the output.
@@ -476,33 +545,17 @@ impl Media {
             .collect();
         self.played += out.len() as u64;
         self.device.play(&out);
-        // The next tick keeps the cadence; after a stall it catches up without a burst.
-        let mut next = due + ptime;
-        if let Some(delay) = delay {
-            tracing::info!(
-                "media clock: the far end's packets arrive as it ticks; ticking {} µs later",
-                delay.as_micros()
-            );
-            next += delay;
-            self.anchored = false;
-        }
-        self.next_tick = Some(if next + ptime < now {
-            tracing::warn!(
-                "media clock late by {} ms: skipping ahead",
-                now.duration_since(next).as_millis()
-            );
-            self.anchored = false;
-            now + ptime
-        } else {
-            next
-        });
+        change
     }
 
     /// No call has audio: the clock stops and the device closes.
     fn stop_clock(&mut self) {
-        if self.next_tick.take().is_some() {
+        self.next_playout = None;
+        if self.next_capture.take().is_some() {
             self.device.stop();
         }
+        self.capture_anchored = false;
+        self.playout_anchored = false;
         self.stop_ringer();
     }
 
@@ -521,7 +574,7 @@ impl Media {
         self.device.stop();
         self.ringer = device.ringer();
         self.device = device;
-        if self.next_tick.is_some() {
+        if self.next_capture.is_some() {
             self.device.start();
         }
     }
@@ -556,14 +609,22 @@ impl Media {
     }
 }
 
-/// Notes when the media clock starts (or starts again after a pause or a stall) and how
-/// many samples were played before: with it a recording's samples map to wall-clock time
-/// (`scripts/bench-media.sh` measures latency so).
-fn anchor(wall: SystemTime, played: u64, rate: u32) {
+/// The two ticks of the media clock.
+#[derive(Debug, Clone, Copy)]
+enum Tick {
+    Capture,
+    Playout,
+}
+
+/// Notes when a tick of the media clock starts (or starts again after a pause, a stall or
+/// a move) and how many samples the device (`microphone` or `speaker`) took or gave before:
+/// with it a recording's samples map to wall-clock time (`scripts/bench-media.sh` measures
+/// latency so).
+fn anchor(device: &str, wall: SystemTime, samples: u64, rate: u32) {
     let unix_us = wall
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros());
-    tracing::info!("media clock anchor: unix_us={unix_us} sample={played} rate={rate}");
+    tracing::info!("media clock anchor ({device}): unix_us={unix_us} sample={samples} rate={rate}");
 }
 
 /// Why digits did not go out as telephone events.
