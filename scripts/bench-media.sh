@@ -17,8 +17,9 @@
 #    Tincan hears its clicks come back. The round trip minus Tincan's share estimates
 #    baresip's one-way latency (its receive and send paths plus the bridge's buffer).
 #    Tincan's share is its one-way latency (the first measurement) less what the packets
-#    waited there for B's reading tick, plus what they waited for A's in the echo call
-#    (both logged when a call ends: "packets waited N µs on average"). baresip runs with jitter_buffer_delay 1-10 and audio_buffer 20-160
+#    waited there for B's reading tick and in B's jitter buffer, plus what they waited for
+#    A's in the echo call (both logged when a call ends: "packets waited N µs on average
+#    to be read, then M µs in the jitter buffer"). baresip runs with jitter_buffer_delay 1-10 and audio_buffer 20-160
 #    (as in tests/peers/baresip), kinder to it than its defaults.
 # 2. CPU per call: A and B in an Opus call (48 kHz RTP clock, both directions, tones both
 #    ways) for SECONDS seconds (default 60); the scheduler's CPU time of every thread
@@ -225,10 +226,11 @@ print(f"{label}\t{median - sub:.1f}\t{p95 - sub:.1f}\t{len(lat)}")
 EOF
 }
 
-# mean_wait LOG: the µs a call's packets waited for the reading tick on average, as the
-# engine logs when the call ends (0 when it did not).
+# mean_wait LOG: the µs a call's packets waited on average for the reading tick and then in
+# the jitter buffer, as the engine logs when the call ends (0 when it did not).
 mean_wait() {
-    grep -o 'packets waited [0-9]* µs on average' "$1" | tail -n1 | grep -o '[0-9]*' || echo 0
+    grep -o 'packets waited [0-9]* µs on average to be read, then [0-9]* µs' "$1" | tail -n1 |
+        grep -o '[0-9]*' | awk '{s += $1} END {print s + 0}'
 }
 
 # --- 1. latency ---------------------------------------------------------------------------
@@ -301,8 +303,9 @@ EOF
         mv "$work/A.stderr" "$work/echo-$ptime.stderr"
         rm -f "$work"/A.*
         one_way=$(awk -F'\t' -v p="ptime $ptime" '$1 ~ p {print $2}' "$results" | head -n1)
-        # Tincan's share of the round trip: its own one-way latency without the wait for
-        # the reading tick that B logged, plus the wait A logged in the echo call.
+        # Tincan's share of the round trip: its own one-way latency without the waits (for
+        # the reading tick, in the jitter buffer) that B logged, plus those A logged in the
+        # echo call.
         tincan_share=$(awk -v l="$one_way" -v b="$(mean_wait "$work/B-$ptime.stderr")" \
             -v e="$(mean_wait "$work/echo-$ptime.stderr")" 'BEGIN {print l - b / 1000 + e / 1000}')
         analyse "tincan->baresip echo->tincan round trip, ptime $ptime" "$work/echo-$ptime.stderr" \

@@ -349,10 +349,12 @@ impl Media {
         self.meters.forget(call);
         if let Some(mut entry) = self.calls.remove(&call) {
             if let Some(wait) = entry.phase.mean_wait() {
+                let buffered = entry.session.as_ref().and_then(MediaSession::mean_buffered);
                 tracing::info!(
-                    "call {}: packets waited {} µs on average to be read",
+                    "call {}: packets waited {} µs on average to be read, then {} µs in the jitter buffer",
                     call.0,
-                    wait.as_micros()
+                    wait.as_micros(),
+                    buffered.unwrap_or_default().as_micros()
                 );
             }
             if let Some(session) = entry.session.as_mut() {

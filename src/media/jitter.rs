@@ -85,6 +85,9 @@ pub struct JitterBuffer {
     /// Pops since a frame was last shed that way: when the buffer runs dry soon after, the
     /// frame was needed after all (arrivals close to our clock's tick), and the window doubles.
     since_shed: Option<usize>,
+    /// Frames left waiting after each pop that played, in all, and how many pops.
+    held: u64,
+    held_pops: u64,
     stats: JitterStats,
 }
 
@@ -107,6 +110,8 @@ impl JitterBuffer {
             // One second of frames.
             window: frames_in(frame, MIN_SHED_WINDOW),
             since_shed: None,
+            held: 0,
+            held_pops: 0,
             stats: JitterStats::default(),
         }
     }
@@ -134,6 +139,13 @@ impl JitterBuffer {
     /// The counters.
     pub fn stats(&self) -> JitterStats {
         self.stats
+    }
+
+    /// How long a frame waited here on average, from its tick's arrival to being played:
+    /// the frames left waiting after each pop, in time.
+    pub fn mean_held(&self) -> Option<Duration> {
+        let pops = u32::try_from(self.held_pops).ok().filter(|n| *n > 0)?;
+        Some(self.frame * u32::try_from(self.held).unwrap_or(u32::MAX) / pops)
     }
 
     /// The highest extended sequence number seen (for RTCP's "highest received").
@@ -201,6 +213,8 @@ impl JitterBuffer {
         let played = self.frames.remove(&next);
         self.floor = self.floor.min(self.frames.len());
         self.pops += 1;
+        self.held += self.frames.len() as u64;
+        self.held_pops += 1;
         self.since_shed = self.since_shed.map(|n| n + 1);
         match played {
             Some(payload) => {
@@ -569,6 +583,13 @@ mod tests {
         let skipped = played.windows(2).position(|w| w[1] != w[0] + 1).unwrap();
         assert!(skipped <= 51, "skipped at {skipped}");
         assert!(b.is_empty());
+        // Until then a frame waited after each pop: a third of a frame on average.
+        let held = b.mean_held().unwrap();
+        let pops = played.len() as u32;
+        assert!(
+            (FRAME * skipped as u32 / pops..=FRAME * (skipped as u32 + 1) / pops).contains(&held),
+            "{held:?}"
+        );
     }
 
     #[test]

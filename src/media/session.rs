@@ -613,6 +613,12 @@ impl MediaSession {
         self.jitter.arrivals_moved();
     }
 
+    /// How long received frames waited in the jitter buffer on average (see
+    /// [`crate::media::jitter::JitterBuffer::mean_held`]).
+    pub fn mean_buffered(&self) -> Option<Duration> {
+        self.jitter.mean_held()
+    }
+
     /// The counters.
     pub fn stats(&self) -> MediaStats {
         let jitter_ms =
