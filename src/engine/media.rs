@@ -4,10 +4,12 @@
 //! audio device and sends it on every call; at the playout tick it reads what arrived on
 //! every call's socket and plays what every call received (mixed). Sockets are read at the
 //! playout tick, not on each packet ([`RtpSocket`]), and that tick follows the far end's
-//! arrivals ([`ArrivalPhase`]) so that packets hardly wait to be read. The capture tick
-//! never follows anything: were it one tick for both, two ends following each other's
-//! packets would chase each other, and their two waits would always add up to a packet
-//! time. The two ticks start together and share one wake-up until the playout tick moves.
+//! arrivals ([`ArrivalPhase`]) so that packets hardly wait to be read. Were it one tick
+//! for both at both ends, two ends following each other's packets would chase each other,
+//! and their two waits would always add up to a packet time. So of two ends one keeps its
+//! capture tick where it is, and the other (the lower SSRC,
+//! [`MediaSession::sends_with_playout`]) moves it with its playout tick: one wake-up a
+//! packet time instead of two. The ticks start together, sharing one wake-up.
 
 use super::Event;
 use super::meters::Meters;
@@ -415,7 +417,7 @@ impl Media {
         if let Some(due) = self.next_playout.filter(|due| now >= *due) {
             let change = self.playout(now, ptime);
             let mut next = due + ptime;
-            if let Some(change) = change {
+            if let Some((change, with_capture)) = change {
                 let (by, way) = match change {
                     PhaseChange::Earlier(by) => (by, "earlier"),
                     PhaseChange::Later(by) => (by, "later"),
@@ -429,6 +431,10 @@ impl Media {
                     PhaseChange::Later(by) => next + by,
                 };
                 self.playout_anchored = false;
+                if with_capture {
+                    self.next_capture = Some(next);
+                    self.capture_anchored = false;
+                }
             }
             self.next_playout = Some(self.caught_up(next, ptime, now, Tick::Playout));
         }
@@ -485,8 +491,9 @@ impl Media {
     }
 
     /// The playout tick: what every call received, mixed with the tones, to the speaker.
-    /// Says how the tick should move to follow the far end's packets (one call alone).
-    fn playout(&mut self, now: Instant, ptime: Duration) -> Option<PhaseChange> {
+    /// Says how the tick should move to follow the far end's packets (one call alone), and
+    /// whether the capture tick moves with it.
+    fn playout(&mut self, now: Instant, ptime: Duration) -> Option<(PhaseChange, bool)> {
         let wall = SystemTime::now();
         let device_rate = self.device.rate();
         if !self.playout_anchored {
@@ -504,10 +511,11 @@ impl Media {
                 continue;
             };
             if let (true, Some(waited)) = (alone, waited) {
-                change = call.phase.observe(waited, session.ptime());
-                if change.is_some() {
+                let moved = call.phase.observe(waited, session.ptime());
+                if moved.is_some() {
                     session.arrivals_moved();
                 }
+                change = moved.map(|c| (c, session.sends_with_playout()));
             }
             let received = session.play_frame();
             let rate = session.play_rate();

@@ -141,6 +141,11 @@ impl JitterBuffer {
         self.stats
     }
 
+    /// The source whose packets it holds.
+    pub fn ssrc(&self) -> Option<Ssrc> {
+        self.ssrc
+    }
+
     /// How long a frame waited here on average, from its tick's arrival to being played:
     /// the frames left waiting after each pop, in time.
     pub fn mean_held(&self) -> Option<Duration> {

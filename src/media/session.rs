@@ -613,6 +613,14 @@ impl MediaSession {
         self.jitter.arrivals_moved();
     }
 
+    /// Whether our media clock may send when it plays: of two ends that both move their
+    /// playout to the other's arrivals, one may also move its capture, never both (they
+    /// would chase each other): the one with the lower SSRC. Against an end that does not
+    /// follow arrivals at all, either way is stable.
+    pub fn sends_with_playout(&self) -> bool {
+        self.jitter.ssrc().is_some_and(|far| self.ssrc.0 < far.0)
+    }
+
     /// How long received frames waited in the jitter buffer on average (see
     /// [`crate::media::jitter::JitterBuffer::mean_held`]).
     pub fn mean_buffered(&self) -> Option<Duration> {

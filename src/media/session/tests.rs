@@ -275,3 +275,27 @@ fn dtmf_durations_follow_the_event_clock() {
     assert_eq!(at_48k, at_8k * 6, "{at_48k} vs {at_8k}");
     assert_eq!(final_duration(opus, None, &mut rng), at_48k);
 }
+
+#[test]
+fn of_two_ends_exactly_one_sends_with_its_playout_once_packets_flow() {
+    for seed in 0..20u8 {
+        let mut rng = Rng::from_seed([seed; 32]);
+        let config = |remote| config(AudioCodec::Pcmu, 0, remote);
+        let mut a = session(config("192.0.2.2:4000"), &mut rng);
+        let mut b = session(config("192.0.2.1:5000"), &mut rng);
+        // Before anything arrived, neither knows the other's SSRC.
+        assert!(!a.sends_with_playout() && !b.sends_with_playout());
+        run(&mut a, &mut b, 3, |_| false);
+        let now = test_clock::origin();
+        b.send_frame(now, &[0; 160]);
+        while let Some(Transmit { data, .. }) = b.poll_transmit() {
+            a.handle_packet(now, &data, addr("192.0.2.2:4000")).unwrap();
+        }
+        assert!(
+            a.sends_with_playout() != b.sends_with_playout(),
+            "seed {seed}: {:?} {:?}",
+            a.ssrc,
+            b.ssrc
+        );
+    }
+}
