@@ -397,6 +397,20 @@ impl Headers {
         );
     }
 
+    /// Sets the head the spans of [`Headers::push_span`] point into (for a head whose fields
+    /// were found before its text was made).
+    pub(crate) fn set_head(&mut self, head: Text) {
+        self.head = head;
+    }
+
+    /// Renames the field at `index` to `name`, of the same [`HeaderName::id`].
+    pub(crate) fn set_name_at(&mut self, index: usize, name: HeaderName) {
+        if let Some(f) = self.fields.get_mut(index) {
+            debug_assert_eq!(f.name.id(), name.id());
+            f.name = name;
+        }
+    }
+
     /// The header at `field`.
     #[inline]
     fn view<'a>(&'a self, field: &'a Field) -> Header<'a> {

@@ -3,7 +3,7 @@
 //! access. Knows nothing about transactions.
 
 use super::error::{ErrorKind, ParseError};
-use super::grammar::{find_byte, is_token_char, parse_u32, trim_wsp};
+use super::grammar::{find_byte, is_token_char, is_wsp, parse_u32, skip_wsp, trim_wsp};
 use super::header::{HeaderName, Headers};
 use super::message::{Message, Request, Response, StatusCode, Version};
 use super::method::Method;
@@ -50,11 +50,8 @@ pub fn parse_datagram(data: &[u8]) -> Result<Message, ParseError> {
     if data.len() > MAX_MESSAGE_SIZE {
         return Err(ParseError::framing(ErrorKind::TooLarge, 0));
     }
-    let mut lines = Lines::default();
-    let (head_len, body_start) = lines
-        .scan(data)
-        .ok_or(ParseError::framing(ErrorKind::Incomplete, data.len()))?;
-    let head = parse_head(&data[..head_len], &lines)?;
+    let (head, body_start) =
+        head_of(data)?.ok_or(ParseError::framing(ErrorKind::Incomplete, data.len()))?;
     let available = data.len() - body_start;
     let body_len = match content_length(&head.0)? {
         Some(cl) if cl > available => {
@@ -84,14 +81,12 @@ pub fn parse_stream(buf: &[u8]) -> Result<Framed, ParseError> {
         return Ok(Framed::NeedMore);
     }
     let data = &buf[start..];
-    let mut lines = Lines::default();
-    let Some((head_len, body_start)) = lines.scan(data) else {
+    let Some((head, body_start)) = head_of(data)? else {
         if data.len() > MAX_MESSAGE_SIZE {
             return Err(ParseError::framing(ErrorKind::TooLarge, 0));
         }
         return Ok(Framed::NeedMore);
     };
-    let head = parse_head(&data[..head_len], &lines)?;
     let cl =
         content_length(&head.0)?.ok_or(ParseError::framing(ErrorKind::MissingContentLength, 0))?;
     let end = body_start
@@ -111,6 +106,111 @@ pub fn parse_stream(buf: &[u8]) -> Result<Framed, ParseError> {
 /// Whether a datagram is only a keep-alive (CRLFs, RFC 5626 §4.4.1).
 pub fn is_keepalive(data: &[u8]) -> bool {
     !data.is_empty() && skip_crlf(data) == data.len()
+}
+
+/// The head at the start of `data` and where the body starts; `None` when the blank line
+/// ending the head has not arrived yet. Heads of the usual shape take one scan
+/// ([`scan_common`]); anything else (folded lines, bare LFs, stray CRs, a bad line) takes the
+/// general path, which also gives the errors.
+fn head_of(data: &[u8]) -> Result<Option<(Head, usize)>, ParseError> {
+    let mut headers = Headers::with_head(Text::new(), 16);
+    let mut unknown = UnknownNames::default();
+    if let Some(common) = scan_common(data, &mut headers, &mut unknown) {
+        if let Ok(text) = simdutf8::basic::from_utf8(&data[..common.head_len]) {
+            let src = Text::from_shared(Arc::from(text));
+            let start = parse_start_line(&src, &src[..common.first_end])?;
+            for &(index, from, to) in &unknown.spans[..unknown.len] {
+                let name = HeaderName::Other(src.slice_ref(&src[from as usize..to as usize]));
+                headers.set_name_at(index as usize, name);
+            }
+            headers.set_head(src);
+            return Ok(Some((Head(headers, start), common.body_start)));
+        }
+    }
+    let mut lines = Lines::default();
+    let Some((head_len, body_start)) = lines.scan(data) else {
+        return Ok(None);
+    };
+    Ok(Some((parse_head(&data[..head_len], &lines)?, body_start)))
+}
+
+/// What [`scan_common`] found: where the start line ends, where the head ends (before the
+/// blank line) and where the body starts.
+struct Common {
+    first_end: usize,
+    head_len: usize,
+    body_start: usize,
+}
+
+/// How many headers of unknown names [`scan_common`] takes; a head with more takes the
+/// general path.
+const UNKNOWN_NAMES: usize = 8;
+
+/// `(field index, name start, name end)` of the fields whose names are not known, named once
+/// the head's text exists.
+#[derive(Default)]
+struct UnknownNames {
+    spans: [(u16, u32, u32); UNKNOWN_NAMES],
+    len: usize,
+}
+
+/// One scan of a head of the usual shape: every line ends in CRLF, and every header line is
+/// `token *WSP ":" value` with no folding (RFC 3261 §7.3.1). The fields go into `headers` as
+/// spans of `b` (unknown names as placeholders, listed in `unknown`). `None` for anything
+/// else, including a head not complete yet: the general path decides.
+fn scan_common(b: &[u8], headers: &mut Headers, unknown: &mut UnknownNames) -> Option<Common> {
+    let crlf_at = |i: usize| b.get(i) == Some(&b'\r') && b.get(i + 1) == Some(&b'\n');
+    let first_end = find_cr_or_lf(b, 0)?;
+    if !crlf_at(first_end) {
+        return None;
+    }
+    let mut i = first_end + 2;
+    loop {
+        let name_start = i;
+        while b.get(i).is_some_and(|&c| is_token_char(c)) {
+            i += 1;
+        }
+        if i == name_start {
+            // The blank line ends the head; anything else is no header line.
+            return crlf_at(i).then_some(Common {
+                first_end,
+                head_len: i,
+                body_start: i + 2,
+            });
+        }
+        let name_end = i;
+        i = skip_wsp(b, i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_wsp(b, i + 1);
+        let line_end = find_cr_or_lf(b, start)?;
+        // A continuation line (starting with whitespace) folds into this one.
+        if !crlf_at(line_end) || matches!(b.get(line_end + 2), Some(b' ' | b'\t')) {
+            return None;
+        }
+        let mut end = line_end;
+        while end > start && is_wsp(b[end - 1]) {
+            end -= 1;
+        }
+        match HeaderName::known_with_id(&b[name_start..name_end]) {
+            Some((name, id)) => headers.push_span(name, id, start, end),
+            None => {
+                let slot = unknown.spans.get_mut(unknown.len)?;
+                // MAX_MESSAGE_SIZE keeps offsets far below u32::MAX.
+                *slot = (
+                    u16::try_from(headers.len()).ok()?,
+                    name_start as u32,
+                    name_end as u32,
+                );
+                unknown.len += 1;
+                let name = HeaderName::Other(Text::new());
+                let id = name.id();
+                headers.push_span(name, id, start, end);
+            }
+        }
+        i = line_end + 2;
+    }
 }
 
 fn skip_crlf(b: &[u8]) -> usize {
