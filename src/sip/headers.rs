@@ -168,6 +168,10 @@ impl Headers {
             let parsed = for_each_element(h.value, |at, el| {
                 let na = NameAddr::parse_in(h.src(), el)
                     .map_err(|e| SyntaxError::new(e.kind, at + e.at))?;
+                if out.capacity() == 0 {
+                    // Nearly always one address: room for it without the growth path.
+                    out.reserve_exact(1);
+                }
                 out.push(na);
                 Ok(())
             });
