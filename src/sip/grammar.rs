@@ -15,25 +15,27 @@ use std::fmt;
 /// [`scan_class`].
 pub(crate) mod class {
     /// `token`: alphanum and `-.!%*_+`'~`.
-    pub const TOKEN: u8 = 1;
+    pub const TOKEN: u16 = 1;
     /// `unreserved = alphanum / mark`, mark `-_.!~*'()`.
-    pub const UNRESERVED: u8 = 2;
+    pub const UNRESERVED: u16 = 2;
     /// A header parameter's unquoted value (`gen-value` = token / host): token and `[]:`.
-    pub const GEN_VALUE: u8 = 4;
+    pub const GEN_VALUE: u16 = 4;
     /// A URI parameter's value: `paramchar` (unreserved, `[]/:&+$`) and `%` for escapes.
-    pub const URI_PARAM: u8 = 8;
+    pub const URI_PARAM: u16 = 8;
     /// A URI parameter's name: [`URI_PARAM`] without `&`.
-    pub const URI_PNAME: u8 = 16;
+    pub const URI_PNAME: u16 = 16;
     /// The user part of a SIP URI: unreserved, `user-unreserved` (`&=+$,;?/`) and `%`.
-    pub const USER: u8 = 32;
+    pub const USER: u16 = 32;
     /// The password of a SIP URI: unreserved, `&=+$,` and `%`.
-    pub const PASSWORD: u8 = 64;
+    pub const PASSWORD: u16 = 64;
     /// `hostname` characters (alphanum, `-`, `.`) and `_` (seen in SRV-derived names).
-    pub const HOST: u8 = 128;
+    pub const HOST: u16 = 128;
+    /// `word` (Call-ID): alphanum and `-.!%*_+`'~()<>:\"/[]?{}`.
+    pub const WORD: u16 = 256;
 }
 
 /// Sets `bit` in `t` for alphanumerics (when `alnum`) and for each byte of `extra`.
-const fn mark(mut t: [u8; 256], bit: u8, alnum: bool, extra: &[u8]) -> [u8; 256] {
+const fn mark(mut t: [u16; 256], bit: u16, alnum: bool, extra: &[u8]) -> [u16; 256] {
     let mut c = 0;
     while c < 256 {
         if alnum && (c as u8).is_ascii_alphanumeric() {
@@ -50,7 +52,7 @@ const fn mark(mut t: [u8; 256], bit: u8, alnum: bool, extra: &[u8]) -> [u8; 256]
 }
 
 /// The [`class`] bits of every byte.
-pub(crate) static CLASS: [u8; 256] = {
+pub(crate) static CLASS: [u16; 256] = {
     const MARK: &[u8] = b"-_.!~*'()";
     let t = mark([0; 256], class::TOKEN, true, b"-.!%*_+`'~");
     let t = mark(t, class::UNRESERVED, true, MARK);
@@ -63,19 +65,20 @@ pub(crate) static CLASS: [u8; 256] = {
     let t = mark(t, class::USER, false, b"&=+$,;?/%");
     let t = mark(t, class::PASSWORD, true, MARK);
     let t = mark(t, class::PASSWORD, false, b"&=+$,%");
+    let t = mark(t, class::WORD, true, b"-.!%*_+`'~()<>:\\\"/[]?{}");
     mark(t, class::HOST, true, b"-._")
 };
 
 /// Whether `b` is in any of the classes of `mask`.
 #[inline(always)]
-pub(crate) fn in_class(b: u8, mask: u8) -> bool {
+pub(crate) fn in_class(b: u8, mask: u16) -> bool {
     CLASS[b as usize] & mask != 0
 }
 
 /// The end of the run of bytes in a class of `mask` that starts at `i` (`i` itself when
 /// `b[i]` is not in one, or past the end).
 #[inline(always)]
-pub(crate) fn scan_class(b: &[u8], mut i: usize, mask: u8) -> usize {
+pub(crate) fn scan_class(b: &[u8], mut i: usize, mask: u16) -> usize {
     while let Some(&c) = b.get(i) {
         if CLASS[c as usize] & mask == 0 {
             break;
@@ -276,7 +279,7 @@ fn emit<'a>(
     f: &mut impl FnMut(usize, &'a str) -> Result<(), SyntaxError>,
 ) -> Result<(), SyntaxError> {
     let raw = &s[start..end];
-    let lead = raw.len() - raw.trim_start_matches([' ', '\t']).len();
+    let lead = skip_wsp(raw.as_bytes(), 0);
     let el = trim_wsp(raw);
     if el.is_empty() {
         return Err(SyntaxError::new(ErrorKind::EmptyElement, start));
