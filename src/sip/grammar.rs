@@ -10,30 +10,88 @@ use super::text::Text;
 use std::borrow::Cow;
 use std::fmt;
 
-/// Builds a 256-entry membership table: alphanumerics plus `extra` (parsers test one byte
-/// at a time, so a table lookup beats a chain of comparisons).
-const fn class(extra: &[u8]) -> [bool; 256] {
-    let mut t = [false; 256];
+/// Character classes of RFC 3261 §25.1, one bit each in [`CLASS`]: a parser tests a byte
+/// against one (or several) with a single table lookup, and scans a run of a class with
+/// [`scan_class`].
+pub(crate) mod class {
+    /// `token`: alphanum and `-.!%*_+`'~`.
+    pub const TOKEN: u16 = 1;
+    /// `unreserved = alphanum / mark`, mark `-_.!~*'()`.
+    pub const UNRESERVED: u16 = 2;
+    /// A header parameter's unquoted value (`gen-value` = token / host): token and `[]:`.
+    pub const GEN_VALUE: u16 = 4;
+    /// A URI parameter's value: `paramchar` (unreserved, `[]/:&+$`) and `%` for escapes.
+    pub const URI_PARAM: u16 = 8;
+    /// A URI parameter's name: [`URI_PARAM`] without `&`.
+    pub const URI_PNAME: u16 = 16;
+    /// The user part of a SIP URI: unreserved, `user-unreserved` (`&=+$,;?/`) and `%`.
+    pub const USER: u16 = 32;
+    /// The password of a SIP URI: unreserved, `&=+$,` and `%`.
+    pub const PASSWORD: u16 = 64;
+    /// `hostname` characters (alphanum, `-`, `.`) and `_` (seen in SRV-derived names).
+    pub const HOST: u16 = 128;
+    /// `word` (Call-ID): alphanum and `-.!%*_+`'~()<>:\"/[]?{}`.
+    pub const WORD: u16 = 256;
+}
+
+/// Sets `bit` in `t` for alphanumerics (when `alnum`) and for each byte of `extra`.
+const fn mark(mut t: [u16; 256], bit: u16, alnum: bool, extra: &[u8]) -> [u16; 256] {
     let mut c = 0;
     while c < 256 {
-        t[c] = (c as u8).is_ascii_alphanumeric();
+        if alnum && (c as u8).is_ascii_alphanumeric() {
+            t[c] |= bit;
+        }
         c += 1;
     }
     let mut i = 0;
     while i < extra.len() {
-        t[extra[i] as usize] = true;
+        t[extra[i] as usize] |= bit;
         i += 1;
     }
     t
 }
 
-static TOKEN: [bool; 256] = class(b"-.!%*_+`'~");
-static UNRESERVED: [bool; 256] = class(b"-_.!~*'()");
+/// The [`class`] bits of every byte.
+pub(crate) static CLASS: [u16; 256] = {
+    const MARK: &[u8] = b"-_.!~*'()";
+    let t = mark([0; 256], class::TOKEN, true, b"-.!%*_+`'~");
+    let t = mark(t, class::UNRESERVED, true, MARK);
+    let t = mark(t, class::GEN_VALUE, true, b"-.!%*_+`'~[]:");
+    let t = mark(t, class::URI_PARAM, true, MARK);
+    let t = mark(t, class::URI_PARAM, false, b"[]/:&+$%");
+    let t = mark(t, class::URI_PNAME, true, MARK);
+    let t = mark(t, class::URI_PNAME, false, b"[]/:+$%");
+    let t = mark(t, class::USER, true, MARK);
+    let t = mark(t, class::USER, false, b"&=+$,;?/%");
+    let t = mark(t, class::PASSWORD, true, MARK);
+    let t = mark(t, class::PASSWORD, false, b"&=+$,%");
+    let t = mark(t, class::WORD, true, b"-.!%*_+`'~()<>:\\\"/[]?{}");
+    mark(t, class::HOST, true, b"-._")
+};
+
+/// Whether `b` is in any of the classes of `mask`.
+#[inline(always)]
+pub(crate) fn in_class(b: u8, mask: u16) -> bool {
+    CLASS[b as usize] & mask != 0
+}
+
+/// The end of the run of bytes in a class of `mask` that starts at `i` (`i` itself when
+/// `b[i]` is not in one, or past the end).
+#[inline(always)]
+pub(crate) fn scan_class(b: &[u8], mut i: usize, mask: u16) -> usize {
+    while let Some(&c) = b.get(i) {
+        if CLASS[c as usize] & mask == 0 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
 
 /// `token` characters (RFC 3261 §25.1): alphanum and `-.!%*_+`'~`.
 #[inline]
 pub fn is_token_char(b: u8) -> bool {
-    TOKEN[b as usize]
+    in_class(b, class::TOKEN)
 }
 
 /// Whether `s` is a non-empty `token`.
@@ -221,7 +279,7 @@ fn emit<'a>(
     f: &mut impl FnMut(usize, &'a str) -> Result<(), SyntaxError>,
 ) -> Result<(), SyntaxError> {
     let raw = &s[start..end];
-    let lead = raw.len() - raw.trim_start_matches([' ', '\t']).len();
+    let lead = skip_wsp(raw.as_bytes(), 0);
     let el = trim_wsp(raw);
     if el.is_empty() {
         return Err(SyntaxError::new(ErrorKind::EmptyElement, start));
@@ -567,20 +625,15 @@ pub enum ParamSyntax {
     Uri,
 }
 
-fn is_gen_value_char(b: u8) -> bool {
-    // token plus what `host` adds: IPv6 references and colons.
-    is_token_char(b) || matches!(b, b'[' | b']' | b':')
-}
-
 /// `paramchar` of RFC 3261 §25.1, plus `%` for escapes.
 pub fn is_uri_param_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$' | b'%')
+    in_class(b, class::URI_PARAM)
 }
 
 /// `unreserved = alphanum / mark` (RFC 3261 §25.1).
 #[inline]
 pub fn is_unreserved(b: u8) -> bool {
-    UNRESERVED[b as usize]
+    in_class(b, class::UNRESERVED)
 }
 
 /// Parses `*( SEMI param )` at the start of `s` (a slice of `src`), stopping at the first
@@ -655,18 +708,13 @@ struct ParamSpan {
 fn scan_param(s: &str, start: usize, syntax: ParamSyntax) -> Result<ParamSpan, SyntaxError> {
     let b = s.as_bytes();
     let header = syntax == ParamSyntax::Header;
-    let name_ok = |c: u8| {
-        if header {
-            is_token_char(c)
-        } else {
-            is_uri_param_char(c) && c != b'&'
-        }
+    let (name_class, value_class) = if header {
+        (class::TOKEN, class::GEN_VALUE)
+    } else {
+        (class::URI_PNAME, class::URI_PARAM)
     };
-    let mut i = if header { skip_wsp(b, start) } else { start };
-    let name_start = i;
-    while i < b.len() && name_ok(b[i]) {
-        i += 1;
-    }
+    let name_start = if header { skip_wsp(b, start) } else { start };
+    let i = scan_class(b, name_start, name_class);
     if i == name_start {
         return Err(SyntaxError::new(
             ErrorKind::EmptyElement,
@@ -691,16 +739,7 @@ fn scan_param(s: &str, start: usize, syntax: ParamSyntax) -> Result<ParamSpan, S
         let (_, len) = parse_quoted(&s[j..]).map_err(|e| SyntaxError::new(e.kind, j + e.at))?;
         j += len;
     } else {
-        let ok = |c: u8| {
-            if header {
-                is_gen_value_char(c)
-            } else {
-                is_uri_param_char(c)
-            }
-        };
-        while j < b.len() && ok(b[j]) {
-            j += 1;
-        }
+        j = scan_class(b, j, value_class);
         if j == v_start {
             return Err(SyntaxError::new(ErrorKind::EmptyElement, v_start));
         }

@@ -156,8 +156,15 @@ fn eq_folded(name: &[u8], known: &[u8]) -> bool {
     if n != known.len() {
         return false;
     }
-    if n < 8 {
+    if n < 4 {
         return name.iter().zip(known).all(|(&a, &b)| a | 0x20 == b);
+    }
+    if n < 8 {
+        // The first and the last (possibly overlapping) four bytes.
+        const FOLD4: u32 = 0x2020_2020;
+        let word = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().unwrap());
+        return word(name, 0) | FOLD4 == word(known, 0)
+            && word(name, n - 4) | FOLD4 == word(known, n - 4);
     }
     let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap());
     let mut i = 0;
@@ -373,7 +380,8 @@ impl Headers {
         }
         let pattern = LO * u64::from(id);
         let mut mask = 0u32;
-        for (k, chunk) in self.ids.chunks_exact(8).enumerate() {
+        // Only the chunks that hold fields.
+        for (k, chunk) in self.ids.chunks_exact(8).take(n.div_ceil(8)).enumerate() {
             let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ pattern;
             // Exactly the zero bytes of `x` (no borrow from one byte to the next): 1 in the
             // low bit of each, gathered into one byte.
@@ -397,13 +405,34 @@ impl Headers {
         );
     }
 
+    /// Sets the head the spans of [`Headers::push_span`] point into (for a head whose fields
+    /// were found before its text was made).
+    pub(crate) fn set_head(&mut self, head: Text) {
+        self.head = head;
+    }
+
+    /// `head[start..end]`, as given to [`Headers::push_span`].
+    pub(crate) fn get_span(&self, start: usize, end: usize) -> Option<&str> {
+        self.head.get_range(start, end)
+    }
+
+    /// Renames the field at `index` to `name`, of the same [`HeaderName::id`].
+    pub(crate) fn set_name_at(&mut self, index: usize, name: HeaderName) {
+        if let Some(f) = self.fields.get_mut(index) {
+            debug_assert_eq!(f.name.id(), name.id());
+            f.name = name;
+        }
+    }
+
     /// The header at `field`.
     #[inline]
     fn view<'a>(&'a self, field: &'a Field) -> Header<'a> {
         let (src, value) = match &field.value {
             Value::Span(start, end) => (
                 &self.head,
-                self.head.get(*start as usize..*end as usize).unwrap_or(""),
+                self.head
+                    .get_range(*start as usize, *end as usize)
+                    .unwrap_or(""),
             ),
             Value::Owned(t) => (t, t.as_str()),
         };

@@ -13,7 +13,7 @@ pub use values::{CSeq, MediaType, RetryAfter, Warning};
 pub use via::{BRANCH_MAGIC_COOKIE, Via};
 
 use super::error::{ErrorKind, ParseError, SyntaxError};
-use super::grammar::{find_byte, for_each_element, parse_u32, trim_wsp};
+use super::grammar::{find_byte, for_each_element, parse_u32, skip_wsp, trim_wsp};
 use super::header::{HeaderName, Headers};
 use super::method::Method;
 use super::text::Text;
@@ -93,7 +93,7 @@ impl Headers {
         // One element (the usual case): parse it directly, as `for_each_element` would hand
         // it over, without a closure and an `Option` to move the value through.
         if find_byte(h, b',').is_none() {
-            let lead = h.len() - h.trim_start_matches([' ', '\t']).len();
+            let lead = skip_wsp(h.as_bytes(), 0);
             let el = trim_wsp(h);
             if el.is_empty() {
                 return Err(ParseError::header(
@@ -168,6 +168,10 @@ impl Headers {
             let parsed = for_each_element(h.value, |at, el| {
                 let na = NameAddr::parse_in(h.src(), el)
                     .map_err(|e| SyntaxError::new(e.kind, at + e.at))?;
+                if out.capacity() == 0 {
+                    // Nearly always one address: room for it without the growth path.
+                    out.reserve_exact(1);
+                }
                 out.push(na);
                 Ok(())
             });

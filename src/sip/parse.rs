@@ -3,7 +3,9 @@
 //! access. Knows nothing about transactions.
 
 use super::error::{ErrorKind, ParseError};
-use super::grammar::{find_byte, is_token_char, parse_u32, trim_wsp};
+use super::grammar::{
+    class, find_byte, is_token_char, is_wsp, parse_u32, scan_class, skip_wsp, trim_wsp,
+};
 use super::header::{HeaderName, Headers};
 use super::message::{Message, Request, Response, StatusCode, Version};
 use super::method::Method;
@@ -50,13 +52,13 @@ pub fn parse_datagram(data: &[u8]) -> Result<Message, ParseError> {
     if data.len() > MAX_MESSAGE_SIZE {
         return Err(ParseError::framing(ErrorKind::TooLarge, 0));
     }
-    let mut lines = Lines::default();
-    let (head_len, body_start) = lines
-        .scan(data)
-        .ok_or(ParseError::framing(ErrorKind::Incomplete, data.len()))?;
-    let head = parse_head(&data[..head_len], &lines)?;
+    let Parsed {
+        head,
+        body_start,
+        content_length,
+    } = head_of(data)?.ok_or(ParseError::framing(ErrorKind::Incomplete, data.len()))?;
     let available = data.len() - body_start;
-    let body_len = match content_length(&head.0)? {
+    let body_len = match content_length {
         Some(cl) if cl > available => {
             return Err(ParseError::framing(ErrorKind::BodyTooShort, data.len()));
         }
@@ -84,16 +86,18 @@ pub fn parse_stream(buf: &[u8]) -> Result<Framed, ParseError> {
         return Ok(Framed::NeedMore);
     }
     let data = &buf[start..];
-    let mut lines = Lines::default();
-    let Some((head_len, body_start)) = lines.scan(data) else {
+    let Some(Parsed {
+        head,
+        body_start,
+        content_length,
+    }) = head_of(data)?
+    else {
         if data.len() > MAX_MESSAGE_SIZE {
             return Err(ParseError::framing(ErrorKind::TooLarge, 0));
         }
         return Ok(Framed::NeedMore);
     };
-    let head = parse_head(&data[..head_len], &lines)?;
-    let cl =
-        content_length(&head.0)?.ok_or(ParseError::framing(ErrorKind::MissingContentLength, 0))?;
+    let cl = content_length.ok_or(ParseError::framing(ErrorKind::MissingContentLength, 0))?;
     let end = body_start
         .checked_add(cl)
         .filter(|&n| n <= MAX_MESSAGE_SIZE)
@@ -111,6 +115,151 @@ pub fn parse_stream(buf: &[u8]) -> Result<Framed, ParseError> {
 /// Whether a datagram is only a keep-alive (CRLFs, RFC 5626 §4.4.1).
 pub fn is_keepalive(data: &[u8]) -> bool {
     !data.is_empty() && skip_crlf(data) == data.len()
+}
+
+/// The head at the start of `data` and where the body starts; `None` when the blank line
+/// ending the head has not arrived yet. Heads of the usual shape take one scan
+/// ([`scan_common`]); anything else (folded lines, bare LFs, stray CRs, a bad line) takes the
+/// general path, which also gives the errors.
+#[inline]
+fn head_of(data: &[u8]) -> Result<Option<Parsed>, ParseError> {
+    let mut headers = Headers::with_head(Text::new(), 16);
+    let mut unknown = UnknownNames::default();
+    if let Some(common) = scan_common(data, &mut headers, &mut unknown) {
+        if let Ok(text) = simdutf8::basic::from_utf8(&data[..common.head_len]) {
+            let src = Text::from_shared(Arc::from(text));
+            let start = parse_start_line(&src, &src[..common.first_end])?;
+            for &(index, from, to) in &unknown.spans[..unknown.len] {
+                let name = HeaderName::Other(src.slice_ref(&src[from as usize..to as usize]));
+                headers.set_name_at(index as usize, name);
+            }
+            headers.set_head(src);
+            // The one Content-Length value, read here; anything unusual is read typed below
+            // (which gives the error).
+            let content_length = match common.content_length {
+                (1, from, to) => headers
+                    .get_span(from, to)
+                    .and_then(parse_u32)
+                    .map(|v| v as usize),
+                _ => None,
+            };
+            let content_length = match (content_length, common.content_length.0) {
+                (Some(v), _) => Some(v),
+                (None, 0) => None,
+                (None, _) => content_length_of(&headers)?,
+            };
+            return Ok(Some(Parsed {
+                head: Head(headers, start),
+                body_start: common.body_start,
+                content_length,
+            }));
+        }
+    }
+    let mut lines = Lines::default();
+    let Some((head_len, body_start)) = lines.scan(data) else {
+        return Ok(None);
+    };
+    let head = parse_head(&data[..head_len], &lines)?;
+    let content_length = content_length_of(&head.0)?;
+    Ok(Some(Parsed {
+        head,
+        body_start,
+        content_length,
+    }))
+}
+
+/// A parsed head, where the body starts, and the Content-Length (RFC 3261 §20.14).
+struct Parsed {
+    head: Head,
+    body_start: usize,
+    content_length: Option<usize>,
+}
+
+/// What [`scan_common`] found: where the start line ends, where the head ends (before the
+/// blank line) and where the body starts.
+struct Common {
+    first_end: usize,
+    head_len: usize,
+    body_start: usize,
+    /// How many Content-Length lines, and where the value of the last one is.
+    content_length: (u32, usize, usize),
+}
+
+/// How many headers of unknown names [`scan_common`] takes; a head with more takes the
+/// general path.
+const UNKNOWN_NAMES: usize = 8;
+
+/// `(field index, name start, name end)` of the fields whose names are not known, named once
+/// the head's text exists.
+#[derive(Default)]
+struct UnknownNames {
+    spans: [(u16, u32, u32); UNKNOWN_NAMES],
+    len: usize,
+}
+
+/// One scan of a head of the usual shape: every line ends in CRLF, and every header line is
+/// `token *WSP ":" value` with no folding (RFC 3261 §7.3.1). The fields go into `headers` as
+/// spans of `b` (unknown names as placeholders, listed in `unknown`). `None` for anything
+/// else, including a head not complete yet: the general path decides.
+fn scan_common(b: &[u8], headers: &mut Headers, unknown: &mut UnknownNames) -> Option<Common> {
+    let crlf_at = |i: usize| b.get(i) == Some(&b'\r') && b.get(i + 1) == Some(&b'\n');
+    let first_end = find_cr_or_lf(b, 0)?;
+    if !crlf_at(first_end) {
+        return None;
+    }
+    let mut i = first_end + 2;
+    let mut content_length = (0, 0, 0);
+    let content_length_id = HeaderName::ContentLength.id();
+    loop {
+        let name_start = i;
+        i = scan_class(b, i, class::TOKEN);
+        if i == name_start {
+            // The blank line ends the head; anything else is no header line.
+            return crlf_at(i).then_some(Common {
+                first_end,
+                head_len: i,
+                body_start: i + 2,
+                content_length,
+            });
+        }
+        let name_end = i;
+        i = skip_wsp(b, i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_wsp(b, i + 1);
+        let line_end = find_cr_or_lf(b, start)?;
+        // A continuation line (starting with whitespace) folds into this one.
+        if !crlf_at(line_end) || matches!(b.get(line_end + 2), Some(b' ' | b'\t')) {
+            return None;
+        }
+        let mut end = line_end;
+        while end > start && is_wsp(b[end - 1]) {
+            end -= 1;
+        }
+        match HeaderName::known_with_id(&b[name_start..name_end]) {
+            Some((name, id)) => {
+                if id == content_length_id {
+                    content_length = (content_length.0 + 1, start, end);
+                }
+                headers.push_span(name, id, start, end);
+            }
+            None => {
+                let slot = unknown.spans.get_mut(unknown.len)?;
+                // MAX_MESSAGE_SIZE keeps offsets far below u32::MAX.
+                *slot = (
+                    u16::try_from(headers.len()).ok()?,
+                    name_start as u32,
+                    name_end as u32,
+                );
+                unknown.len += 1;
+                let name = HeaderName::Other(Text::new());
+                let id = name.id();
+                headers.push_span(name, id, start, end);
+            }
+        }
+        i = line_end + 2;
+    }
 }
 
 fn skip_crlf(b: &[u8]) -> usize {
@@ -194,29 +343,10 @@ impl Lines {
     }
 }
 
-/// The index of the first CR or LF at or after `from`, eight bytes at a time (lines are too
-/// short for a vector search's set-up to pay off).
+/// The index of the first CR or LF at or after `from`.
 #[inline]
 fn find_cr_or_lf(b: &[u8], from: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let lf = w ^ (LO * u64::from(b'\n'));
-        let cr = w ^ (LO * u64::from(b'\r'));
-        // The lowest byte flagged is exactly the first zero byte of `lf` or `cr` (borrows
-        // only run towards higher bytes).
-        let hit = ((lf.wrapping_sub(LO) & !lf) | (cr.wrapping_sub(LO) & !cr)) & HI;
-        if hit != 0 {
-            return Some(i + (hit.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b.get(i..)?
-        .iter()
-        .position(|&c| c == b'\n' || c == b'\r')
-        .map(|k| i + k)
+    memchr::memchr2(b'\r', b'\n', b.get(from..)?).map(|k| from + k)
 }
 
 enum StartLine {
@@ -248,7 +378,7 @@ impl Head {
     }
 }
 
-fn content_length(h: &Headers) -> Result<Option<usize>, ParseError> {
+fn content_length_of(h: &Headers) -> Result<Option<usize>, ParseError> {
     Ok(h.content_length()?.map(|v| v as usize))
 }
 
@@ -404,5 +534,75 @@ fn parse_version(src: &Text, v: &str) -> Version {
         Version::Sip20
     } else {
         Version::Other(src.slice_ref(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The head as the general path alone parses it.
+    fn general(data: &[u8]) -> Result<(Message, Option<usize>), ParseError> {
+        let mut lines = Lines::default();
+        let (head_len, _) = lines.scan(data).expect("complete head");
+        let head = parse_head(&data[..head_len], &lines)?;
+        let cl = content_length_of(&head.0)?;
+        Ok((head.into_message(Bytes::new()), cl))
+    }
+
+    /// Whether the one scan took `data` (rather than handing it to the general path).
+    fn common(data: &[u8]) -> bool {
+        let mut headers = Headers::new();
+        scan_common(data, &mut headers, &mut UnknownNames::default()).is_some()
+    }
+
+    /// Both paths give the same message, Content-Length and errors; the usual shapes take the
+    /// one scan and the unusual ones the general path.
+    #[test]
+    fn one_scan_agrees_with_the_general_path() {
+        let unknown: String = (0..UNKNOWN_NAMES + 1)
+            .map(|i| format!("X-{i}: v{i}\r\n"))
+            .collect();
+        let cases: [(String, bool); 9] = [
+            ("Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:b@h>\r\nX-A :  x  \r\nContent-Length: 0\r\n".into(), true),
+            ("v:SIP/2.0/UDP h\r\nl: 5\r\nCONTENT-LENGTH:5\r\n".into(), true),
+            ("Content-Length: abc\r\n".into(), true),
+            ("Empty:\r\nX-A: caf\u{e9}\r\n".into(), true),
+            (unknown, false),
+            ("Subject: a\r\n b\r\n".into(), false),
+            ("Subject: a\nTo: <sip:b@h>\r\n".into(), false),
+            ("Subject: a\rb\r\n".into(), false),
+            ("Bad line\r\n".into(), false),
+        ];
+        for (lines, takes_common) in cases {
+            let data = format!("OPTIONS sip:h SIP/2.0\r\n{lines}\r\n");
+            let data = data.as_bytes();
+            assert_eq!(common(data), takes_common, "{lines:?}");
+            let Parsed {
+                head,
+                content_length,
+                ..
+            } = match head_of(data) {
+                Ok(parsed) => parsed.expect("complete head"),
+                Err(e) => {
+                    assert_eq!(Err(e), general(data).map(|_| ()), "{lines:?}");
+                    continue;
+                }
+            };
+            let (message, cl) = general(data).expect("the general path parses it too");
+            assert_eq!(head.into_message(Bytes::new()), message, "{lines:?}");
+            assert_eq!(content_length, cl, "{lines:?}");
+        }
+    }
+
+    /// A head without its blank line is not complete on either path.
+    #[test]
+    fn incomplete_head_waits() {
+        for data in [
+            "OPTIONS sip:h SIP/2.0\r\nTo: <sip:b@h>\r\n",
+            "OPTIONS sip:h SIP/2.0\r\nTo",
+        ] {
+            assert!(matches!(head_of(data.as_bytes()), Ok(None)), "{data:?}");
+        }
     }
 }

@@ -53,6 +53,26 @@ impl Text {
         }
     }
 
+    /// `self[start..end]`, with one check of the range (not one for the text's own range
+    /// and another for the sub-range).
+    #[inline]
+    pub(crate) fn get_range(&self, start: usize, end: usize) -> Option<&str> {
+        match &self.0 {
+            Repr::Static(s) => s.get(start..end),
+            Repr::Shared {
+                buf,
+                start: s0,
+                end: e0,
+            } => {
+                let (s0, e0) = (*s0 as usize, *e0 as usize);
+                if end > e0 - s0 {
+                    return None;
+                }
+                buf.get(s0 + start..s0 + end)
+            }
+        }
+    }
+
     /// A `Text` for `sub`, which should be a slice of `self` (then it shares the buffer).
     /// Falls back to a copy when `sub` is not inside `self` (never wrong, only slower).
     #[inline]
@@ -102,7 +122,11 @@ impl Text {
     /// the words nearly every message repeats (`SIP`, `2.0`, `UDP`, `branch`, `tag`...).
     #[inline]
     pub fn slice_or_static(&self, sub: &str, common: &[&'static str]) -> Text {
-        match common.iter().find(|c| **c == sub) {
+        // Lengths first: most candidates differ in length, and no bytes are compared then.
+        match common
+            .iter()
+            .find(|c| c.len() == sub.len() && c.as_bytes() == sub.as_bytes())
+        {
             Some(c) => Text::from_static(c),
             None => self.slice_ref(sub),
         }
@@ -218,5 +242,10 @@ mod tests {
         assert_eq!(t.slice_ref(""), "");
         let st = Text::from_static("abc");
         assert_eq!(st.slice_ref(&st[1..]), "bc");
+        assert_eq!(sub.get_range(4, 7), Some("2.0"));
+        assert_eq!(sub.get_range(4, 8), None);
+        assert_eq!(st.get_range(1, 3), Some("bc"));
+        let multibyte = Text::from("h\u{e9}");
+        assert_eq!(multibyte.get_range(1, 2), None);
     }
 }

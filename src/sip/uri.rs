@@ -4,7 +4,8 @@
 
 use super::error::{ErrorKind, SyntaxError};
 use super::grammar::{
-    ParamSyntax, Params, comparison_form, find_byte, is_unreserved, parse_params,
+    ParamSyntax, Params, class, comparison_form, find_byte, in_class, is_unreserved, parse_params,
+    scan_class,
 };
 use super::text::Text;
 use std::fmt;
@@ -23,13 +24,14 @@ pub enum Uri {
 
 impl Uri {
     /// Parses a URI from `s`, a slice of `src`.
+    #[inline]
     pub fn parse_in(src: &Text, s: &str) -> Result<Uri, SyntaxError> {
         let colon = find_byte(s, b':').ok_or(SyntaxError::new(ErrorKind::BadUri, 0))?;
         let scheme = &s[..colon];
         if scheme.eq_ignore_ascii_case("sip") {
-            SipUri::parse_after_scheme(src, s, Scheme::Sip, colon).map(Uri::Sip)
+            SipUri::parse_after_scheme(src, s, Scheme::Sip, colon)
         } else if scheme.eq_ignore_ascii_case("sips") {
-            SipUri::parse_after_scheme(src, s, Scheme::Sips, colon).map(Uri::Sip)
+            SipUri::parse_after_scheme(src, s, Scheme::Sips, colon)
         } else if scheme.eq_ignore_ascii_case("tel") {
             TelUri::parse_in(src, s).map(Uri::Tel)
         } else {
@@ -103,23 +105,12 @@ pub enum Scheme {
     Sips,
 }
 
-/// `hostname` characters (RFC 3261 §25.1) and `_`.
-static HOST_CHAR: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_';
-        c += 1;
-    }
-    t
-};
-
 /// The index of the first byte of `b` that is no hostname character (alphanum, `-`, `.`;
 /// `_` tolerated, seen in the wild in SRV-derived names).
 #[inline]
 pub(crate) fn host_chars(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| !HOST_CHAR[c as usize])
+    let k = scan_class(b, 0, class::HOST);
+    (k < b.len()).then_some(k)
 }
 
 /// The host part of a SIP URI or Via.
@@ -232,21 +223,8 @@ pub struct SipUri {
     pub headers: Vec<UriHeader>,
 }
 
-/// `user-unreserved` and friends: characters allowed unescaped in the user part.
-fn is_user_char(b: u8) -> bool {
-    is_unreserved(b)
-        || matches!(
-            b,
-            b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/' | b'%'
-        )
-}
-
-fn is_password_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b'%')
-}
-
+/// `hnv-unreserved / unreserved / escaped`: the characters of a URI header's name or value.
 fn is_header_char(b: u8) -> bool {
-    // hnv-unreserved / unreserved / escaped
     is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$' | b'%')
 }
 
@@ -269,36 +247,31 @@ impl SipUri {
             x if x.eq_ignore_ascii_case("sips") => Scheme::Sips,
             _ => return Err(SyntaxError::new(ErrorKind::BadUri, 0)),
         };
-        Self::parse_after_scheme(src, s, scheme, colon)
+        match Self::parse_after_scheme(src, s, scheme, colon)? {
+            Uri::Sip(u) => Ok(u),
+            _ => Err(SyntaxError::new(ErrorKind::BadUri, 0)),
+        }
     }
 
-    /// The rest of [`SipUri::parse_in`], once the scheme (ending at `colon`) is known.
+    /// The rest of [`SipUri::parse_in`], once the scheme (ending at `colon`) is known; the
+    /// [`Uri`] is built in place (not moved into one afterwards).
+    #[inline]
     fn parse_after_scheme(
         src: &Text,
         s: &str,
         scheme: Scheme,
         colon: usize,
-    ) -> Result<SipUri, SyntaxError> {
+    ) -> Result<Uri, SyntaxError> {
         let mut pos = colon + 1;
-        let rest = &s[pos..];
-        let (user, password) = match find_byte(rest, b'@') {
-            Some(at) => {
-                let userinfo = &rest[..at];
-                let (u, p) = match find_byte(userinfo, b':') {
-                    Some(c) => (&userinfo[..c], Some(&userinfo[c + 1..])),
-                    None => (userinfo, None),
-                };
-                check_chars(u, pos, is_user_char)?;
-                if u.is_empty() {
-                    return Err(SyntaxError::new(ErrorKind::BadUri, pos));
-                }
-                if let Some(p) = p {
-                    check_chars(p, pos + u.len() + 1, is_password_char)?;
-                }
-                pos += at + 1;
-                (Some(src.slice_ref(u)), p.map(|p| src.slice_ref(p)))
-            }
-            None => (None, None),
+        // Usually the user part is user characters right up to the `@`: then that is the
+        // userinfo the general search would find (those characters hold no `@` or `:`).
+        let user_end = scan_class(s.as_bytes(), pos, class::USER);
+        let (user, password) = if user_end > pos && s.as_bytes().get(user_end) == Some(&b'@') {
+            let user = src.slice_ref(&s[pos..user_end]);
+            pos = user_end + 1;
+            (Some(user), None)
+        } else {
+            parse_userinfo(src, s, &mut pos)?
         };
         let (host, port, used) = parse_hostport(src, &s[pos..], pos)?;
         pos += used;
@@ -313,7 +286,7 @@ impl SipUri {
         } else {
             Vec::new()
         };
-        Ok(SipUri {
+        Ok(Uri::Sip(SipUri {
             scheme,
             user,
             password,
@@ -321,7 +294,7 @@ impl SipUri {
             port,
             params,
             headers,
-        })
+        }))
     }
 
     /// Parses a standalone SIP URI string.
@@ -363,6 +336,33 @@ impl SipUri {
             && params_equivalent(&self.params, &other.params)
             && headers_equivalent(&self.headers, &other.headers)
     }
+}
+
+/// `[ userinfo "@" ]` of `s` at `*pos` (just after the scheme): user and password, with
+/// `*pos` moved past the `@`.
+fn parse_userinfo(
+    src: &Text,
+    s: &str,
+    pos: &mut usize,
+) -> Result<(Option<Text>, Option<Text>), SyntaxError> {
+    let rest = &s[*pos..];
+    let Some(at) = find_byte(rest, b'@') else {
+        return Ok((None, None));
+    };
+    let userinfo = &rest[..at];
+    let (u, p) = match find_byte(userinfo, b':') {
+        Some(c) => (&userinfo[..c], Some(&userinfo[c + 1..])),
+        None => (userinfo, None),
+    };
+    check_chars(u, *pos, |c| in_class(c, class::USER))?;
+    if u.is_empty() {
+        return Err(SyntaxError::new(ErrorKind::BadUri, *pos));
+    }
+    if let Some(p) = p {
+        check_chars(p, *pos + u.len() + 1, |c| in_class(c, class::PASSWORD))?;
+    }
+    *pos += at + 1;
+    Ok((Some(src.slice_ref(u)), p.map(|p| src.slice_ref(p))))
 }
 
 fn parse_hostport(

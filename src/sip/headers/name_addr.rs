@@ -64,6 +64,7 @@ impl NameAddr {
         }
     }
 
+    #[inline]
     fn parse_angle(
         src: &Text,
         s: &str,
@@ -73,13 +74,12 @@ impl NameAddr {
         let gt = find_byte(&s[lt..], b'>')
             .map(|i| lt + i)
             .ok_or(SyntaxError::new(ErrorKind::UnterminatedAngle, lt))?;
-        let uri = Uri::parse_in(src, &s[lt + 1..gt])
-            .map_err(|e| SyntaxError::new(e.kind, lt + 1 + e.at))?;
-        let params = Self::parse_tail(src, s, gt + 1)?;
+        // Built in place: the URI is not moved through a local first.
         Ok(NameAddr {
             display,
-            uri,
-            params,
+            uri: Uri::parse_in(src, &s[lt + 1..gt])
+                .map_err(|e| SyntaxError::new(e.kind, lt + 1 + e.at))?,
+            params: Self::parse_tail(src, s, gt + 1)?,
         })
     }
 

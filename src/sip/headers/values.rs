@@ -4,7 +4,8 @@
 
 use crate::sip::error::{ErrorKind, SyntaxError};
 use crate::sip::grammar::{
-    ParamSyntax, Params, is_token, is_token_char, parse_params, parse_u32, skip_wsp,
+    ParamSyntax, Params, class, in_class, is_token, is_token_char, parse_params, parse_u32,
+    scan_class, skip_wsp,
 };
 use crate::sip::method::Method;
 use crate::sip::text::Text;
@@ -49,6 +50,19 @@ pub fn check_call_id(s: &str) -> Result<(), SyntaxError> {
     if s.is_empty() {
         return Err(SyntaxError::new(ErrorKind::Empty, 0));
     }
+    // Usually word characters, and at most one `@` between two runs of them: one scan.
+    let b = s.as_bytes();
+    let k = scan_class(b, 0, class::WORD);
+    if k == b.len() {
+        return Ok(());
+    }
+    if k > 0 && b[k] == b'@' {
+        let j = scan_class(b, k + 1, class::WORD);
+        if j == b.len() && j > k + 1 {
+            return Ok(());
+        }
+    }
+    // Something else: find what and where.
     let mut ats = 0;
     for (i, c) in s.bytes().enumerate() {
         if c == b'@' {
@@ -56,33 +70,12 @@ pub fn check_call_id(s: &str) -> Result<(), SyntaxError> {
             if ats > 1 || i == 0 || i + 1 == s.len() {
                 return Err(SyntaxError::new(ErrorKind::UnexpectedChar('@'), i));
             }
-        } else if !WORD[c as usize] {
+        } else if !in_class(c, class::WORD) {
             return Err(SyntaxError::new(ErrorKind::UnexpectedChar(c as char), i));
         }
     }
     Ok(())
 }
-
-/// `word` characters (RFC 3261 §25.1): alphanum, `-.!%*_+`'~` and `()<>:\"/[]?{}`.
-static WORD: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || {
-            let extra = b"-.!%*_+`'~()<>:\\\"/[]?{}";
-            let mut i = 0;
-            let mut hit = false;
-            while i < extra.len() {
-                hit |= extra[i] == b;
-                i += 1;
-            }
-            hit
-        };
-        c += 1;
-    }
-    t
-};
 
 /// A media type with parameters: `application/sdp`, `multipart/mixed;boundary=x`, or an
 /// Accept media-range such as `*/*` or `text/*;q=0.5`.

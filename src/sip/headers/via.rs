@@ -2,7 +2,7 @@
 
 use crate::sip::error::{ErrorKind, SyntaxError};
 use crate::sip::grammar::{
-    ParamSyntax, Params, is_token_char, parse_params_checked, parse_u32, skip_wsp, unquote,
+    ParamSyntax, Params, class, parse_params_checked, parse_u32, scan_class, skip_wsp, unquote,
 };
 use crate::sip::text::Text;
 use crate::sip::uri::{Host, host_chars};
@@ -152,10 +152,7 @@ fn check_param(seen: &mut u8, name: &str, value: Option<&str>) -> Result<(), Syn
 fn token_at(src: &Text, s: &str, from: usize) -> Result<(Text, usize), SyntaxError> {
     let b = s.as_bytes();
     let start = skip_wsp(b, from);
-    let mut i = start;
-    while i < b.len() && is_token_char(b[i]) {
-        i += 1;
-    }
+    let i = scan_class(b, start, class::TOKEN);
     if i == start {
         return Err(match b.get(i) {
             Some(&c) => SyntaxError::new(ErrorKind::UnexpectedChar(c as char), i),
