@@ -457,15 +457,25 @@ impl Media {
         now + ptime
     }
 
+    /// What a tick starts with: the wall-clock time, the device's rate and its samples in a
+    /// packet time. The tick's anchor is logged when it has none.
+    fn start_tick(&mut self, tick: Tick, ptime: Duration) -> (SystemTime, u32, usize) {
+        let wall = SystemTime::now();
+        let rate = self.device.rate();
+        let (anchored, samples, device) = match tick {
+            Tick::Capture => (&mut self.capture_anchored, self.captured, "microphone"),
+            Tick::Playout => (&mut self.playout_anchored, self.played, "speaker"),
+        };
+        if !*anchored {
+            anchor(device, wall, samples, rate);
+            *anchored = true;
+        }
+        (wall, rate, samples_in(rate, ptime))
+    }
+
     /// The capture tick: a frame from the microphone, sent on every call.
     fn capture(&mut self, now: Instant, ptime: Duration) {
-        let wall = SystemTime::now();
-        let device_rate = self.device.rate();
-        if !self.capture_anchored {
-            anchor("microphone", wall, self.captured, device_rate);
-            self.capture_anchored = true;
-        }
-        let n = samples_in(device_rate, ptime);
+        let (wall, device_rate, n) = self.start_tick(Tick::Capture, ptime);
         let mut frame = self.device.capture(n);
         frame.resize(n, 0);
         self.captured += n as u64;
@@ -494,13 +504,7 @@ impl Media {
     /// Says how the tick should move to follow the far end's packets (one call alone), and
     /// whether the capture tick moves with it.
     fn playout(&mut self, now: Instant, ptime: Duration) -> Option<(PhaseChange, bool)> {
-        let wall = SystemTime::now();
-        let device_rate = self.device.rate();
-        if !self.playout_anchored {
-            anchor("speaker", wall, self.played, device_rate);
-            self.playout_anchored = true;
-        }
-        let n = samples_in(device_rate, ptime);
+        let (wall, device_rate, n) = self.start_tick(Tick::Playout, ptime);
         let mut mixed = vec![0i32; n];
         // The tick follows a call's packets only when it serves that call alone.
         let alone = self.calls.len() == 1;
