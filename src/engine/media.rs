@@ -56,15 +56,15 @@ struct CallMedia {
 impl CallMedia {
     /// Hands what arrived on the call's sockets to its session (or drops it when there is
     /// none yet: nothing plays before offer/answer settles); the DTMF digits completed join
-    /// `digits`. Returns how long the last datagram on the RTP socket waited to be read.
+    /// `digits`. Returns when the last datagram on the RTP socket arrived.
     fn receive(
         &mut self,
         call: CallId,
         now: Instant,
         wall: SystemTime,
         digits: &mut VecDeque<(CallId, char)>,
-    ) -> Option<Duration> {
-        let mut waited = None;
+    ) -> Option<Instant> {
+        let mut arrived = None;
         for (i, socket) in std::iter::once(&mut self.socket)
             .chain(self.rtcp.as_mut())
             .enumerate()
@@ -74,7 +74,7 @@ impl CallMedia {
                     continue;
                 };
                 if i == 0 {
-                    waited = Some(now.saturating_duration_since(datagram.at));
+                    arrived = Some(datagram.at);
                 }
                 if let Err(e) = session.handle_packet(datagram.at, datagram.data, datagram.from) {
                     tracing::debug!("call {}: dropped a media packet: {e}", call.0);
@@ -82,7 +82,7 @@ impl CallMedia {
                 digits.extend(std::iter::from_fn(|| session.poll_dtmf()).map(|d| (call, d)));
             }
         }
-        waited
+        arrived
     }
 }
 
@@ -415,7 +415,7 @@ impl Media {
             self.next_capture = Some(self.caught_up(due + ptime, ptime, now, Tick::Capture));
         }
         if let Some(due) = self.next_playout.filter(|due| now >= *due) {
-            let change = self.playout(now, ptime);
+            let change = self.playout(now, due, ptime);
             let mut next = due + ptime;
             if let Some((change, with_capture)) = change {
                 let (by, way) = match change {
@@ -503,19 +503,28 @@ impl Media {
     /// The playout tick: what every call received, mixed with the tones, to the speaker.
     /// Says how the tick should move to follow the far end's packets (one call alone), and
     /// whether the capture tick moves with it.
-    fn playout(&mut self, now: Instant, ptime: Duration) -> Option<(PhaseChange, bool)> {
+    fn playout(
+        &mut self,
+        now: Instant,
+        due: Instant,
+        ptime: Duration,
+    ) -> Option<(PhaseChange, bool)> {
         let (wall, device_rate, n) = self.start_tick(Tick::Playout, ptime);
         let mut mixed = vec![0i32; n];
         // The tick follows a call's packets only when it serves that call alone.
         let alone = self.calls.len() == 1;
         let mut change = None;
         for (id, call) in self.calls.iter_mut() {
-            let waited = call.receive(*id, now, wall, &mut self.digits);
+            let arrived = call.receive(*id, now, wall, &mut self.digits);
             let Some(session) = call.session.as_mut() else {
                 continue;
             };
-            if let (true, Some(waited)) = (alone, waited) {
-                let moved = call.phase.observe(waited, session.ptime());
+            if let (true, Some(arrived)) = (alone, arrived) {
+                // Judged against when the tick was due, not when it ran: on a busy machine a
+                // tick runs late, and a packet that came after it was due (late) would look
+                // as if it came just in time.
+                let period = session.ptime();
+                let moved = call.phase.observe(wait_for(due, arrived, period), period);
                 if moved.is_some() {
                     session.arrivals_moved();
                 }
@@ -623,6 +632,20 @@ impl Media {
     }
 }
 
+/// How long before the tick `due` a packet that `arrived` waited; one that came after it
+/// waits for the next tick, a period later.
+fn wait_for(due: Instant, arrived: Instant, period: Duration) -> Duration {
+    match due.checked_duration_since(arrived) {
+        Some(wait) => wait,
+        None => {
+            let late = arrived - due;
+            let period_ns = period.as_nanos().max(1);
+            let late_ns = late.as_nanos() % period_ns;
+            Duration::from_nanos(u64::try_from(period_ns - late_ns).unwrap_or(0))
+        }
+    }
+}
+
 /// The two ticks of the media clock.
 #[derive(Debug, Clone, Copy)]
 enum Tick {
@@ -682,4 +705,25 @@ fn bind_pair(ip: IpAddr, port: u16) -> io::Result<(std::net::UdpSocket, std::net
 /// Samples in `ptime` at `rate`.
 fn samples_in(rate: u32, ptime: Duration) -> usize {
     (u128::from(rate) * ptime.as_micros() / 1_000_000) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_packet_is_judged_against_when_the_tick_was_due() {
+        let (due, ms) = (
+            Instant::now() + Duration::from_secs(1),
+            Duration::from_millis,
+        );
+        let period = ms(20);
+        // 3 ms before the tick: it waited 3 ms, however late the tick then ran.
+        assert_eq!(wait_for(due, due - ms(3), period), ms(3));
+        // 2 ms after the tick was due (read by a tick that ran late): it missed it and
+        // waits for the next one, 18 ms.
+        assert_eq!(wait_for(due, due + ms(2), period), ms(18));
+        assert_eq!(wait_for(due, due + ms(22), period), ms(18));
+        assert_eq!(wait_for(due, due, period), Duration::ZERO);
+    }
 }
