@@ -419,17 +419,19 @@ impl Media {
             let mut next = due + ptime;
             if let Some((change, with_capture)) = change {
                 let (by, way) = match change {
-                    PhaseChange::Earlier(by) => (by, "earlier"),
-                    PhaseChange::Later(by) => (by, "later"),
+                    PhaseChange::Earlier(by) => {
+                        next = next.checked_sub(by).unwrap_or(now).max(now);
+                        (by, "earlier")
+                    }
+                    PhaseChange::Later(by) => {
+                        next += by;
+                        (by, "later")
+                    }
                 };
                 tracing::info!(
                     "media clock: playout ticks {} µs {way}, where the far end's packets arrive",
                     by.as_micros()
                 );
-                next = match change {
-                    PhaseChange::Earlier(by) => next.checked_sub(by).unwrap_or(now).max(now),
-                    PhaseChange::Later(by) => next + by,
-                };
                 self.playout_anchored = false;
                 if with_capture {
                     self.next_capture = Some(next);
